@@ -1,0 +1,1 @@
+"""The mirror of the household's Plex library, and the Plex connection."""

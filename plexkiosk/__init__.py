@@ -1,0 +1,7 @@
+"""Plex Kiosk: the project package (settings, URLs, Celery app, project-wide pieces)."""
+
+from __future__ import annotations
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

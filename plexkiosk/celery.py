@@ -1,0 +1,47 @@
+"""The Celery app: configuration that makes background work safe to lose a process."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plexkiosk.settings")
+
+app = Celery("plexkiosk")
+# Broker URL, result backend and transport options come from Django settings (CELERY_*).
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+QUEUES = ("default", "priority", "plex_sync", "downloads")
+
+# Routes by task name. Anything unrouted goes to `default`.
+TASK_ROUTES = {
+    "library.tasks.*": {"queue": "plex_sync"},
+    "downloads.tasks.*": {"queue": "downloads"},
+    "requests_app.tasks.process_request_task": {"queue": "priority"},
+    "requests_app.tasks.complete_request_task": {"queue": "priority"},
+}
+
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_time_limit=3600,
+    task_soft_time_limit=3300,
+    worker_max_tasks_per_child=100,
+    worker_max_memory_per_child=400_000,  # KiB
+    task_queues=[Queue(name) for name in QUEUES],
+    task_default_queue="default",
+    task_routes=TASK_ROUTES,
+    # No loss: a message is acknowledged only after its task ran, and comes back
+    # if the worker process dies while running it.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    task_track_started=True,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+)
+app.autodiscover_tasks()

@@ -1,0 +1,20 @@
+"""Project-wide models."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class JobLock(models.Model):
+    """A named lock that keeps periodic jobs from overlapping; it expires if its holder dies."""
+
+    name = models.CharField(max_length=100, unique=True)
+    token = models.CharField(max_length=64)
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "job lock"
+
+    def __str__(self) -> str:
+        return f"{self.name} (until {self.expires_at:%Y-%m-%d %H:%M:%S})"

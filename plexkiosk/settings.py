@@ -1,0 +1,254 @@
+"""Settings for Plex Kiosk, read from the environment (and `.env` when present).
+
+Every variable is documented in the README's configuration table. With nothing set
+the app runs "embedded": SQLite and Celery's filesystem transport under DATA_DIR,
+so a fresh machine needs no server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A `.env` file next to manage.py is read when present; real environment variables win.
+if not env.bool("PLEXKIOSK_SKIP_DOTENV", default=False):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _env(name: str, cast: type, default: object) -> object:
+    """Read one variable, turning a bad value into an error that names it."""
+    try:
+        return env(name, cast=cast, default=default)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = str(_env(name, str, default)).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+DEBUG = _env("DEBUG", bool, False)
+
+SECRET_KEY = _env("SECRET_KEY", str, "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Put one in the environment or in .env "
+            "(`make setup` writes a .env with a fresh key), or set DEBUG=true for development."
+        )
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG"
+
+DATA_DIR = Path(_env("DATA_DIR", str, str(BASE_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+ALLOWED_HOSTS = _env("ALLOWED_HOSTS", list, ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", list, [])
+CORS_ALLOWED_ORIGINS = _env("CORS_ALLOWED_ORIGINS", list, [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_htmx",
+    "django_celery_beat",
+    "django_celery_results",
+    "plexkiosk",
+    "library",
+    "downloads",
+    "requests_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "plexkiosk.urls"
+WSGI_APPLICATION = "plexkiosk.wsgi.application"
+ASGI_APPLICATION = "plexkiosk.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+DATABASE_URL = _env("DATABASE_URL", str, f"sqlite:///{DATA_DIR / 'plexkiosk.sqlite3'}")
+try:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+except Exception as exc:  # django-environ raises several types for a bad URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+DATABASES["default"]["CONN_MAX_AGE"] = _env("DATABASE_CONN_MAX_AGE", int, 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server, the worker and beat share one SQLite file: wait for locks
+    # instead of failing at once, and let readers run beside the writer (WAL).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = _env("TIME_ZONE", str, "Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+
+# --- Security -----------------------------------------------------------------------
+# Off by default: a home kiosk is usually reached over plain http on the LAN. Behind a
+# TLS-terminating proxy set SECURE_SSL=true (secure cookies, X-Forwarded-Proto trusted).
+SECURE_SSL = _env("SECURE_SSL", bool, False)
+SESSION_COOKIE_SECURE = SECURE_SSL
+CSRF_COOKIE_SECURE = SECURE_SSL
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", bool, False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_SSL else None
+SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = _env("SILENCED_SYSTEM_CHECKS", list, [])
+
+# --- REST API -----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Plex Kiosk API",
+    "DESCRIPTION": "Request movies and TV seasons; follow them into Plex.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# --- Celery -------------------------------------------------------------------------
+# Read by plexkiosk/celery.py through `config_from_object(..., namespace="CELERY")`.
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL", str, "filesystem://")
+BROKER_DIR = DATA_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("queue", "processed", "control"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    # Redis re-delivers a message not acked within visibility_timeout; it must exceed
+    # the longest task (hard limit 3600 s) plus the longest retry countdown.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _env("CELERY_VISIBILITY_TIMEOUT", int, 7200),
+    }
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+# No result_expires: beat would then install its own `celery.backend_cleanup` row. The
+# `cleanup-expired-results` row (plexkiosk.tasks) owns expiry, with this retention.
+CELERY_RESULT_EXPIRES = None
+TASK_RESULT_RETENTION_DAYS = _env("TASK_RESULT_RETENTION_DAYS", int, 7)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Kept empty on purpose: beat upserts this setting over admin edits at every start.
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_ALWAYS_EAGER = False
+TEMP_DIR = DATA_DIR / "tmp"
+TEMP_FILE_MAX_AGE_HOURS = _env("TEMP_FILE_MAX_AGE_HOURS", int, 24)
+
+# --- External services (used by the library, downloads and requests apps) -------------
+PLEX_URL = _env("PLEX_URL", str, "")
+PLEX_TOKEN = _env("PLEX_TOKEN", str, "")
+QBITTORRENT_URL = _env("QBITTORRENT_URL", str, "")
+QBITTORRENT_USERNAME = _env("QBITTORRENT_USERNAME", str, "admin")
+QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")
+QBITTORRENT_CATEGORY = _env("QBITTORRENT_CATEGORY", str, "plexkiosk")
+TMDB_API_KEY = _env("TMDB_API_KEY", str, "")
+TMDB_URL = _env("TMDB_URL", str, "https://api.themoviedb.org/3")
+DOWNLOADS_DIR = Path(_env("DOWNLOADS_DIR", str, str(DATA_DIR / "downloads")))
+MOVIES_DIR = Path(_env("MOVIES_DIR", str, str(DATA_DIR / "media" / "Movies")))
+TV_DIR = Path(_env("TV_DIR", str, str(DATA_DIR / "media" / "TV")))
+TRANSFER_MODE = _choice("TRANSFER_MODE", "hardlink", ("hardlink", "copy", "move"))
+NOTIFY_URLS = _env("NOTIFY_URLS", list, [])
+
+# --- Cache and logging --------------------------------------------------------------
+try:
+    CACHES = {"default": env.cache_url_config(_env("CACHE_URL", str, "locmemcache://"))}
+except Exception as exc:
+    raise ImproperlyConfigured(f"CACHE_URL is not a cache URL: {exc}") from exc
+
+LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # urllib3 logs full URLs at DEBUG, and some carry API keys in the query string.
+        "urllib3": {"level": "WARNING"},
+    },
+}

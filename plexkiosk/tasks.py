@@ -1,0 +1,38 @@
+"""Project-wide maintenance tasks (thin doors onto plexkiosk.maintenance)."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+from django.conf import settings
+
+from plexkiosk import maintenance
+from plexkiosk.locks import LockHeld, single_flight
+
+
+@shared_task
+def ping_task() -> dict[str, str]:
+    """Answer from a worker; used to prove the broker → worker → result path works."""
+    return {"pong": socket.gethostname()}
+
+
+@shared_task
+def cleanup_expired_results_task() -> int:
+    return maintenance.delete_expired_results(older_than_days=settings.TASK_RESULT_RETENTION_DAYS)
+
+
+@shared_task
+def database_maintenance_task() -> str:
+    try:
+        with single_flight("database-maintenance", ttl=3600):
+            return maintenance.vacuum_analyze()
+    except LockHeld:
+        return "skipped: already running"
+
+
+@shared_task
+def cleanup_temp_files_task() -> int:
+    return maintenance.remove_old_temp_files(
+        root=settings.TEMP_DIR, max_age_hours=settings.TEMP_FILE_MAX_AGE_HOURS
+    )

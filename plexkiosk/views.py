@@ -1,0 +1,31 @@
+"""Project-wide pages: liveness and the landing page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from plexkiosk.health import run_checks
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Report database and broker; 503 naming the failing part when one is down."""
+    checks = run_checks()
+    healthy = all(check.ok for check in checks)
+    body = {
+        "status": "ok" if healthy else "unhealthy",
+        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+    }
+    if not healthy:
+        body["failing"] = [check.name for check in checks if not check.ok]
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")

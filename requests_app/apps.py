@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RequestsAppConfig(AppConfig):
+    name = "requests_app"
+    verbose_name = "Requests"

@@ -1,0 +1,18 @@
+"""Settings for the test run: the project's settings, with test defaults for what is unset."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="plexkiosk-tests-"))
+# Tests never read the developer's .env: what is not given here comes from the defaults.
+os.environ.setdefault("PLEXKIOSK_SKIP_DOTENV", "1")
+
+from plexkiosk.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
