@@ -29,7 +29,7 @@ test: setup  ## the whole test suite, against PostgreSQL and Redis
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup  ## benchmarks, printing tables of numbers
-	$(PY) -m tests.benchmarks
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m tests.benchmarks $(BENCH)
 
 lint: setup  ## ruff, the Dockerfile and the compose file
 	$(BIN)/ruff check .
