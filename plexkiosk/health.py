@@ -34,10 +34,17 @@ def check_broker(*, timeout: float = 3.0) -> Check:
         ok = folder.is_dir() and os.access(folder, os.W_OK)
         return Check("broker", ok, "filesystem" if ok else "broker folder not writable")
     try:
-        with Connection(url, connect_timeout=timeout, transport_options={
-            "socket_connect_timeout": timeout, "socket_timeout": timeout,
-        }) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        with Connection(
+            url,
+            connect_timeout=timeout,
+            transport_options={
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+            },
+        ) as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=timeout
+            )
             return Check("broker", True, conn.transport_cls)
     except Exception as exc:
         # Only the type: the message may carry the broker URL and its password.

@@ -79,15 +79,19 @@ def differences(job: ScheduledJob, row: Any) -> list[str]:
     if json.loads(row.kwargs or "{}") != job.kwargs:
         found.append(f"kwargs {row.kwargs} (default {json.dumps(job.kwargs)})")
     if row.enabled != job.enabled:
-        found.append(f"{'enabled' if row.enabled else 'disabled'} (default "
-                     f"{'enabled' if job.enabled else 'disabled'})")
+        found.append(
+            f"{'enabled' if row.enabled else 'disabled'} (default "
+            f"{'enabled' if job.enabled else 'disabled'})"
+        )
     return found
 
 
 def _schedule_for(job: ScheduledJob, models: Any) -> dict[str, Any]:
     if job.crontab is not None:
         minute, hour, dom, month, dow = job.crontab.split()
-        crontab, _ = models.get_model("django_celery_beat", "CrontabSchedule").objects.get_or_create(
+        crontab, _ = models.get_model(
+            "django_celery_beat", "CrontabSchedule"
+        ).objects.get_or_create(
             minute=minute,
             hour=hour,
             day_of_month=dom,
@@ -102,7 +106,9 @@ def _schedule_for(job: ScheduledJob, models: Any) -> dict[str, Any]:
     return {"interval": interval, "crontab": None}
 
 
-def ensure_jobs(jobs: list[ScheduledJob], *, models: Any = django_apps, force: bool = False) -> list[str]:
+def ensure_jobs(
+    jobs: list[ScheduledJob], *, models: Any = django_apps, force: bool = False
+) -> list[str]:
     """Create missing rows; with `force`, reset edited rows to their default. Report each change.
 
     `models` is the app registry: the live one, or a migration's historical `apps`.
@@ -144,7 +150,7 @@ def ensure_jobs(jobs: list[ScheduledJob], *, models: Any = django_apps, force: b
     return report
 
 
-def ensure_jobs_migration(jobs: list[ScheduledJob]):  # noqa: ANN201 - returns a RunPython callable
+def ensure_jobs_migration(jobs: list[ScheduledJob]):
     """Build the forward function of an app's schedule data migration."""
 
     def forward(apps: Any, schema_editor: Any) -> None:
@@ -153,7 +159,7 @@ def ensure_jobs_migration(jobs: list[ScheduledJob]):  # noqa: ANN201 - returns a
     return forward
 
 
-def remove_jobs_migration(jobs: list[ScheduledJob]):  # noqa: ANN201
+def remove_jobs_migration(jobs: list[ScheduledJob]):
     """Build the backward function: remove the rows the forward one created."""
 
     def backward(apps: Any, schema_editor: Any) -> None:

@@ -44,7 +44,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Put one in the environment or in .env "
             "(`make setup` writes a .env with a fresh key), or set DEBUG=true for development."
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG"
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG"  # noqa: S105
 
 DATA_DIR = Path(_env("DATA_DIR", str, str(BASE_DIR / "data"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -143,9 +143,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if DEBUG:
-    STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # --- Security -----------------------------------------------------------------------
 # Off by default: a home kiosk is usually reached over plain http on the LAN. Behind a

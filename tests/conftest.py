@@ -60,11 +60,27 @@ class WorkerProcess:
         self._log_file = log.open("w")
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "plexkiosk", "worker",
-                "-Q", queues, "-n", self.hostname, "--concurrency", "1",
-                "--without-gossip", "--without-mingle", "-l", "info",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "plexkiosk",
+                "worker",
+                "-Q",
+                queues,
+                "-n",
+                self.hostname,
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
             ],
-            cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 30) -> None:

@@ -10,7 +10,7 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="plexkiosk-tests-"))
 # Tests never read the developer's .env: what is not given here comes from the defaults.
 os.environ.setdefault("PLEXKIOSK_SKIP_DOTENV", "1")
 
-from plexkiosk.settings import *  # noqa: E402, F403
+from plexkiosk.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405

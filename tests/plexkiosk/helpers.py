@@ -23,5 +23,10 @@ def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.
     """Run `manage.py args…` and return the finished process (stdout and stderr as text)."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

@@ -20,9 +20,24 @@ def test_migrate_and_a_task_round_trip_work_with_nothing_configured(tmp_path: Pa
 
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "plexkiosk", "worker", "-c", "1",
-         "-Q", "default,priority,plex_sync,downloads", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "plexkiosk",
+            "worker",
+            "-c",
+            "1",
+            "-Q",
+            "default,priority,plex_sync,downloads",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         code = (

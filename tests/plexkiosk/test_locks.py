@@ -14,9 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_second_run_is_refused_while_the_first_holds_the_lock() -> None:
-    with locks.single_flight("sync", ttl=60):
-        with pytest.raises(locks.LockHeld), locks.single_flight("sync", ttl=60):
-            pass
+    with (
+        locks.single_flight("sync", ttl=60),
+        pytest.raises(locks.LockHeld),
+        locks.single_flight("sync", ttl=60),
+    ):
+        pass
     with locks.single_flight("sync", ttl=60):  # released after the first run
         pass
 

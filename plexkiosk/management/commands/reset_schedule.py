@@ -16,9 +16,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--force", action="store_true", help="also reset rows edited in admin"
-        )
+        parser.add_argument("--force", action="store_true", help="also reset rows edited in admin")
 
     def handle(self, *args: Any, force: bool, **options: Any) -> None:
         jobs = default_jobs()
