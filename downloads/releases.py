@@ -43,7 +43,7 @@ class MediaQuery:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MediaQuery:
-        """Build a query from the JSON shape of `rank_releases`, raising ValueError on bad input."""
+        """Build a query from the JSON shape of `rank_releases` (ValueError on bad input)."""
         if not isinstance(data, dict):
             raise ValueError("query must be an object")
         unknown = set(data) - {
@@ -94,7 +94,7 @@ class Release:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Release:
-        """Build a release from the JSON shape of `rank_releases`, raising ValueError on bad input."""
+        """Build a release from the JSON shape of `rank_releases` (ValueError on bad input)."""
         if not isinstance(data, dict):
             raise ValueError("each release must be an object")
         return cls(

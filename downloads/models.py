@@ -1,0 +1,342 @@
+"""Indexers, quality profiles, searches with their ranked candidates, and the blocklist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from downloads import ranking
+from downloads.parsing import RESOLUTIONS
+from downloads.releases import MEDIA_TYPES
+
+DEFAULT_PROFILE_NAME = "Default"
+
+
+class Indexer(models.Model):
+    """A Torznab endpoint (Jackett, Prowlarr or any Torznab server)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(
+        max_length=500,
+        help_text="Torznab API URL without the key, e.g. "
+        "http://jackett:9117/api/v2.0/indexers/1337x/results/torznab/api "
+        "or http://prowlarr:9696/1/api",
+    )
+    api_key = models.CharField(
+        max_length=200, blank=True, help_text="Sent as `apikey`; never logged or shown."
+    )
+    categories = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated Torznab categories to ask for; empty: 2000 for movies, "
+        "5000 for TV.",
+    )
+    priority = models.PositiveSmallIntegerField(
+        default=25,
+        help_text="1 is the highest: when several indexers return the same release, the "
+        "copy (and link) of the highest-priority one is kept.",
+    )
+    enabled = models.BooleanField(default=True)
+    timeout = models.FloatField(default=15.0, help_text="Seconds this indexer may take to answer.")
+    caps = models.JSONField(default=dict, blank=True, editable=False)
+    caps_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Refuse timeouts that would hang a search or end it before any answer."""
+        if not 1 <= self.timeout <= 120:
+            raise ValidationError({"timeout": "Use between 1 and 120 seconds."})
+        for part in self.category_list():
+            if part <= 0:
+                raise ValidationError({"categories": "Categories are positive numbers."})
+
+    def category_list(self) -> list[int]:
+        """Return the configured categories as numbers (raising ValidationError on bad text)."""
+        out = []
+        for part in self.categories.replace(" ", "").split(","):
+            if not part:
+                continue
+            if not part.isdigit():
+                raise ValidationError({"categories": f"{part!r} is not a category number."})
+            out.append(int(part))
+        return out
+
+
+def _default_resolutions() -> list[str]:
+    return list(ranking.DEFAULT_RESOLUTIONS)
+
+
+def _default_movie_min_by_resolution() -> dict[str, float]:
+    return dict(ranking.DEFAULT_MOVIE_MIN_GB_BY_RESOLUTION)
+
+
+def _default_season_min_by_resolution() -> dict[str, float]:
+    return dict(ranking.DEFAULT_SEASON_MIN_GB_BY_RESOLUTION)
+
+
+def _default_languages() -> list[str]:
+    return ["en"]
+
+
+class QualityProfile(models.Model):
+    """The rules a release must pass, and the order among those that pass."""
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(
+        default=False, help_text="Used when a request names no profile. Exactly one."
+    )
+    resolutions = models.JSONField(
+        default=_default_resolutions,
+        help_text='Accepted resolutions, most wanted first, e.g. ["1080p", "2160p", "720p"].',
+    )
+    allow_lower_resolutions = models.BooleanField(
+        default=True,
+        help_text="Accept a lower (or unknown) resolution only when nothing in the list is "
+        "acceptable.",
+    )
+    movie_min_gb = models.FloatField(default=0.7)
+    movie_max_gb = models.FloatField(default=20.0)
+    season_min_gb = models.FloatField(default=1.0, help_text="For a whole season pack.")
+    season_max_gb = models.FloatField(default=60.0, help_text="For a whole season pack.")
+    movie_min_gb_by_resolution = models.JSONField(
+        default=_default_movie_min_by_resolution,
+        blank=True,
+        help_text="Below these a movie claiming the resolution is treated as a fake.",
+    )
+    season_min_gb_by_resolution = models.JSONField(
+        default=_default_season_min_by_resolution,
+        blank=True,
+        help_text="Below these a season pack claiming the resolution is treated as a fake.",
+    )
+    required_words = models.JSONField(
+        default=list, blank=True, help_text='Every one must appear, e.g. ["x265"].'
+    )
+    forbidden_words = models.JSONField(
+        default=list, blank=True, help_text='None may appear, e.g. ["YIFY"].'
+    )
+    preferred_languages = models.JSONField(
+        default=_default_languages,
+        blank=True,
+        help_text='ISO 639-1 codes, e.g. ["en", "fr"]. Names without a language tag count '
+        "as the original version.",
+    )
+    reject_other_languages = models.BooleanField(
+        default=True, help_text="Reject releases tagged only with other languages (dubs)."
+    )
+    min_seeders = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="downloads_one_default_quality_profile",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get_default(cls) -> QualityProfile:
+        """Return the default profile, recreating it if an admin deleted every profile."""
+        profile = cls.objects.filter(is_default=True).first()
+        if profile is None:
+            profile, _ = cls.objects.get_or_create(
+                name=DEFAULT_PROFILE_NAME, defaults={"is_default": True}
+            )
+        return profile
+
+    def clean(self) -> None:
+        """Check the JSON fields hold what the ranking expects."""
+        errors: dict[str, str] = {}
+        if not isinstance(self.resolutions, list) or not all(
+            r in RESOLUTIONS for r in self.resolutions
+        ):
+            errors["resolutions"] = f"A list of: {', '.join(RESOLUTIONS)}."
+        for name in ("required_words", "forbidden_words", "preferred_languages"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors[name] = "A list of strings."
+        for name in ("movie_min_gb_by_resolution", "season_min_gb_by_resolution"):
+            value = getattr(self, name)
+            if not isinstance(value, dict) or not all(
+                k in RESOLUTIONS and isinstance(v, int | float) for k, v in value.items()
+            ):
+                errors[name] = 'An object like {"1080p": 1.0}.'
+        if self.movie_min_gb > self.movie_max_gb:
+            errors["movie_max_gb"] = "Must be at least the minimum."
+        if self.season_min_gb > self.season_max_gb:
+            errors["season_max_gb"] = "Must be at least the minimum."
+        if errors:
+            raise ValidationError(errors)
+
+    def rules(self) -> ranking.ProfileRules:
+        """Return this profile as the plain rules `rank_releases` applies."""
+        return ranking.ProfileRules(
+            name=self.name,
+            resolutions=tuple(self.resolutions),
+            allow_lower_resolutions=self.allow_lower_resolutions,
+            movie_min_gb=self.movie_min_gb,
+            movie_max_gb=self.movie_max_gb,
+            season_min_gb=self.season_min_gb,
+            season_max_gb=self.season_max_gb,
+            movie_min_gb_by_resolution=dict(self.movie_min_gb_by_resolution or {}),
+            season_min_gb_by_resolution=dict(self.season_min_gb_by_resolution or {}),
+            required_words=tuple(self.required_words or ()),
+            forbidden_words=tuple(self.forbidden_words or ()),
+            preferred_languages=tuple(self.preferred_languages or ()),
+            reject_other_languages=self.reject_other_languages,
+            min_seeders=self.min_seeders,
+        )
+
+
+class ReleaseSearch(models.Model):
+    """One search for one request: what was asked, what the indexers said, what was chosen."""
+
+    class Status(models.TextChoices):
+        FOUND = "found", "found"
+        NOTHING = "nothing", "nothing acceptable"
+        UNAVAILABLE = "unavailable", "indexers unavailable"
+
+    # A plain reference: `downloads` must not import `requests_app` (dependencies point one way).
+    request_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    media_type = models.CharField(max_length=8, choices=[(m, m) for m in MEDIA_TYPES])
+    title = models.CharField(max_length=300)
+    year = models.PositiveIntegerField(null=True, blank=True)
+    season = models.PositiveIntegerField(null=True, blank=True)
+    imdb_id = models.CharField(max_length=20, blank=True)
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    tvdb_id = models.PositiveIntegerField(null=True, blank=True)
+    profile = models.ForeignKey(QualityProfile, null=True, blank=True, on_delete=models.SET_NULL)
+    profile_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    indexer_errors = models.JSONField(default=list, blank=True)
+    tiebreak_note = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "release searches"
+
+    def __str__(self) -> str:
+        season = f" S{self.season:02d}" if self.season is not None else ""
+        return f"{self.title}{season} ({self.created_at:%Y-%m-%d %H:%M}): {self.status}"
+
+    @property
+    def chosen(self) -> ReleaseCandidate | None:
+        """Return the candidate this search picked, if any."""
+        return self.candidates.filter(chosen=True).first()
+
+
+class ReleaseCandidate(models.Model):
+    """One release seen by a search, with its score, breakdown and reasons."""
+
+    search = models.ForeignKey(ReleaseSearch, on_delete=models.CASCADE, related_name="candidates")
+    rank = models.PositiveIntegerField(help_text="1 is the best.")
+    title = models.CharField(max_length=500)
+    indexer = models.CharField(max_length=100, blank=True)
+    size = models.BigIntegerField()
+    seeders = models.IntegerField()
+    peers = models.IntegerField(null=True, blank=True)
+    info_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    # Indexer download links may embed the indexer's API key: kept for the download step,
+    # never shown in admin or the API (see `downloads.torznab.redact_url`).
+    download_url = models.TextField(blank=True)
+    magnet_url = models.TextField(blank=True)
+    score = models.IntegerField()
+    breakdown = models.JSONField(default=dict)
+    accepted = models.BooleanField()
+    fallback = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list)
+    chosen = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["search", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["search", "rank"], name="downloads_candidate_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def reasons_text(self) -> str:
+        """Join the reasons for display."""
+        return "; ".join(self.reasons)
+
+
+class BlocklistQuerySet(models.QuerySet):
+    def applying_to(self, request_ref: str | None) -> BlocklistQuerySet:
+        """Return the global entries plus those of one request."""
+        condition = Q(request_ref="")
+        if request_ref:
+            condition |= Q(request_ref=str(request_ref))
+        return self.filter(condition)
+
+    def as_mapping(self, request_ref: str | None) -> dict[str, str]:
+        """Return the `blocked` mapping `rank_releases` takes."""
+        out: dict[str, str] = {}
+        for info_hash, title, reason in self.applying_to(request_ref).values_list(
+            "info_hash", "title", "reason"
+        ):
+            if info_hash:
+                out[info_hash] = reason
+            elif title:
+                out[f"title:{title.lower()}"] = reason
+        return out
+
+
+class Blocklist(models.Model):
+    """A release never to grab again: for one request, or for everyone (global)."""
+
+    info_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    title = models.CharField(
+        max_length=500, blank=True, help_text="Used when the release has no info hash."
+    )
+    request_ref = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Empty: blocked for every request."
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BlocklistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "blocklist"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(info_hash="") | ~Q(title=""),
+                name="downloads_blocklist_hash_or_title",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = f"request {self.request_ref}" if self.request_ref else "global"
+        return f"{self.info_hash or self.title} ({scope})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Store info hashes in the one form comparisons use."""
+        self.info_hash = (self.info_hash or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_global(self) -> bool:
+        """Say whether this entry applies to every request."""
+        return not self.request_ref

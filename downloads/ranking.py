@@ -1,0 +1,381 @@
+"""Release ranking: accept or reject every release for a query, score the rest, say why.
+
+Plain functions on plain values: the search, the `rank_releases` command, the tests and
+the benchmark all call `rank_releases` the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from downloads.parsing import (
+    ParsedRelease,
+    normalize_title,
+    parse_release,
+    split_country,
+    title_keys,
+)
+from downloads.releases import MOVIE, MediaQuery, Release
+
+GB = 1_000_000_000
+
+# Points are spaced so each criterion only breaks ties of the one before it: one step of
+# resolution preference (1000) outweighs any source (≤ 500), one source step (100)
+# outweighs any seeder count (≤ 90) plus the PROPER/REPACK and language bonuses.
+RESOLUTION_STEP = 1000
+SOURCE_POINTS = {"BluRay": 500, "WEB-DL": 400, "WEBRip": 300, "HDTV": 200, "DVD": 100}
+MAX_SEEDER_POINTS = 60
+PROPER_REPACK_POINTS = 15
+LANGUAGE_POINTS = 10
+COUNTRY_UNKNOWN_POINTS = -10
+
+DEFAULT_RESOLUTIONS = ("1080p", "2160p", "720p")
+# Below these a release claiming the resolution is a fake (or so starved of bitrate that
+# nobody would want it): a "1080p" film in 300 MB is the classic bait.
+DEFAULT_MOVIE_MIN_GB_BY_RESOLUTION = {"2160p": 2.5, "1080p": 1.0, "720p": 0.7}
+DEFAULT_SEASON_MIN_GB_BY_RESOLUTION = {"2160p": 4.0, "1080p": 1.5, "720p": 1.0}
+
+
+@dataclass(frozen=True)
+class ProfileRules:
+    """The rules of one quality profile, detached from the database."""
+
+    name: str = "Default"
+    resolutions: tuple[str, ...] = DEFAULT_RESOLUTIONS
+    allow_lower_resolutions: bool = True
+    movie_min_gb: float = 0.7
+    movie_max_gb: float = 20.0
+    season_min_gb: float = 1.0
+    season_max_gb: float = 60.0
+    movie_min_gb_by_resolution: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_MOVIE_MIN_GB_BY_RESOLUTION)
+    )
+    season_min_gb_by_resolution: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_SEASON_MIN_GB_BY_RESOLUTION)
+    )
+    required_words: tuple[str, ...] = ()
+    forbidden_words: tuple[str, ...] = ()
+    preferred_languages: tuple[str, ...] = ("en",)
+    reject_other_languages: bool = True
+    min_seeders: int = 1
+    movie_year_tolerance: int = 1
+
+
+@dataclass
+class RankedRelease:
+    """One release with its verdict: score, breakdown, accepted or not, and why."""
+
+    release: Release
+    parsed: ParsedRelease
+    score: int
+    breakdown: dict[str, int]
+    accepted: bool
+    reasons: list[str]
+    # Accepted only because nothing at the profile's resolutions was: SD, unknown resolution.
+    fallback: bool = False
+
+    def as_dict(self, *, breakdown: bool = False) -> dict[str, Any]:
+        """Return the JSON shape of `rank_releases` for this release."""
+        out: dict[str, Any] = {
+            "title": self.release.title,
+            "score": self.score,
+            "accepted": self.accepted,
+            "reasons": list(self.reasons),
+        }
+        if breakdown:
+            out["breakdown"] = dict(self.breakdown)
+        return out
+
+
+@dataclass
+class Ranking:
+    """Every release ranked best first, and the one to grab (None when nothing is acceptable)."""
+
+    ranked: list[RankedRelease]
+
+    @property
+    def accepted(self) -> list[RankedRelease]:
+        """Return the acceptable releases, best first."""
+        return [r for r in self.ranked if r.accepted]
+
+    @property
+    def chosen(self) -> RankedRelease | None:
+        """Return the best acceptable release, or None: nothing beats a bad grab."""
+        accepted = self.accepted
+        return accepted[0] if accepted else None
+
+
+def rank_releases(
+    *,
+    query: MediaQuery,
+    releases: Iterable[Release],
+    profile: ProfileRules | Any | None = None,
+    blocked: Mapping[str, str] | None = None,
+) -> Ranking:
+    """Judge every release for the query under the profile and order them best first.
+
+    `profile` is a `ProfileRules`, anything with a `rules()` method returning one (the
+    `QualityProfile` model), or None for the default rules. `blocked` maps info hashes (and
+    `title:<lower-case name>` keys, for releases without one) to why they were blocklisted.
+    """
+    rules = _rules_of(profile)
+    blocked = blocked or {}
+    wanted_title, wanted_country = split_country(query.title)
+    wanted_keys = title_keys(wanted_title)
+    for alias in query.aliases:
+        wanted_keys |= title_keys(split_country(alias)[0])
+    context = _Context(query, rules, wanted_title, wanted_keys, wanted_country, blocked)
+
+    judged = [_judge(release, context) for release in releases]
+    _apply_fallback_rule(judged, rules)
+    judged.sort(key=_order_key, reverse=True)
+    return Ranking(ranked=judged)
+
+
+@dataclass(frozen=True)
+class _Context:
+    query: MediaQuery
+    rules: ProfileRules
+    wanted_title: str
+    wanted_keys: set[str]
+    wanted_country: str | None
+    blocked: Mapping[str, str]
+
+
+def _rules_of(profile: ProfileRules | Any | None) -> ProfileRules:
+    if profile is None:
+        return ProfileRules()
+    if isinstance(profile, ProfileRules):
+        return profile
+    return profile.rules()
+
+
+def _judge(release: Release, ctx: _Context) -> RankedRelease:
+    parsed = parse_release(release.title)
+    reasons: list[str] = []
+    breakdown: dict[str, int] = {}
+    fallback = _check_resolution(parsed, ctx.rules, reasons, breakdown)
+    _check_junk(parsed, reasons)
+    _check_identity(parsed, ctx, reasons, breakdown)
+    _check_size(release, parsed, ctx, reasons)
+    _check_health(release, ctx.rules, reasons, breakdown)
+    _check_words(parsed, ctx.rules, reasons)
+    _check_language(parsed, ctx.rules, reasons, breakdown)
+    _check_blocklist(release, ctx.blocked, reasons)
+    breakdown["source"] = SOURCE_POINTS.get(parsed.source or "", 0)
+    if parsed.proper or parsed.repack:
+        breakdown["proper_repack"] = PROPER_REPACK_POINTS
+    return RankedRelease(
+        release=release,
+        parsed=parsed,
+        score=sum(breakdown.values()),
+        breakdown=breakdown,
+        accepted=not reasons,
+        reasons=reasons,
+        fallback=fallback,
+    )
+
+
+def _check_resolution(
+    parsed: ParsedRelease, rules: ProfileRules, reasons: list[str], breakdown: dict[str, int]
+) -> bool:
+    """Score the resolution by preference; return True when it is a below-profile fallback."""
+    allowed = rules.resolutions
+    if parsed.resolution in allowed:
+        preference = len(allowed) - allowed.index(parsed.resolution)
+        breakdown["resolution"] = preference * RESOLUTION_STEP
+        return False
+    breakdown["resolution"] = 0
+    lowest = min((int(r[:-1]) for r in allowed), default=0)
+    if parsed.height is not None and parsed.height > lowest:
+        reasons.append(f"{parsed.resolution} not in profile ({', '.join(allowed)})")
+        return False
+    shown = parsed.resolution or "unknown resolution"
+    if not rules.allow_lower_resolutions:
+        reasons.append(f"{shown} below profile ({', '.join(allowed)})")
+        return False
+    return True
+
+
+def _check_junk(parsed: ParsedRelease, reasons: list[str]) -> None:
+    if parsed.theatre_rip:
+        reasons.append(parsed.theatre_rip)
+    elif parsed.trash:
+        # parsett's trash flag also covers leaks, DVB/SAT captures and "HQ clean audio".
+        reasons.append("low-quality rip (trash marker in name)")
+    if parsed.sample:
+        reasons.append("sample")
+    if parsed.three_d:
+        reasons.append("3D")
+    if parsed.hardcoded_subs:
+        reasons.append("hard-coded subtitles")
+    if parsed.upscaled:
+        reasons.append("AI upscale")
+    if parsed.executable:
+        reasons.append("executable file, not a video (malware?)")
+
+
+def _check_identity(
+    parsed: ParsedRelease, ctx: _Context, reasons: list[str], breakdown: dict[str, int]
+) -> None:
+    query = ctx.query
+    title, year = parsed.title, parsed.year
+    if not (title_keys(title) & ctx.wanted_keys) and year is not None:
+        # "2012.1080p" and "Blade.Runner.2049.1080p" give their number as the year.
+        joined = f"{title} {year}".strip()
+        if title_keys(joined) & ctx.wanted_keys:
+            title, year = joined, None
+    if not (title_keys(title) & ctx.wanted_keys):
+        reasons.append(f"title {title or '(none)'!r} ≠ {ctx.wanted_title!r}")
+    if ctx.wanted_country:
+        if parsed.country and parsed.country.upper() != ctx.wanted_country:
+            reasons.append(f"{parsed.country} version, not {ctx.wanted_country}")
+        elif not parsed.country:
+            breakdown["country"] = COUNTRY_UNKNOWN_POINTS
+    if query.media_type == MOVIE:
+        _check_movie_year(year, query, ctx.rules, reasons)
+        if parsed.seasons or parsed.episodes:
+            reasons.append("a TV release, not a movie")
+    else:
+        _check_season(parsed, year, query, reasons)
+
+
+def _check_movie_year(
+    year: int | None, query: MediaQuery, rules: ProfileRules, reasons: list[str]
+) -> None:
+    if query.year is None:
+        return
+    if year is None:
+        # Without a year a remake and its original look the same; Radarr-style caution.
+        reasons.append("no year in name")
+    elif abs(year - query.year) > rules.movie_year_tolerance:
+        reasons.append(f"year {year} ≠ {query.year}")
+
+
+def _check_season(
+    parsed: ParsedRelease, year: int | None, query: MediaQuery, reasons: list[str]
+) -> None:
+    season = query.season
+    if parsed.episodes:
+        first = parsed.seasons[0] if parsed.seasons else season
+        reasons.append(f"episode S{first:02d}E{parsed.episodes[0]:02d}, not a season pack")
+    if len(parsed.seasons) > 1:
+        reasons.append(f"multi-season pack (S{parsed.seasons[0]:02d} to S{parsed.seasons[-1]:02d})")
+    elif parsed.seasons and parsed.seasons[0] != season:
+        reasons.append(f"season {parsed.seasons[0]} ≠ {season}")
+    elif not parsed.seasons:
+        reasons.append(
+            f"complete series, not season {season}" if parsed.complete else "no season in name"
+        )
+    # A show's year is its first season's; a season can't be older than the show, and a
+    # first season of a same-named show from another decade is another show.
+    if (query.year and year) and (year < query.year - 1 or (season == 1 and year > query.year + 1)):
+        reasons.append(f"year {year} ≠ {query.year}")
+
+
+def _check_size(release: Release, parsed: ParsedRelease, ctx: _Context, reasons: list[str]) -> None:
+    rules = ctx.rules
+    if ctx.query.media_type == MOVIE:
+        low, high = rules.movie_min_gb, rules.movie_max_gb
+        by_resolution = rules.movie_min_gb_by_resolution
+    else:
+        low, high, by_resolution = (
+            rules.season_min_gb,
+            rules.season_max_gb,
+            rules.season_min_gb_by_resolution,
+        )
+    if release.size <= 0:
+        reasons.append("size unknown")
+        return
+    size_gb = release.size / GB
+    plausible = by_resolution.get(parsed.resolution or "", 0)
+    if size_gb > high:
+        reasons.append(f"size {_gb(size_gb)} GB > {_gb(high)} GB")
+    elif size_gb < plausible:
+        reasons.append(
+            f"size {_gb(size_gb)} GB too small for {parsed.resolution} "
+            f"(< {_gb(plausible)} GB): fake?"
+        )
+    elif size_gb < low:
+        reasons.append(f"size {_gb(size_gb)} GB < {_gb(low)} GB")
+
+
+def _gb(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0") if value < 10 else f"{value:.0f}"
+
+
+def _check_health(
+    release: Release, rules: ProfileRules, reasons: list[str], breakdown: dict[str, int]
+) -> None:
+    seeders = max(release.seeders, 0)
+    if seeders == 0:
+        reasons.append("no seeders")
+    elif seeders < rules.min_seeders:
+        reasons.append(f"{seeders} seeders < {rules.min_seeders}")
+    # Logarithmic: 10 seeders are much better than 1, 1,010 hardly better than 1,000.
+    breakdown["seeders"] = min(MAX_SEEDER_POINTS, round(20 * math.log10(1 + seeders)))
+
+
+def _check_words(parsed: ParsedRelease, rules: ProfileRules, reasons: list[str]) -> None:
+    if not (rules.required_words or rules.forbidden_words):
+        return
+    name = f" {normalize_title(parsed.raw)} "
+    for word in rules.forbidden_words:
+        if f" {normalize_title(word)} " in name:
+            reasons.append(f"forbidden word {word!r}")
+    for word in rules.required_words:
+        if f" {normalize_title(word)} " not in name:
+            reasons.append(f"missing required word {word!r}")
+
+
+def _check_language(
+    parsed: ParsedRelease, rules: ProfileRules, reasons: list[str], breakdown: dict[str, int]
+) -> None:
+    preferred = rules.preferred_languages
+    # A name without a language tag is the original version, which is what people expect.
+    if not preferred or not parsed.languages:
+        return
+    if set(parsed.languages) & set(preferred):
+        breakdown["language"] = LANGUAGE_POINTS
+    elif rules.reject_other_languages:
+        reasons.append(f"language {', '.join(parsed.languages)}, not {', '.join(preferred)}")
+
+
+def _check_blocklist(release: Release, blocked: Mapping[str, str], reasons: list[str]) -> None:
+    if not blocked:
+        return
+    why = None
+    if release.info_hash:
+        why = blocked.get(release.info_hash)
+    if why is None:
+        why = blocked.get(f"title:{release.title.lower()}")
+    if why is not None:
+        reasons.append(f"blocklisted: {why}" if why else "blocklisted")
+
+
+def _apply_fallback_rule(judged: list[RankedRelease], rules: ProfileRules) -> None:
+    """Reject below-profile releases when anything at the profile's resolutions is acceptable."""
+    better = next((r for r in judged if r.accepted and not r.fallback), None)
+    if better is None:
+        return
+    for ranked in judged:
+        if ranked.accepted and ranked.fallback:
+            ranked.accepted = False
+            shown = ranked.parsed.resolution or "unknown resolution"
+            ranked.reasons.append(
+                f"{shown} only when nothing at {', '.join(rules.resolutions)} is acceptable"
+            )
+
+
+def _order_key(ranked: RankedRelease) -> tuple[bool, bool, int, int, str]:
+    return (
+        ranked.accepted and not ranked.fallback,
+        ranked.accepted,
+        ranked.score,
+        ranked.release.seeders,
+        # Reverse-sorted, so negate nothing but keep the order of names stable and readable.
+        "".join(chr(0x10FFFF - ord(c)) for c in ranked.release.title[:50]),
+    )
