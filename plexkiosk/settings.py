@@ -226,6 +226,12 @@ QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")
 QBITTORRENT_CATEGORY = _env("QBITTORRENT_CATEGORY", str, "plexkiosk")
 TMDB_API_KEY = _env("TMDB_API_KEY", str, "")
 TMDB_URL = _env("TMDB_URL", str, "https://api.themoviedb.org/3")
+# Optional AI tie-break among the best acceptable releases (downloads/llm.py): any
+# OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama. Off when empty.
+LLM_URL = _env("LLM_URL", str, "")
+LLM_MODEL = _env("LLM_MODEL", str, "")
+LLM_API_KEY = _env("LLM_API_KEY", str, "")
+LLM_TIMEOUT = _env("LLM_TIMEOUT", float, 10.0)
 DOWNLOADS_DIR = Path(_env("DOWNLOADS_DIR", str, str(DATA_DIR / "downloads")))
 MOVIES_DIR = Path(_env("MOVIES_DIR", str, str(DATA_DIR / "media" / "Movies")))
 TV_DIR = Path(_env("TV_DIR", str, str(DATA_DIR / "media" / "TV")))
