@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
     "django_celery_beat",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "plexkiosk.context_processors.site",
             ],
         },
     },
@@ -128,9 +131,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 
-LANGUAGE_CODE = "en-us"
+# The browser's language is used when it is one of LANGUAGES; else LANGUAGE_CODE.
+LANGUAGE_CODE = _env("LANGUAGE_CODE", str, "en")
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = _env("TIME_ZONE", str, "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -168,11 +176,15 @@ SILENCED_SYSTEM_CHECKS = _env("SILENCED_SYSTEM_CHECKS", list, [])
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_RATES": {
+        "user": _env("API_RATE_USER", str, "600/minute"),
+        "request_create": _env("API_RATE_REQUEST_CREATE", str, "30/minute"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -237,6 +249,16 @@ MOVIES_DIR = Path(_env("MOVIES_DIR", str, str(DATA_DIR / "media" / "Movies")))
 TV_DIR = Path(_env("TV_DIR", str, str(DATA_DIR / "media" / "TV")))
 TRANSFER_MODE = _choice("TRANSFER_MODE", "hardlink", ("hardlink", "copy", "move"))
 NOTIFY_URLS = _env("NOTIFY_URLS", list, [])
+# Set by `manage.py demo` only: shows a banner saying the services are simulated.
+SIMULATED_SERVICES = _env("SIMULATED_SERVICES", bool, False)
+
+# --- Requests -----------------------------------------------------------------------
+REQUESTS_NEED_APPROVAL = _env("REQUESTS_NEED_APPROVAL", bool, True)
+REQUEST_QUOTA_MOVIES = _env("REQUEST_QUOTA_MOVIES", int, 10)
+REQUEST_QUOTA_SEASONS = _env("REQUEST_QUOTA_SEASONS", int, 10)
+REQUEST_QUOTA_DAYS = _env("REQUEST_QUOTA_DAYS", int, 7)
+REQUEST_MAX_FAILOVERS = _env("REQUEST_MAX_FAILOVERS", int, 3)
+REQUEST_RETENTION_DAYS = _env("REQUEST_RETENTION_DAYS", int, 90)
 
 # --- Cache and logging --------------------------------------------------------------
 try:

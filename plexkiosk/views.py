@@ -1,10 +1,8 @@
-"""Project-wide pages: liveness and the landing page."""
+"""Project-wide pages: liveness."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -25,7 +23,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body["failing"] = [check.name for check in checks if not check.ok]
     return JsonResponse(body, status=200 if healthy else 503)
 
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
