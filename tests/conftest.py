@@ -118,3 +118,11 @@ def celery_worker_process(tmp_path: Path) -> Iterator[Callable[..., WorkerProces
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """Keep each phase's report on the test item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -1,0 +1,117 @@
+"""The app's real processes for end-to-end tests: web server, Celery worker, Celery beat.
+
+Each runs as a child process of the test, against the test run's PostgreSQL database and
+Redis broker, with its output in a log file the failure message shows.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Child:
+    """One child process, its log, and a readiness check."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], logs: Path) -> None:
+        self.name = name
+        self.log_path = logs / f"{name}.log"
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # our own process group: stop() reaches its children
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until(self, ready: Callable[[], bool], timeout: float = 40) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
+            if ready():
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready in {timeout} s:\n{self.log()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+
+class Stack:
+    """Start and stop the app's processes as a household's server would run them."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.children: list[Child] = []
+        self.base_url = ""
+
+    def _start(self, name: str, argv: list[str]) -> Child:
+        child = Child(name, argv, self.env, self.logs)
+        self.children.append(child)
+        return child
+
+    def web(self) -> str:
+        port = free_port()
+        child = self._start("web", [
+            sys.executable, "-m", "gunicorn", "plexkiosk.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", "2", "--access-logfile", "-",
+        ])
+        self.base_url = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            try:
+                return requests.get(f"{self.base_url}/healthz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        child.wait_until(answers)
+        return self.base_url
+
+    def worker(self, queues: str = "default,priority,plex_sync,downloads") -> Child:
+        child = self._start("worker", [
+            sys.executable, "-m", "celery", "-A", "plexkiosk", "worker", "-Q", queues,
+            "--concurrency", "2", "-n", f"e2e-{os.getpid()}@localhost", "-l", "info",
+        ])
+        child.wait_until(lambda: "ready." in child.log())
+        return child
+
+    def beat(self) -> Child:
+        child = self._start("beat", [
+            sys.executable, "-m", "celery", "-A", "plexkiosk", "beat", "-l", "debug",
+            "--max-interval", "1", "-s", str(self.logs / "beat-schedule"),
+        ])
+        child.wait_until(lambda: "beat: Starting" in child.log())
+        return child
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+
+    def logs_text(self) -> str:
+        return "\n".join(f"--- {c.name} ---\n{c.log()[-3000:]}" for c in self.children)
