@@ -34,7 +34,11 @@ class Child:
         self.log_path = logs / f"{name}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # our own process group: stop() reaches its children
         )
 
@@ -78,10 +82,21 @@ class Stack:
 
     def web(self) -> str:
         port = free_port()
-        child = self._start("web", [
-            sys.executable, "-m", "gunicorn", "plexkiosk.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", "2", "--access-logfile", "-",
-        ])
+        child = self._start(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "plexkiosk.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+            ],
+        )
         self.base_url = f"http://127.0.0.1:{port}"
 
         def answers() -> bool:
@@ -94,18 +109,46 @@ class Stack:
         return self.base_url
 
     def worker(self, queues: str = "default,priority,plex_sync,downloads") -> Child:
-        child = self._start("worker", [
-            sys.executable, "-m", "celery", "-A", "plexkiosk", "worker", "-Q", queues,
-            "--concurrency", "2", "-n", f"e2e-{os.getpid()}@localhost", "-l", "info",
-        ])
+        child = self._start(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "plexkiosk",
+                "worker",
+                "-Q",
+                queues,
+                "--concurrency",
+                "2",
+                "-n",
+                f"e2e-{os.getpid()}@localhost",
+                "-l",
+                "info",
+            ],
+        )
         child.wait_until(lambda: "ready." in child.log())
         return child
 
     def beat(self) -> Child:
-        child = self._start("beat", [
-            sys.executable, "-m", "celery", "-A", "plexkiosk", "beat", "-l", "debug",
-            "--max-interval", "1", "-s", str(self.logs / "beat-schedule"),
-        ])
+        child = self._start(
+            "beat",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "plexkiosk",
+                "beat",
+                "-l",
+                "debug",
+                "--max-interval",
+                "1",
+                "-s",
+                str(self.logs / "beat-schedule"),
+            ],
+        )
         child.wait_until(lambda: "beat: Starting" in child.log())
         return child
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -13,7 +14,7 @@ from tests.e2e.stack import Stack
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def wait_for(check, timeout: float) -> bool:  # noqa: ANN001
+def wait_for(check: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
