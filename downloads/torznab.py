@@ -196,7 +196,8 @@ def _get_xml(config: IndexerConfig, params: dict[str, str], deadline: float) -> 
     except requests.Timeout as exc:
         raise TemporaryTorznabError(f"no answer within {config.timeout:g} s") from exc
     except requests.RequestException as exc:
-        raise TemporaryTorznabError(config.redact(f"connection failed: {exc}")) from exc
+        detail = config.redact(str(exc))[:300]
+        raise TemporaryTorznabError(f"connection failed: {detail}") from exc
 
     if status == 429:
         wait_hint = f" (retry after {retry_after} s)" if retry_after else ""

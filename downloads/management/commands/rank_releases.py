@@ -1,0 +1,77 @@
+"""`manage.py rank_releases FILE`: rank saved releases for a query, to tune a profile."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from downloads.models import QualityProfile
+from downloads.ranking import rank_releases
+from downloads.releases import MediaQuery, Release
+from downloads.search import resolve_profile
+
+
+class Command(BaseCommand):
+    help = (
+        "Rank releases from a JSON file ('-' for stdin) shaped like "
+        '{"query": {...}, "releases": [...], "profile": "name"?} and print the choice '
+        "and every release's score and reasons as JSON."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Declare FILE and the options."""
+        parser.add_argument("file", help="JSON file, or - to read standard input")
+        parser.add_argument("--profile", help="profile name (overrides the file's)")
+        parser.add_argument(
+            "--breakdown", action="store_true", help="also print each score's breakdown"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Read, rank, print."""
+        data = _load(options["file"])
+        try:
+            query = MediaQuery.from_dict(data.get("query"))
+            raw_releases = data.get("releases")
+            if not isinstance(raw_releases, list):
+                raise ValueError("releases must be a list")
+            releases = [Release.from_dict(item) for item in raw_releases]
+        except ValueError as exc:
+            raise CommandError(f"invalid input: {exc}") from exc
+        name = options["profile"] or data.get("profile")
+        if name is not None and not isinstance(name, str):
+            raise CommandError("invalid input: profile must be a string")
+        try:
+            profile = resolve_profile(name)
+        except QualityProfile.DoesNotExist as exc:
+            raise CommandError(f"no quality profile named {name!r}") from exc
+
+        ranking = rank_releases(query=query, releases=releases, profile=profile)
+        chosen = ranking.chosen
+        out = {
+            "chosen": chosen.release.title if chosen else None,
+            "ranked": [r.as_dict(breakdown=options["breakdown"]) for r in ranking.ranked],
+        }
+        self.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def _load(path: str) -> dict[str, Any]:
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path} is not UTF-8 text") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    if not isinstance(data, dict):
+        raise CommandError("invalid input: the top level must be an object")
+    return data

@@ -1,0 +1,62 @@
+"""Release-name parsing: parsett's reading plus the markers it does not know."""
+
+from __future__ import annotations
+
+import pytest
+
+from downloads.parsing import parse_release, split_country, title_keys
+from downloads.releases import MediaQuery, Release, info_hash_from_magnet
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Parasite.2019.KORSUB.1080p.HDRip.x264",
+        "Movie.2019.1080p.WEB-DL.HardSubs.x264",
+        "Movie.2019.720p.HDRip.Hard-Coded.Subs",
+        "Movie.2019.1080p.HC.WEBRip.x264",
+    ],
+)
+def test_hard_coded_subtitle_markers_are_recognised(name: str) -> None:
+    assert parse_release(name).hardcoded_subs
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Movie.2019.1080p.BluRay.MULTiSUBS.x264", "Movie.2019.1080p.WEB-DL.ESub.x264"],
+)
+def test_soft_subtitle_tags_are_not_taken_for_hard_subs(name: str) -> None:
+    assert not parse_release(name).hardcoded_subs
+
+
+def test_an_executable_posing_as_a_video_is_flagged() -> None:
+    assert parse_release("Movie.2019.1080p.BluRay.x264.mkv.exe").executable
+    assert not parse_release("Movie.2019.1080p.BluRay.x264.mkv").executable
+
+
+def test_country_suffixes_of_show_titles_are_split_off() -> None:
+    assert split_country("The Office (US)") == ("The Office", "US")
+    assert split_country("The Office UK") == ("The Office", "UK")
+    # A title that merely ends in "Us" is not a version of anything.
+    assert split_country("Between Us") == ("Between Us", None)
+
+
+def test_titles_compare_without_punctuation_accents_or_a_leading_the() -> None:
+    assert title_keys("Amélie") & title_keys("Amelie")
+    assert title_keys("Spider-Man") & title_keys("Spider.Man")
+    assert title_keys("The Matrix") & title_keys("Matrix")
+    assert not title_keys("Alien") & title_keys("Aliens")
+
+
+def test_magnet_hashes_are_read_in_hex_and_base32() -> None:
+    hex_hash = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"
+    assert info_hash_from_magnet(f"magnet:?xt=urn:btih:{hex_hash.upper()}&dn=x") == hex_hash
+    assert info_hash_from_magnet("magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK") == hex_hash
+    assert info_hash_from_magnet("http://example.com/") is None
+    release = Release(title="x", size=1, seeders=1, magnet_url=f"magnet:?xt=urn:btih:{hex_hash}")
+    assert release.info_hash == hex_hash
+
+
+def test_a_tv_query_without_a_season_is_refused() -> None:
+    with pytest.raises(ValueError, match="season"):
+        MediaQuery(media_type="tv", title="Fargo")
