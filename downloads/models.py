@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,7 +20,9 @@ class Indexer(models.Model):
     """A Torznab endpoint (Jackett, Prowlarr or any Torznab server)."""
 
     name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(
+    # A CharField, not a URLField: Django's URL validator refuses single-label hosts such
+    # as docker-compose service names (http://jackett:9117/…), the most common set-up.
+    url = models.CharField(
         max_length=500,
         help_text="Torznab API URL without the key, e.g. "
         "http://jackett:9117/api/v2.0/indexers/1337x/results/torznab/api "
@@ -55,7 +58,10 @@ class Indexer(models.Model):
         return self.name
 
     def clean(self) -> None:
-        """Refuse timeouts that would hang a search or end it before any answer."""
+        """Refuse URLs that are not http(s), and timeouts that would hang a search."""
+        parts = urlsplit(self.url or "")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationError({"url": "An http:// or https:// URL with a host name."})
         if not 1 <= self.timeout <= 120:
             raise ValidationError({"timeout": "Use between 1 and 120 seconds."})
         for part in self.category_list():
