@@ -23,6 +23,7 @@ from xml.etree.ElementTree import Element, ParseError
 import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from downloads.releases import MOVIE, MediaQuery, Release, info_hash_from_magnet
@@ -87,12 +88,20 @@ class IndexerConfig:
             and indexer.caps_fetched_at
             and timezone.now() - indexer.caps_fetched_at < CAPS_MAX_AGE
         )
+        try:
+            categories = tuple(indexer.category_list())
+        except ValidationError:
+            # Admin validates the field; a row written some other way must not stop searches.
+            logger.warning(
+                "Indexer %s: bad categories %r ignored", indexer.name, indexer.categories
+            )
+            categories = ()
         return cls(
             id=indexer.pk,
             name=indexer.name,
             url=indexer.url,
             api_key=indexer.api_key,
-            categories=tuple(indexer.category_list()),
+            categories=categories,
             priority=indexer.priority,
             timeout=indexer.timeout,
             caps=indexer.caps if fresh else None,

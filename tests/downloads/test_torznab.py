@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -15,6 +17,7 @@ from downloads import torznab as client
 from downloads.releases import MediaQuery
 from downloads.torznab import IndexerConfig, search_indexers
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator, bencode
+from tests.conftest import ROOT
 
 GB = 1_000_000_000
 MATRIX = MediaQuery(media_type="movie", title="The Matrix", year=1999, imdb_id="tt0133093")
@@ -124,7 +127,7 @@ def test_the_torrent_link_serves_a_torrent_whose_info_hash_is_the_advertised_one
     [
         ("down", True, "connection failed"),
         ("slow", True, "no answer within"),
-        ("trickle", True, "no"),
+        ("trickle", True, "within"),
         ("server-error", True, "HTTP 503"),
         ("rate-limit", True, "retry after 60 s"),
         ("html", False, "HTML page"),
@@ -240,3 +243,57 @@ def test_redact_url_hides_keys_in_download_links() -> None:
     assert (
         client.redact_url(url) == "http://jackett:9117/dl/x/?jackett_apikey=***&path=Q2&file=Heat"
     )
+
+
+def test_hostile_item_fields_are_cleaned_capped_or_skipped() -> None:
+    long_title = "Heat.1995.1080p." + "A" * 5000
+    body = (
+        '<rss xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>'
+        f"<item><title>{long_title}</title><size>8000000000</size></item>"
+        "<item><title>Heat\t.1995.720p.BluRay</title><size>4000000000</size>"
+        '<torznab:attr name="seeders" value="-5"/><torznab:attr name="peers" value="lots"/></item>'
+        "<item><title>no size</title></item>"
+        "<item><title></title><size>1</size></item>"
+        "</channel></rss>"
+    ).encode()
+    releases = client.parse_results(client._parse_xml(body), IndexerConfig(
+        id=None, name="x", url="http://x/api", api_key="k"))  # fmt: skip
+    assert [len(r.title) for r in releases] == [client.MAX_TITLE_LENGTH, 22]
+    assert releases[1].title == "Heat .1995.720p.BluRay"
+    assert (releases[1].seeders, releases[1].peers) == (0, None)
+
+
+def test_the_simulator_can_be_switched_to_another_mode_over_http(torznab: Callable) -> None:
+    sim = torznab()
+    base = sim.url.removesuffix("/api")
+    assert requests.get(f"{base}/control?mode=html", timeout=5).json() == {"mode": "html"}
+    assert requests.get(f"{base}/control?mode=nonsense", timeout=5).status_code == 400
+    results = search_indexers(MATRIX, [config(sim)])
+    assert "HTML page" in results.failures[0].message
+
+
+def test_the_simulator_runs_standalone_on_the_given_port() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "plexkiosk.simulators.torznab", "--port", str(port),
+         "--api-key", "demo"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                answer = requests.get(
+                    f"http://127.0.0.1:{port}/api",
+                    params={"t": "caps", "apikey": "demo"},
+                    timeout=2,
+                )
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "simulator did not start"
+                time.sleep(0.1)
+        assert answer.status_code == 200
+        assert "<caps>" in answer.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
