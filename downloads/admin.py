@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from downloads.models import Blocklist, Indexer, QualityProfile, ReleaseCandidate, ReleaseSearch
 from downloads.ranking import GB
@@ -44,6 +45,12 @@ class IndexerAdmin(admin.ModelAdmin):
     readonly_fields = ["caps", "caps_fetched_at", "last_error", "last_error_at"]
     actions = ["test_connection"]
 
+    def save_model(self, request: HttpRequest, obj: Indexer, form: Any, change: bool) -> None:
+        """Forget cached caps when the URL changes: it may be another indexer now."""
+        if change and "url" in form.changed_data:
+            obj.caps, obj.caps_fetched_at = {}, None
+        super().save_model(request, obj, form, change)
+
     @admin.display(boolean=True, description="API key")
     def has_api_key(self, obj: Indexer) -> bool:
         """Show whether a key is set, never the key."""
@@ -69,6 +76,8 @@ class IndexerAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
                 continue
+            indexer.caps, indexer.caps_fetched_at = caps.as_dict(), timezone.now()
+            indexer.save(update_fields=["caps", "caps_fetched_at"])
             supported = ", ".join(
                 f"{name} ({', '.join(sorted(params))})"
                 for name, params in (("movie", caps.movie_search), ("tv", caps.tv_search))

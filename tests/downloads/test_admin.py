@@ -30,7 +30,7 @@ def test_the_indexer_page_never_shows_the_api_key(admin_client: Client) -> None:
 
 
 def test_saving_an_indexer_with_an_empty_key_keeps_the_old_one(admin_client: Client) -> None:
-    indexer = IndexerFactory(api_key=SECRET, name="jackett")
+    indexer = IndexerFactory(api_key=SECRET, name="jackett", caps={"search": ["q"]})
     response = admin_client.post(
         reverse("admin:downloads_indexer_change", args=[indexer.pk]),
         {
@@ -64,6 +64,8 @@ def test_the_test_connection_action_reports_what_the_indexer_supports(
     assert "OK; supports movie (imdbid, q, tmdbid), tv (ep, q, season, tvdbid)" in (
         response.content.decode()
     )
+    indexer.refresh_from_db()
+    assert "tvdbid" in indexer.caps["tv_search"]
 
 
 def test_a_search_page_shows_each_candidate_and_why_without_download_links(
