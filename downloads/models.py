@@ -250,6 +250,25 @@ class ReleaseSearch(models.Model):
         """Return the candidate this search picked, if any."""
         return self.candidates.filter(chosen=True).first()
 
+    def explain(self) -> dict[str, Any]:
+        """Return "why this one" as plain data for pages and the API (no download links)."""
+        return {
+            "id": self.pk,
+            "request_ref": self.request_ref,
+            "query": {
+                "media_type": self.media_type,
+                "title": self.title,
+                "year": self.year,
+                "season": self.season,
+            },
+            "profile": self.profile_name,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(),
+            "indexer_errors": self.indexer_errors,
+            "tiebreak_note": self.tiebreak_note,
+            "candidates": [c.explain() for c in self.candidates.order_by("rank")],
+        }
+
 
 class ReleaseCandidate(models.Model):
     """One release seen by a search, with its score, breakdown and reasons."""
@@ -285,6 +304,23 @@ class ReleaseCandidate(models.Model):
     def reasons_text(self) -> str:
         """Join the reasons for display."""
         return "; ".join(self.reasons)
+
+    def explain(self) -> dict[str, Any]:
+        """Return this candidate's verdict as plain data (links left out: they carry keys)."""
+        return {
+            "rank": self.rank,
+            "title": self.title,
+            "indexer": self.indexer,
+            "size": self.size,
+            "seeders": self.seeders,
+            "peers": self.peers,
+            "info_hash": self.info_hash,
+            "score": self.score,
+            "breakdown": self.breakdown,
+            "accepted": self.accepted,
+            "chosen": self.chosen,
+            "reasons": self.reasons,
+        }
 
 
 class BlocklistQuerySet(models.QuerySet):

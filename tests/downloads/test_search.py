@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 
@@ -66,6 +67,20 @@ def test_the_best_release_is_chosen_and_every_candidate_is_stored_with_its_reaso
     remux = candidates["The.Matrix.1999.1080p.BluRay.REMUX.AVC.DTS-HD.MA.5.1-EPSiLON"]
     assert (remux.accepted, remux.reasons) == (False, ["size 32 GB > 20 GB"])
     assert candidates[BEST_MATRIX].breakdown["resolution"] == 3000
+
+
+def test_a_stored_search_explains_its_choice_without_links_or_keys(torznab: Callable) -> None:
+    secret = "explain-secret-key"
+    sim = torznab(api_key=secret)
+    IndexerFactory(url=sim.url, api_key=secret)
+    outcome = find_best_release(MATRIX, request_ref="9")
+    explained = outcome.search.explain()
+    assert explained["status"] == "found"
+    assert explained["candidates"][0]["title"] == BEST_MATRIX
+    assert explained["candidates"][0]["chosen"] is True
+    assert explained["candidates"][-1]["reasons"]
+    assert secret not in json.dumps(explained)
+    assert "download_url" not in explained["candidates"][0]
 
 
 def test_nothing_acceptable_is_stored_as_nothing_and_grabs_nothing(torznab: Callable) -> None:
