@@ -101,6 +101,45 @@ SCENARIOS = [
         "2012.2009.1080p.BluRay.x264-METiS",
     ),
     Scenario(
+        "same title, three films: Halloween (2018), not 1978 or Halloween Kills",
+        {"media_type": "movie", "title": "Halloween", "year": 2018},
+        [
+            ("Halloween.1978.REMASTERED.1080p.BluRay.x264-SADPANDA", 9.0, 300, "year 1978 ≠ 2018"),
+            ("Halloween.2007.Unrated.Directors.Cut.1080p.BluRay.x264-HD1080", 9.9, 80, "year 2007"),
+            ("Halloween.Kills.2021.1080p.WEB-DL.DDP5.1.H.264-EVO", 5.2, 900, "title"),
+            ("Halloween.Ends.2022.1080p.WEB-DL.DDP5.1.H.264-EVO", 5.0, 800, "title"),
+            ("Halloween.2018.1080p.BluRay.x264-SPARKS", 8.8, 250, None),
+        ],
+        "Halloween.2018.1080p.BluRay.x264-SPARKS",
+    ),
+    Scenario(
+        "prequel with the same title: The Thing (1982), not the 2011 prequel",
+        {"media_type": "movie", "title": "The Thing", "year": 1982},
+        [
+            ("The.Thing.2011.1080p.BluRay.x264-SPARKS", 8.0, 500, "year 2011 ≠ 1982"),
+            ("The.Thing.1982.1080p.BluRay.x264-AMIABLE", 8.7, 120, None),
+        ],
+        "The.Thing.1982.1080p.BluRay.x264-AMIABLE",
+    ),
+    Scenario(
+        "very short titles: Us is not Us and Them, 300 is not Rise of an Empire",
+        {"media_type": "movie", "title": "Us", "year": 2019},
+        [
+            ("Us.and.Them.2018.1080p.WEB-DL.x264", 4.0, 90, "title"),
+            ("Us.2019.1080p.BluRay.x264-SPARKS", 8.8, 600, None),
+        ],
+        "Us.2019.1080p.BluRay.x264-SPARKS",
+    ),
+    Scenario(
+        "numeric title with a sequel: 300",
+        {"media_type": "movie", "title": "300", "year": 2006},
+        [
+            ("300.Rise.of.an.Empire.2014.1080p.BluRay.x264-SPARKS", 7.9, 700, "title"),
+            ("300.2006.1080p.BluRay.x264-HDMI", 8.0, 200, None),
+        ],
+        "300.2006.1080p.BluRay.x264-HDMI",
+    ),
+    Scenario(
         "numeric title: 1917 (2019)",
         {"media_type": "movie", "title": "1917", "year": 2019},
         [

@@ -178,6 +178,21 @@ def test_a_profile_without_2160p_rejects_it_and_can_prefer_720p() -> None:
     assert uhd.reasons == ["2160p not in profile (720p, 1080p)"]
 
 
+def test_a_below_profile_release_is_refused_while_a_profile_resolution_is_acceptable() -> None:
+    dvd = release("Heat.1995.DVDRip.XviD-KINO", 1.4, 5000)
+    alone = rank_releases(query=movie(), releases=[dvd])
+    assert alone.chosen is not None
+    assert alone.chosen.fallback
+    ranking = rank_releases(
+        query=movie(), releases=[dvd, release("Heat.1995.720p.BluRay.x264", 5, 2)]
+    )
+    verdict = next(r for r in ranking.ranked if r.release is dvd)
+    assert not verdict.accepted
+    assert verdict.reasons == [
+        "unknown resolution only when nothing at 1080p, 2160p, 720p is acceptable"
+    ]
+
+
 def test_lower_resolutions_can_be_refused_even_as_a_last_resort() -> None:
     rules = ProfileRules(allow_lower_resolutions=False)
     ranking = rank_releases(
