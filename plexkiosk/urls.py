@@ -10,13 +10,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from plexkiosk import views
 
-api_v1: list = []
+api_v1: list = [
+    path("library/", include("library.api_urls")),
+]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("library/", include("library.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", login_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(

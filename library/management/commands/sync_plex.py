@@ -1,0 +1,46 @@
+"""`manage.py sync_plex [--full]`: mirror the Plex library now, with progress output."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from library.models import SyncRun
+from library.plex import PlexError
+from library.sync import sync_library
+
+
+class Command(BaseCommand):
+    help = (
+        "Mirror the Plex library now (incremental; --full reads everything and removes deletions)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--full", action="store_true", help="read every item and remove what Plex deleted"
+        )
+
+    def handle(self, *args: Any, full: bool = False, **options: Any) -> None:
+        last_print = 0.0
+
+        def progress(run: SyncRun) -> None:
+            nonlocal last_print
+            now = time.monotonic()
+            if now - last_print < 1 and run.items_done < run.items_total:
+                return
+            last_print = now
+            total = f"/{run.items_total}" if run.items_total else ""
+            self.stdout.write(
+                f"  {run.items_done}{total} items read, {run.added} added, {run.updated} updated"
+            )
+
+        self.stdout.write(f"Syncing the Plex library ({'full' if full else 'incremental'})…")
+        try:
+            run = sync_library(full=full, progress=progress)
+        except PlexError as exc:
+            raise CommandError(f"Plex sync failed: {exc}") from None
+        if run.status == SyncRun.Status.SKIPPED:
+            raise CommandError("another Plex library sync is running; try again when it ends")
+        self.stdout.write(self.style.SUCCESS(run.summary()))

@@ -1,0 +1,40 @@
+"""Celery tasks of the library app (routed to the `plex_sync` queue by name)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from library.plex import PlexTemporaryError
+from library.sync import cleanup_old_sync_runs, sync_library
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(PlexTemporaryError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def sync_plex_library_task(full_sync: bool = False) -> dict[str, object]:
+    """Mirror the Plex library (full with deletions, or only recent changes) and report counts."""
+    run = sync_library(full=full_sync)
+    return {
+        "sync_run": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "added": run.added,
+        "updated": run.updated,
+        "removed": run.removed,
+    }
+
+
+@shared_task
+def cleanup_old_sync_data(days: int = 30) -> dict[str, int]:
+    """Delete library sync records older than `days` days."""
+    deleted = cleanup_old_sync_runs(days=days)
+    logger.info("Deleted %d old library sync records", deleted)
+    return {"deleted": deleted}
