@@ -1,0 +1,622 @@
+"""A TMDB (API v3) simulator: TMDB's JSON over real HTTP, for tests and the demo.
+
+It answers `search/movie`, `search/tv`, `search/multi`, `movie/{id}` and `tv/{id}` (with
+`append_to_response=external_ids`), `configuration`, and the poster images that
+configuration points at (a generated SVG per title, so the demo shows posters offline). It
+checks the API key (the `api_key` parameter, or a v4 read-access token as
+`Authorization: Bearer`), pages the way TMDB does, fails on request (slow answers, 500, 429,
+broken JSON) and records every request. Run it alone with
+`python -m plexkiosk.simulators.tmdb --port 8765`, then set
+`TMDB_URL=http://127.0.0.1:8765/3` and `TMDB_API_KEY=sim-tmdb-key`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+import unicodedata
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
+
+DEFAULT_API_KEY = "sim-tmdb-key"  # the simulator's own key, accepted nowhere else
+# Shaped like a v4 read-access token (a JWT), which TMDB accepts as a Bearer token; made up,
+# the simulator alone accepts it.
+DEFAULT_READ_TOKEN = ".".join(
+    ("eyJhbGciOiJIUzI1NiJ9", "eyJhdWQiOiJzaW0tdG1kYi1rZXkifQ", "c2ltdWxhdG9yLXNpZ25hdHVyZQ")
+)
+PAGE_SIZE = 20  # TMDB's page size for search results
+MAX_PAGE = 500  # TMDB refuses pages past 500
+FAILURE_MODES = ("slow", "500", "429", "bad-json")
+
+# Error bodies as TMDB sends them (https://developer.themoviedb.org/docs/errors).
+INVALID_KEY = {
+    "success": False,
+    "status_code": 7,
+    "status_message": "Invalid API key: You must be granted a valid key.",
+}
+NOT_FOUND = {
+    "success": False,
+    "status_code": 34,
+    "status_message": "The resource you requested could not be found.",
+}
+RATE_LIMITED = {
+    "success": False,
+    "status_code": 25,
+    "status_message": "Your request count (#) is over the allowed limit of (40).",
+}
+INTERNAL_ERROR = {
+    "success": False,
+    "status_code": 11,
+    "status_message": "Internal error: Something went wrong, contact TMDB.",
+}
+INVALID_PAGE = {
+    "success": False,
+    "status_code": 22,
+    "status_message": "Invalid page: Pages start at 1 and max at 500. "
+    "They are expected to be an integer.",
+}
+
+
+def _movie(
+    tmdb_id: int,
+    title: str,
+    release_date: str,
+    imdb_id: str | None,
+    overview: str,
+    *,
+    popularity: float,
+    original_title: str = "",
+    original_language: str = "en",
+    poster: bool = True,
+) -> dict[str, Any]:
+    return {
+        "id": tmdb_id,
+        "title": title,
+        "original_title": original_title or title,
+        "original_language": original_language,
+        "release_date": release_date,
+        "imdb_id": imdb_id,
+        "overview": overview,
+        "popularity": popularity,
+        "poster_path": f"/sim{tmdb_id}m.jpg" if poster else None,
+        "backdrop_path": f"/sim{tmdb_id}mb.jpg" if poster else None,
+    }
+
+
+def _show(
+    tmdb_id: int,
+    name: str,
+    first_air_date: str,
+    imdb_id: str | None,
+    tvdb_id: int | None,
+    seasons: int,
+    overview: str,
+    *,
+    popularity: float,
+    origin_country: str = "US",
+    specials: bool = True,
+    original_name: str = "",
+    original_language: str = "en",
+) -> dict[str, Any]:
+    return {
+        "id": tmdb_id,
+        "name": name,
+        "original_name": original_name or name,
+        "original_language": original_language,
+        "first_air_date": first_air_date,
+        "imdb_id": imdb_id,
+        "tvdb_id": tvdb_id,
+        "number_of_seasons": seasons,
+        "specials": specials,
+        "overview": overview,
+        "popularity": popularity,
+        "origin_country": [origin_country],
+        "poster_path": f"/sim{tmdb_id}t.jpg",
+        "backdrop_path": f"/sim{tmdb_id}tb.jpg",
+    }
+
+
+# Real TMDB/IMDb/TVDB ids where they are well known; the overviews are short paraphrases.
+# fmt: off
+MOVIES: list[dict[str, Any]] = [
+    _movie(438631, "Dune", "2021-09-15", "tt1160419",
+           "Paul Atreides, a brilliant young man, travels to Arrakis, the most dangerous "
+           "planet in the universe, to secure his family's future.", popularity=98.1),
+    _movie(841, "Dune", "1984-12-14", "tt0087182",
+           "In the year 10,191 the spice melange is the most precious substance in the "
+           "universe, and it is found only on the desert planet Arrakis.", popularity=31.4),
+    _movie(693134, "Dune: Part Two", "2024-02-27", "tt15239678",
+           "Paul Atreides unites with Chani and the Fremen while on a path of revenge "
+           "against those who destroyed his family.", popularity=120.5),
+    # Announced, not yet dated: no release date, no poster and no IMDb id yet, as TMDB
+    # shows such titles (the id is illustrative).
+    _movie(1170608, "Dune: Part Three", "", None,
+           "The third chapter of the Dune saga.", popularity=40.2, poster=False),
+    _movie(78, "Blade Runner", "1982-06-25", "tt0083658",
+           "In 2019 Los Angeles, a blade runner must pursue and terminate four replicants "
+           "who stole a ship in space and returned to Earth.", popularity=45.0),
+    _movie(335984, "Blade Runner 2049", "2017-10-04", "tt1856101",
+           "Thirty years after the first film, a new blade runner unearths a secret that "
+           "could plunge what is left of society into chaos.", popularity=60.3),
+    _movie(346364, "It", "2017-09-06", "tt1396484",
+           "In a small town in Maine, seven children known as The Losers Club come face to "
+           "face with a shape-shifting evil.", popularity=70.8),
+    _movie(474350, "It Chapter Two", "2019-09-04", "tt7349950",
+           "Twenty-seven years after the Losers Club defeated Pennywise, he returns to "
+           "Derry and they must keep their promise.", popularity=50.2),
+    _movie(14161, "2012", "2009-10-10", "tt1190080",
+           "Dr. Adrian Helmsley discovers that the Earth's core is heating up and warns "
+           "that the world is coming to an end.", popularity=40.6),
+    _movie(603, "The Matrix", "1999-03-31", "tt0133093",
+           "A computer hacker learns that the world he lives in is a simulation and joins "
+           "the rebellion against its controllers.", popularity=80.0),
+    _movie(27205, "Inception", "2010-07-15", "tt1375666",
+           "A thief who steals secrets through dream-sharing is offered a chance to have "
+           "his past erased: plant an idea instead.", popularity=85.4),
+    _movie(157336, "Interstellar", "2014-11-05", "tt0816692",
+           "A team of explorers travels through a wormhole in search of a new home for "
+           "humanity.", popularity=90.7),
+    _movie(329865, "Arrival", "2016-11-10", "tt2543164",
+           "A linguist is recruited to communicate with the extraterrestrials whose ships "
+           "have landed around the world.", popularity=35.9),
+    _movie(194, "Amélie", "2001-04-25", "tt0211915",
+           "A shy waitress in Montmartre decides to change the lives of the people around "
+           "her, and struggles with her own isolation.", popularity=30.1,
+           original_title="Le Fabuleux Destin d'Amélie Poulain", original_language="fr"),
+    _movie(129, "Spirited Away", "2001-07-20", "tt0245429",
+           "A young girl wanders into a world ruled by gods, witches and spirits, where "
+           "humans are changed into beasts.", popularity=65.2,
+           original_title="千と千尋の神隠し", original_language="ja"),
+    _movie(120, "The Lord of the Rings: The Fellowship of the Ring", "2001-12-18", "tt0120737",
+           "A young hobbit and eight companions set out to destroy the One Ring.",
+           popularity=88.8),
+    _movie(496243, "Parasite", "2019-05-30", "tt6751668",
+           "All unemployed, Ki-taek's family takes a peculiar interest in the wealthy "
+           "Park family.", popularity=55.5, original_title="기생충", original_language="ko"),
+    _movie(348, "Alien", "1979-05-25", "tt0078748",
+           "The crew of the commercial spacecraft Nostromo answers a distress call and "
+           "meets a deadly life form.", popularity=42.3),
+    _movie(872585, "Oppenheimer", "2023-07-19", "tt15398776",
+           "The story of J. Robert Oppenheimer and the making of the atomic bomb.",
+           popularity=75.6),
+    _movie(346648, "Paddington 2", "2017-11-09", "tt4468740",
+           "Paddington takes odd jobs to buy the perfect present for Aunt Lucy, until it "
+           "is stolen.", popularity=25.4),
+    _movie(862, "Toy Story", "1995-11-22", "tt0114709",
+           "Woody, a cowboy doll, feels threatened when Buzz Lightyear becomes the "
+           "favourite toy.", popularity=70.1),
+    _movie(278, "The Shawshank Redemption", "1994-09-23", "tt0111161",
+           "Imprisoned for a double murder he did not commit, a banker finds hope and "
+           "friendship in Shawshank prison.", popularity=95.0),
+]
+
+SHOWS: list[dict[str, Any]] = [
+    _show(2316, "The Office", "2005-03-24", "tt0386676", 73244, 9,
+          "The everyday lives of office employees at the Scranton branch of Dunder Mifflin.",
+          popularity=150.2),
+    _show(2996, "The Office", "2001-07-09", "tt0290978", 78107, 2,
+          "The employees of Wernham Hogg in Slough, and their manager David Brent.",
+          popularity=30.5, origin_country="GB"),
+    _show(1396, "Breaking Bad", "2008-01-20", "tt0903747", 81189, 5,
+          "A chemistry teacher diagnosed with cancer turns to making methamphetamine to "
+          "secure his family's future.", popularity=200.3),
+    _show(95396, "Severance", "2022-02-17", "tt11280740", 371980, 2,
+          "Mark leads a team of office workers whose memories are surgically divided "
+          "between their work and personal lives.", popularity=110.9, specials=False),
+    # TMDB lists the 1990 adaptation of It as a two-part miniseries.
+    _show(19614, "It", "1990-11-18", "tt0099864", 78893, 1,
+          "In 1960, seven outcast kids fight an evil demon who poses as a clown; thirty "
+          "years later they return to finish it.", popularity=20.4, specials=False),
+    _show(90228, "Dune: Prophecy", "2024-11-17", "tt10466872", 367935, 1,
+          "Ten thousand years before Paul Atreides, two Harkonnen sisters found the "
+          "Bene Gesserit.", popularity=80.5, specials=False),
+    _show(1399, "Game of Thrones", "2011-04-17", "tt0944947", 121361, 8,
+          "Nine noble families fight for control of the lands of Westeros.",
+          popularity=300.1),
+    _show(66732, "Stranger Things", "2016-07-15", "tt4574334", 305288, 5,
+          "When a young boy vanishes, a small town uncovers secret experiments and "
+          "supernatural forces.", popularity=250.7),
+    _show(100088, "The Last of Us", "2023-01-15", "tt3581920", 392256, 2,
+          "Joel and Ellie cross a post-apocalyptic United States.", popularity=190.4),
+    _show(87108, "Chernobyl", "2019-05-06", "tt7366338", 360893, 1,
+          "The true story of the 1986 nuclear disaster and the people who saved Europe.",
+          popularity=60.8, specials=False),
+    _show(82728, "Bluey", "2018-10-01", "tt7678620", 353546, 3,
+          "Bluey, a six-year-old Blue Heeler dog, turns everyday family life into "
+          "adventures.", popularity=130.0, origin_country="AU"),
+]
+
+PEOPLE: list[dict[str, Any]] = [
+    {"id": 137427, "name": "Denis Villeneuve", "popularity": 12.0,
+     "known_for_department": "Directing", "profile_path": None},
+    {"id": 578, "name": "Ridley Scott", "popularity": 10.5,
+     "known_for_department": "Directing", "profile_path": None},
+]
+# fmt: on
+
+
+def _fold(text: str) -> str:
+    """Lower-case text and drop accents and punctuation, as TMDB's search tolerates them."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^\w]+", " ", plain.casefold()).strip()
+
+
+def _matches(query: str, *names: str) -> bool:
+    """Tell whether every word of the query starts a word of one of the names."""
+    words = _fold(query).split()
+    if not words:
+        return False
+    for name in names:
+        name_words = _fold(name).split()
+        if all(any(w.startswith(q) for w in name_words) for q in words):
+            return True
+    return False
+
+
+def _movie_result(movie: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "adult": False,
+        "backdrop_path": movie["backdrop_path"],
+        "genre_ids": [878, 12],
+        "id": movie["id"],
+        "original_language": movie["original_language"],
+        "original_title": movie["original_title"],
+        "overview": movie["overview"],
+        "popularity": movie["popularity"],
+        "poster_path": movie["poster_path"],
+        "release_date": movie["release_date"],
+        "title": movie["title"],
+        "video": False,
+        "vote_average": 7.5,
+        "vote_count": 1234,
+    }
+
+
+def _tv_result(show: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "adult": False,
+        "backdrop_path": show["backdrop_path"],
+        "genre_ids": [18],
+        "id": show["id"],
+        "origin_country": show["origin_country"],
+        "original_language": show["original_language"],
+        "original_name": show["original_name"],
+        "overview": show["overview"],
+        "popularity": show["popularity"],
+        "poster_path": show["poster_path"],
+        "first_air_date": show["first_air_date"],
+        "name": show["name"],
+        "vote_average": 8.1,
+        "vote_count": 4321,
+    }
+
+
+def _person_result(person: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "adult": False,
+        "gender": 2,
+        "id": person["id"],
+        "known_for_department": person["known_for_department"],
+        "name": person["name"],
+        "original_name": person["name"],
+        "popularity": person["popularity"],
+        "profile_path": person["profile_path"],
+        "known_for": [],
+        "media_type": "person",
+    }
+
+
+def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
+    body = _movie_result(movie)
+    del body["genre_ids"]
+    body.update(
+        genres=[{"id": 878, "name": "Science Fiction"}],
+        imdb_id=movie["imdb_id"],
+        runtime=120,
+        status="Released" if movie["release_date"] else "In Production",
+        tagline="",
+        homepage="",
+    )
+    if "external_ids" in append:
+        body["external_ids"] = {
+            "imdb_id": movie["imdb_id"],
+            "wikidata_id": None,
+            "facebook_id": None,
+            "instagram_id": None,
+            "twitter_id": None,
+        }
+    return body
+
+
+def _tv_details(show: dict[str, Any], append: set[str]) -> dict[str, Any]:
+    body = _tv_result(show)
+    del body["genre_ids"]
+    year = int(show["first_air_date"][:4])
+    numbers = range(0 if show["specials"] else 1, show["number_of_seasons"] + 1)
+    body.update(
+        genres=[{"id": 18, "name": "Drama"}],
+        number_of_seasons=show["number_of_seasons"],
+        number_of_episodes=8 * show["number_of_seasons"],
+        status="Returning Series",
+        in_production=True,
+        seasons=[
+            {
+                "air_date": f"{year + max(n - 1, 0)}-01-01",
+                "episode_count": 8,
+                "id": show["id"] * 100 + n,
+                "name": f"Season {n}" if n else "Specials",
+                "overview": "",
+                "poster_path": f"/sim{show['id']}s{n}.jpg",
+                "season_number": n,
+                "vote_average": 0.0,
+            }
+            for n in numbers
+        ],
+    )
+    if "external_ids" in append:
+        body["external_ids"] = {
+            "imdb_id": show["imdb_id"],
+            "freebase_mid": None,
+            "freebase_id": None,
+            "tvdb_id": show["tvdb_id"],
+            "tvrage_id": None,
+            "wikidata_id": None,
+            "facebook_id": None,
+            "instagram_id": None,
+            "twitter_id": None,
+        }
+    return body
+
+
+def _poster_svg(label: str) -> bytes:
+    """Draw a plain poster with the title on it, so the demo has images without internet."""
+    lines = re.findall(r".{1,14}(?:\s+|$)", label) or [label]
+    text = "".join(
+        f'<text x="171" y="{220 + 34 * n}" text-anchor="middle">{escape(line.strip())}</text>'
+        for n, line in enumerate(lines[:6])
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="342" height="513" viewBox="0 0 342 513">'
+        '<rect width="342" height="513" fill="#1f2430"/>'
+        '<rect x="12" y="12" width="318" height="489" fill="none" stroke="#e5a00d" '
+        'stroke-width="3"/>'
+        f'<g fill="#f2f2f2" font-family="sans-serif" font-size="28">{text}</g></svg>'
+    ).encode()
+
+
+class TMDBSimulatorServer(ThreadingHTTPServer):
+    """Serve a fixed TMDB catalogue on a loopback port, with failures on demand."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        read_token: str = DEFAULT_READ_TOKEN,
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.api_key = api_key
+        self.read_token = read_token
+        self.page_size = PAGE_SIZE
+        self.slow_seconds = 2.0
+        self.movies = {m["id"]: m for m in MOVIES}
+        self.shows = {s["id"]: s for s in SHOWS}
+        self._failures: deque[str] = deque()
+        self._lock = threading.Lock()
+        # Paths with their query strings minus credentials, in arrival order.
+        self.requests: list[str] = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Return the URL to use as TMDB_URL (TMDB's own ends in /3 too)."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/3"
+
+    def fail(self, mode: str, times: int = 1) -> None:
+        """Answer the next `times` API requests with a failure: slow, 500, 429 or bad-json."""
+        if mode not in FAILURE_MODES:
+            raise ValueError(f"unknown failure mode {mode!r}; use one of {FAILURE_MODES}")
+        with self._lock:
+            self._failures.extend([mode] * times)
+
+    def next_failure(self) -> str | None:
+        """Take the failure planned for this request, if any."""
+        with self._lock:
+            return self._failures.popleft() if self._failures else None
+
+    def record(self, path: str) -> None:
+        """Remember one request (tests count them to prove caching)."""
+        with self._lock:
+            self.requests.append(path)
+
+    def count(self, prefix: str) -> int:
+        """Count the recorded requests whose path starts with `prefix` (e.g. "/3/search")."""
+        with self._lock:
+            return sum(1 for path in self.requests if path.startswith(prefix))
+
+    def start(self) -> str:
+        """Serve in a background thread and return the base URL."""
+        self._thread = threading.Thread(target=self.serve_forever, name="tmdb-sim", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.shutdown()
+        self.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client hangs up early (the client's timeout tests do that)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: TMDBSimulatorServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean; the server records requests itself."""
+
+    def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, payload: object, **headers: str) -> None:
+        self._send(
+            status, json.dumps(payload).encode(), "application/json;charset=utf-8", **headers
+        )
+
+    def _authorised(self, params: dict[str, str]) -> bool:
+        bearer = self.headers.get("Authorization", "")
+        if bearer.startswith("Bearer "):
+            return bearer.removeprefix("Bearer ") == self.server.read_token
+        return params.get("api_key") == self.server.api_key
+
+    def do_GET(self) -> None:
+        """Answer one GET as TMDB would."""
+        parts = urlsplit(self.path)
+        params = dict(parse_qsl(parts.query))
+        if parts.path.startswith("/t/p/"):
+            return self._poster(parts.path)
+        safe_query = "&".join(f"{k}={v}" for k, v in parse_qsl(parts.query) if k != "api_key")
+        self.server.record(f"{parts.path}?{safe_query}" if safe_query else parts.path)
+        if not self._authorised(params):
+            return self._json(401, INVALID_KEY)
+        failure = self.server.next_failure()
+        if failure == "slow":
+            time.sleep(self.server.slow_seconds)
+        elif failure == "500":
+            return self._json(500, INTERNAL_ERROR)
+        elif failure == "429":
+            return self._json(429, RATE_LIMITED, Retry_After="2")
+        elif failure == "bad-json":
+            return self._send(200, b"<html>Bad gateway</html>", "text/html")
+        self._route(parts.path.removeprefix("/3").rstrip("/"), params)
+
+    def _route(self, path: str, params: dict[str, str]) -> None:
+        append = set(filter(None, params.get("append_to_response", "").split(",")))
+        if path == "/configuration":
+            return self._json(200, self._configuration())
+        if match := re.fullmatch(r"/search/(movie|tv|multi)", path):
+            return self._search(match.group(1), params)
+        if match := re.fullmatch(r"/movie/(\d+)", path):
+            movie = self.server.movies.get(int(match.group(1)))
+            if movie is None:
+                return self._json(404, NOT_FOUND)
+            return self._json(200, _movie_details(movie, append))
+        if match := re.fullmatch(r"/tv/(\d+)", path):
+            show = self.server.shows.get(int(match.group(1)))
+            if show is None:
+                return self._json(404, NOT_FOUND)
+            return self._json(200, _tv_details(show, append))
+        return self._json(404, NOT_FOUND)
+
+    def _configuration(self) -> dict[str, Any]:
+        # Posters point back at this server, so the demo shows images with no internet.
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        images = f"http://{host}/t/p/"
+        return {
+            "images": {
+                "base_url": images,
+                "secure_base_url": images,
+                "backdrop_sizes": ["w300", "w780", "w1280", "original"],
+                "logo_sizes": ["w45", "w92", "w154", "w185", "w300", "w500", "original"],
+                "poster_sizes": ["w92", "w154", "w185", "w342", "w500", "w780", "original"],
+                "profile_sizes": ["w45", "w185", "h632", "original"],
+                "still_sizes": ["w92", "w185", "w300", "original"],
+            },
+            "change_keys": ["adult", "air_date", "also_known_as", "images", "imdb_id"],
+        }
+
+    def _search(self, kind: str, params: dict[str, str]) -> None:
+        try:
+            page = int(params.get("page", "1"))
+        except ValueError:
+            page = 0
+        if not 1 <= page <= MAX_PAGE:
+            return self._json(400, INVALID_PAGE)
+        query = params.get("query", "")
+        hits: list[dict[str, Any]] = []
+        if kind in ("movie", "multi"):
+            hits += [
+                {**_movie_result(m), **({"media_type": "movie"} if kind == "multi" else {})}
+                for m in self.server.movies.values()
+                if _matches(query, m["title"], m["original_title"])
+            ]
+        if kind in ("tv", "multi"):
+            hits += [
+                {**_tv_result(s), **({"media_type": "tv"} if kind == "multi" else {})}
+                for s in self.server.shows.values()
+                if _matches(query, s["name"], s["original_name"])
+            ]
+        if kind == "multi":
+            hits += [_person_result(p) for p in PEOPLE if _matches(query, p["name"])]
+        hits.sort(key=lambda hit: hit["popularity"], reverse=True)
+        size = self.server.page_size
+        total_pages = max(1, -(-len(hits) // size))
+        self._json(
+            200,
+            {
+                "page": page,
+                "results": hits[(page - 1) * size : page * size],
+                "total_pages": total_pages,
+                "total_results": len(hits),
+            },
+        )
+
+    def _poster(self, path: str) -> None:
+        name = path.rsplit("/", 1)[-1]
+        titles = {m["poster_path"]: m["title"] for m in self.server.movies.values()}
+        titles.update({s["poster_path"]: s["name"] for s in self.server.shows.values()})
+        label = titles.get(f"/{name}")
+        if label is None:
+            return self._send(404, b"Not found", "text/plain")
+        self._send(200, _poster_svg(label), "image/svg+xml", Cache_Control="max-age=86400")
+
+
+def start_tmdb_simulator(
+    port: int = 0,
+    *,
+    host: str = "127.0.0.1",
+    api_key: str = DEFAULT_API_KEY,
+) -> tuple[TMDBSimulatorServer, str]:
+    """Start a simulator in a background thread; return it and the URL to use as TMDB_URL."""
+    server = TMDBSimulatorServer((host, port), api_key=api_key)
+    return server, server.start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the simulator in the foreground until Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    args = parser.parse_args(argv)
+    server = TMDBSimulatorServer((args.host, args.port), api_key=args.api_key)
+    print(f"TMDB simulator on {server.base_url} (TMDB_API_KEY={args.api_key}); Ctrl-C stops it")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
