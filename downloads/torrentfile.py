@@ -1,0 +1,157 @@
+"""Info hashes from magnets and .torrent files, and fetching an indexer's .torrent link."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+
+import bencodepy
+import requests
+
+MAX_TORRENT_BYTES = 10 * 1024 * 1024
+FETCH_TIMEOUT = (5.0, 30.0)
+MAX_REDIRECTS = 5
+
+_HEX_HASH = re.compile(r"^[0-9a-fA-F]{40}$")
+_BASE32_HASH = re.compile(r"^[A-Za-z2-7]{32}$")
+_decoder = bencodepy.Bencode(encoding=None, max_depth=64)
+
+
+class TorrentError(Exception):
+    """A torrent could not be obtained or understood; `temporary` says if retrying could help."""
+
+    temporary = False
+
+
+class InvalidTorrent(TorrentError):
+    """The magnet or .torrent is malformed, too big, or not a torrent at all."""
+
+
+class FetchFailed(TorrentError):
+    """The indexer's link could not be fetched right now (timeout, unreachable, 5xx)."""
+
+    temporary = True
+
+
+@dataclass(frozen=True)
+class FetchedTorrent:
+    """What an indexer's download link gave: .torrent bytes or a magnet, and its info hash."""
+
+    info_hash: str
+    torrent_bytes: bytes | None = None
+    magnet: str | None = None
+
+
+def info_hash_from_magnet(magnet: str) -> str:
+    """Return the lowercase hex v1 info hash of a magnet link's `urn:btih:` topic."""
+    parts = urlsplit(magnet.strip())
+    if parts.scheme.lower() != "magnet":
+        raise InvalidTorrent("not a magnet link")
+    for topic in parse_qs(parts.query).get("xt", []):
+        if not topic.lower().startswith("urn:btih:"):
+            continue
+        value = topic[len("urn:btih:") :]
+        if _HEX_HASH.match(value):
+            return value.lower()
+        if _BASE32_HASH.match(value):
+            return base64.b32decode(value.upper()).hex()
+        raise InvalidTorrent("magnet link has a malformed btih info hash")
+    # A v2-only magnet (urn:btmh) has no v1 hash, and qBittorrent 4.x cannot add it.
+    raise InvalidTorrent("magnet link has no urn:btih info hash")
+
+
+def info_hash_from_torrent(data: bytes) -> str:
+    """Return the lowercase hex SHA-1 of a .torrent's bencoded `info` dict."""
+    try:
+        meta = _decoder.decode(data)
+    except (bencodepy.BencodeDecodeError, ValueError, TypeError, RecursionError) as exc:
+        raise InvalidTorrent("not a bencoded .torrent file") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get(b"info"), dict):
+        raise InvalidTorrent(".torrent file has no info dictionary")
+    info = meta[b"info"]
+    if b"pieces" not in info:
+        # v2-only torrents are keyed by a SHA-256 hash, which qBittorrent 4.x cannot add.
+        raise InvalidTorrent(".torrent file has no v1 pieces (v2-only torrents unsupported)")
+    if not isinstance(info.get(b"name"), bytes):
+        raise InvalidTorrent(".torrent file's info has no name")
+    encoded = bencodepy.encode(info)
+    # The hash is over the bytes as written; re-encoding equals them only when the file is
+    # canonical (sorted keys, no leading zeros), which every client writes. Refuse others
+    # rather than return a hash qBittorrent would not know.
+    if b"4:info" + encoded not in data:
+        raise InvalidTorrent(".torrent file's info dictionary is not canonically bencoded")
+    return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
+
+
+def redact(url: str) -> str:
+    """Return `url` without its query string, which holds indexer API keys."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def fetch_torrent(
+    url: str,
+    *,
+    max_bytes: int = MAX_TORRENT_BYTES,
+    timeout: tuple[float, float] = FETCH_TIMEOUT,
+    session: requests.Session | None = None,
+) -> FetchedTorrent:
+    """Fetch an indexer's download link, following redirects, and return what it points at."""
+    if url.lower().startswith("magnet:"):
+        return FetchedTorrent(info_hash=info_hash_from_magnet(url), magnet=url)
+    http = session or requests.Session()
+    for _ in range(MAX_REDIRECTS + 1):
+        if urlsplit(url).scheme.lower() not in {"http", "https"}:
+            raise InvalidTorrent(f"refusing to fetch a {urlsplit(url).scheme or 'relative'} link")
+        try:
+            # Redirects are followed by hand: Jackett and Prowlarr answer with a redirect to a
+            # `magnet:` when the indexer has no file, which requests cannot follow.
+            response = http.get(url, timeout=timeout, stream=True, allow_redirects=False)
+        except requests.Timeout as exc:
+            raise FetchFailed(f"timed out fetching {redact(url)}") from exc
+        except requests.RequestException as exc:
+            raise FetchFailed(f"could not reach {redact(url)}: {type(exc).__name__}") from exc
+        with response:
+            if response.is_redirect:
+                location = response.headers.get("Location", "")
+                if location.lower().startswith("magnet:"):
+                    return FetchedTorrent(
+                        info_hash=info_hash_from_magnet(location), magnet=location
+                    )
+                url = urljoin(url, location)
+                continue
+            data = _read_body(response, url=url, max_bytes=max_bytes)
+        return FetchedTorrent(info_hash=info_hash_from_torrent(data), torrent_bytes=data)
+    raise InvalidTorrent(f"more than {MAX_REDIRECTS} redirects from {redact(url)}")
+
+
+def _read_body(response: requests.Response, *, url: str, max_bytes: int) -> bytes:
+    """Read a .torrent answer up to `max_bytes`, mapping HTTP failures to temporary or not."""
+    if response.status_code >= 500 or response.status_code == 429:
+        raise FetchFailed(f"{redact(url)} answered HTTP {response.status_code}")
+    if response.status_code != 200:
+        raise InvalidTorrent(f"{redact(url)} answered HTTP {response.status_code}")
+    declared = response.headers.get("Content-Length")
+    too_big = InvalidTorrent(f".torrent from {redact(url)} is larger than {max_bytes} bytes")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise too_big
+    body = bytearray()
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            body += chunk
+            if len(body) > max_bytes:
+                raise too_big
+    except requests.RequestException as exc:
+        raise FetchFailed(f"connection lost reading {redact(url)}") from exc
+    if not body.startswith(b"d"):
+        # An HTML login page or a JSON error is the usual answer of a misconfigured indexer.
+        raise InvalidTorrent(f"{redact(url)} did not answer with a .torrent file")
+    return bytes(body)
+
+
+def is_info_hash(value: str) -> bool:
+    """Return whether `value` is a 40-character hex info hash."""
+    return bool(_HEX_HASH.match(value))

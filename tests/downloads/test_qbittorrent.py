@@ -1,0 +1,371 @@
+"""The qBittorrent client against real qbittorrent-nox instances on loopback."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import bencodepy
+import pytest
+
+from downloads.qbittorrent import (
+    AuthenticationError,
+    BadTorrentError,
+    PermanentError,
+    QBittorrent,
+    TemporaryError,
+    TorrentSnapshot,
+    classify,
+)
+from tests.downloads.qbt_harness import (
+    QbtPair,
+    qbt_pair_fixture,  # noqa: F401 - provides the module-scoped `qbt_pair`
+    start_instance,
+    wait_for,
+)
+
+CATEGORY = "plexkiosk"
+
+
+def app_client(pair: QbtPair, **overrides: object) -> QBittorrent:
+    """Return the app's client for the pair's qBittorrent, logging in like production."""
+    options = {
+        "url": pair.client.url,
+        "username": pair.client.username,
+        "password": pair.client.password,
+        "category": CATEGORY,
+        "timeout": (2.0, 10.0),
+    }
+    options.update(overrides)
+    return QBittorrent(**options)
+
+
+def wait_until_classified(
+    qbt: QBittorrent, info_hash: str, verdict: str, timeout: float = 20
+) -> TorrentSnapshot:
+    """Poll the app's view of one torrent until `classify` says `verdict`."""
+
+    def check() -> TorrentSnapshot | None:
+        snapshot = qbt.get(info_hash)
+        return snapshot if snapshot and classify(snapshot) == verdict else None
+
+    return wait_for(check, timeout=timeout, what=f"{info_hash} to be {verdict}")
+
+
+def snapshot(state: str, *, progress: float = 1.0, amount_left: int = 0) -> TorrentSnapshot:
+    """Build a snapshot as qBittorrent would report it, for the classifier."""
+    return TorrentSnapshot.from_api(
+        {"hash": "ab" * 20, "state": state, "progress": progress, "amount_left": amount_left}
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "progress", "amount_left", "verdict"),
+    [
+        ("stalledUP", 1.0, 0, "completed"),
+        ("uploading", 1.0, 0, "completed"),
+        ("pausedUP", 1.0, 0, "completed"),  # 4.x
+        ("stoppedUP", 1.0, 0, "completed"),  # 5.0 renamed pausedUP
+        ("queuedUP", 1.0, 0, "completed"),
+        ("forcedUP", 1.0, 0, "completed"),
+        ("stalledUP", 0.999, 1024, "downloading"),
+        ("checkingUP", 1.0, 0, "checking"),
+        ("moving", 1.0, 0, "checking"),
+        ("checkingResumeData", 0.0, 10, "checking"),
+        ("stalledDL", 0.3, 10, "stalled"),
+        ("downloading", 0.3, 10, "downloading"),
+        ("metaDL", 0.0, 0, "downloading"),
+        ("pausedDL", 0.3, 10, "paused"),  # 4.x
+        ("stoppedDL", 0.3, 10, "paused"),  # 5.0 renamed pausedDL
+        ("error", 0.3, 10, "errored"),
+        ("missingFiles", 1.0, 0, "errored"),
+        ("somethingNew", 1.0, 0, "checking"),
+    ],
+)
+def test_classify_reads_qbittorrent_4_and_5_state_names(
+    state: str, progress: float, amount_left: int, verdict: str
+) -> None:
+    assert classify(snapshot(state, progress=progress, amount_left=amount_left)) == verdict
+
+
+def test_snapshot_turns_unknown_eta_and_never_completed_into_none() -> None:
+    raw = {"hash": "AB" * 20, "state": "metaDL", "eta": 8640000, "completion_on": -1}
+    parsed = TorrentSnapshot.from_api(raw)
+    assert (parsed.hash, parsed.eta, parsed.completion_on) == ("ab" * 20, None, None)
+    assert replace(parsed, eta=5).eta == 5
+
+
+def test_app_logs_in_with_the_hashed_password(qbt_pair: QbtPair) -> None:
+    assert app_client(qbt_pair).login().startswith("v")
+
+
+def test_wrong_password_is_a_permanent_error_that_never_shows_the_password(
+    qbt_pair: QbtPair, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "not-the-password-xyzzy"
+    qbt = app_client(qbt_pair, password=wrong)
+    with pytest.raises(AuthenticationError) as raised:
+        qbt.login()
+    assert not raised.value.temporary
+    assert wrong not in str(raised.value) and wrong not in repr(qbt)
+    assert wrong not in caplog.text
+
+
+def test_adding_a_torrent_file_downloads_it_to_completion_in_the_apps_category(
+    qbt_pair: QbtPair,
+) -> None:
+    seeded = qbt_pair.make_torrent("file-add.bin", 4 << 20)
+    qbt = app_client(qbt_pair)
+    save_path = qbt_pair.client.save_path / "by-file"
+    started = time.monotonic()
+    info_hash = qbt.add_torrent(
+        torrent_bytes=seeded.torrent_bytes, save_path=str(save_path), tag="download-1"
+    )
+    assert info_hash == seeded.info_hash
+    done = wait_until_classified(qbt, info_hash, "completed")
+    print(f"add -> completed by .torrent + tracker: {time.monotonic() - started:.2f} s")
+    assert (done.category, done.tags, done.amount_left) == (CATEGORY, ("download-1",), 0)
+    assert done.completion_on is not None
+    assert Path(done.content_path).read_bytes() == seeded.path.read_bytes()
+    assert Path(done.content_path).parent == save_path
+
+
+def test_adding_a_magnet_downloads_it_from_a_peer_given_by_address(qbt_pair: QbtPair) -> None:
+    seeded = qbt_pair.make_torrent("magnet-add.bin", 4 << 20, tracker=False)
+    qbt = app_client(qbt_pair)
+    started = time.monotonic()
+    info_hash = qbt.add_torrent(
+        magnet=seeded.magnet, save_path=str(qbt_pair.client.save_path), tag="download-2"
+    )
+    assert info_hash == seeded.info_hash
+    # No tracker and no DHT: only the peer we name can hand over the metadata.
+    qbt_pair.client.api.torrents_add_peers(peers=qbt_pair.seeder_peer, torrent_hashes=info_hash)
+    done = wait_until_classified(qbt, info_hash, "completed")
+    print(f"add -> completed by magnet + peer: {time.monotonic() - started:.2f} s")
+    assert Path(done.content_path).read_bytes() == seeded.path.read_bytes()
+
+
+def test_a_magnet_with_a_base32_hash_is_added_under_its_hex_hash(qbt_pair: QbtPair) -> None:
+    seeded = qbt_pair.make_torrent("base32.bin", 1 << 20, tracker=False)
+    base32 = base64.b32encode(bytes.fromhex(seeded.info_hash)).decode()
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        magnet=f"magnet:?xt=urn:btih:{base32}", save_path=str(qbt_pair.client.save_path), tag="b32"
+    )
+    assert info_hash == seeded.info_hash
+    assert qbt.get(info_hash) is not None
+
+
+def test_adding_the_same_hash_twice_is_a_no_op(qbt_pair: QbtPair) -> None:
+    seeded = qbt_pair.make_torrent("twice.bin", 1 << 20)
+    qbt = app_client(qbt_pair)
+    save_path = str(qbt_pair.client.save_path)
+    first = qbt.add_torrent(torrent_bytes=seeded.torrent_bytes, save_path=save_path, tag="first")
+    again = qbt.add_torrent(magnet=seeded.magnet, save_path=save_path, tag="second")
+    assert first == again == seeded.info_hash
+    mine = [t for t in qbt.list_torrents() if t.hash == seeded.info_hash]
+    assert [t.tags for t in mine] == [("first",)]
+
+
+def test_the_category_is_created_and_an_existing_one_is_accepted(qbt_pair: QbtPair) -> None:
+    category = "plexkiosk-fresh"
+    for attempt in range(2):
+        # A fresh client each time, so the second one meets qBittorrent's 409 for a known name.
+        qbt = app_client(qbt_pair, category=category)
+        qbt.ensure_category()
+        assert category in qbt_pair.client.api.torrents_categories(), attempt
+
+
+def test_progress_shows_while_a_rate_limited_download_runs(qbt_pair: QbtPair) -> None:
+    seeded = qbt_pair.make_torrent("slow.bin", 12 << 20)
+    qbt = app_client(qbt_pair)
+    # A limit on a loopback peer is the only way to see `downloading`: unthrottled, the
+    # transfer ends inside one refresh interval.
+    qbt_pair.client.api.app_set_preferences({"dl_limit": 3 << 20})
+    try:
+        info_hash = qbt.add_torrent(
+            torrent_bytes=seeded.torrent_bytes, save_path=str(qbt_pair.client.save_path), tag="p"
+        )
+        running = wait_until_classified(qbt, info_hash, "downloading", timeout=10)
+        wait_for(
+            lambda: 0 < (qbt.get(info_hash) or running).progress < 1,
+            timeout=10,
+            what="partial progress",
+        )
+        partway = qbt.get(info_hash)
+        assert partway is not None and partway.amount_left > 0
+        assert classify(partway) in {"downloading", "stalled"}
+    finally:
+        qbt_pair.client.api.app_set_preferences({"dl_limit": 0})
+    done = wait_until_classified(qbt, info_hash, "completed")
+    assert done.progress == 1.0
+
+
+def test_list_torrents_never_returns_torrents_outside_the_category(qbt_pair: QbtPair) -> None:
+    mine = qbt_pair.make_torrent("mine.bin", 1 << 20)
+    theirs = qbt_pair.make_torrent("theirs.bin", 1 << 20)
+    nobody = qbt_pair.make_torrent("nobody.bin", 1 << 20)
+    qbt = app_client(qbt_pair)
+    save_path = str(qbt_pair.client.save_path)
+    qbt.add_torrent(torrent_bytes=mine.torrent_bytes, save_path=save_path, tag="mine")
+    api = qbt_pair.client.api
+    api.torrents_add(torrent_files=theirs.torrent_bytes, save_path=save_path, category="movies")
+    api.torrents_add(torrent_files=nobody.torrent_bytes, save_path=save_path)
+    wait_for(lambda: len(api.torrents_info(torrent_hashes=theirs.info_hash)), timeout=5, what="add")
+    wait_for(lambda: len(api.torrents_info(torrent_hashes=nobody.info_hash)), timeout=5, what="add")
+    listed = {t.hash for t in qbt.list_torrents()}
+    assert mine.info_hash in listed
+    assert not listed & {theirs.info_hash, nobody.info_hash}
+    assert all(t.category == CATEGORY for t in qbt.list_torrents())
+
+
+def test_a_hash_held_by_another_category_is_refused_and_left_alone(qbt_pair: QbtPair) -> None:
+    theirs = qbt_pair.make_torrent("foreign.bin", 1 << 20)
+    api = qbt_pair.client.api
+    api.torrents_add(
+        torrent_files=theirs.torrent_bytes, save_path=str(qbt_pair.client.save_path), category="tv"
+    )
+    wait_for(lambda: len(api.torrents_info(torrent_hashes=theirs.info_hash)), timeout=5, what="add")
+    qbt = app_client(qbt_pair)
+    with pytest.raises(PermanentError, match="outside"):
+        qbt.add_torrent(magnet=theirs.magnet, save_path="/tmp", tag="x")
+    with pytest.raises(PermanentError):
+        qbt.remove(theirs.info_hash)
+    assert api.torrents_info(torrent_hashes=theirs.info_hash)[0].category == "tv"
+
+
+def test_remove_deletes_the_torrent_and_its_data(qbt_pair: QbtPair) -> None:
+    seeded = qbt_pair.make_torrent("removed.bin", 1 << 20)
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        torrent_bytes=seeded.torrent_bytes,
+        save_path=str(qbt_pair.client.save_path / "to-remove"),
+        tag="gone",
+    )
+    content = Path(wait_until_classified(qbt, info_hash, "completed").content_path)
+    assert content.exists()
+    assert qbt.remove(info_hash) is True
+    wait_for(lambda: not content.exists(), timeout=5, what="data to be deleted")
+    assert qbt.get(info_hash) is None
+    assert qbt.remove(info_hash) is False
+
+
+def test_a_torrent_qbittorrent_cannot_load_is_a_permanent_bad_torrent(qbt_pair: QbtPair) -> None:
+    # Well-formed bencoding whose pieces are not a multiple of 20 bytes: we can hash it,
+    # qBittorrent refuses it.
+    broken = bencodepy.encode(
+        {b"info": {b"name": b"x.bin", b"length": 10, b"piece length": 16384, b"pieces": b"abc"}}
+    )
+    qbt = app_client(qbt_pair)
+    with pytest.raises(BadTorrentError) as raised:
+        qbt.add_torrent(torrent_bytes=broken, save_path="/tmp", tag="broken")
+    assert not raised.value.temporary
+    with pytest.raises(BadTorrentError):
+        qbt.add_torrent(torrent_bytes=b"<html>login</html>", save_path="/tmp", tag="html")
+
+
+def test_a_stopped_qbittorrent_is_a_temporary_error(tmp_path: Path) -> None:
+    instance = start_instance(tmp_path, "short-lived")
+    qbt = QBittorrent(
+        url=instance.url,
+        username=instance.username,
+        password=instance.password,
+        category=CATEGORY,
+        timeout=(1.0, 2.0),
+    )
+    assert qbt.list_torrents() == []
+    instance.stop()
+    with pytest.raises(TemporaryError) as raised:
+        qbt.list_torrents()
+    assert raised.value.temporary
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """Listen on a port that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+def test_a_qbittorrent_that_never_answers_is_a_temporary_timeout(silent_server: int) -> None:
+    qbt = QBittorrent(
+        url=f"http://127.0.0.1:{silent_server}",
+        username="admin",
+        password="secret",
+        category=CATEGORY,
+        timeout=(0.5, 0.5),
+    )
+    started = time.monotonic()
+    with pytest.raises(TemporaryError):
+        qbt.list_torrents()
+    assert time.monotonic() - started < 5
+
+
+class _StubHandler(BaseHTTPRequestHandler):
+    """Answer logins with a session cookie and every other call with a fixed status."""
+
+    status = 500
+    calls: list[str]
+
+    def do_POST(self) -> None:
+        self.calls.append(self.path)
+        if self.path.endswith("/auth/login"):
+            self.send_response(200)
+            self.send_header("Set-Cookie", "SID=abc; path=/")
+            self.end_headers()
+            self.wfile.write(b"Ok.")
+            return
+        self.send_response(self.status)
+        self.end_headers()
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+@pytest.fixture
+def stub_server() -> Iterator[type[_StubHandler]]:
+    """Run a tiny HTTP server standing in for a misbehaving qBittorrent."""
+    handler = type("Handler", (_StubHandler,), {"calls": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+def stub_client(handler: type[_StubHandler]) -> QBittorrent:
+    """Return the app's client pointed at the stub."""
+    return QBittorrent(
+        url=f"http://127.0.0.1:{handler.port}",
+        username="admin",
+        password="secret",
+        category=CATEGORY,
+        timeout=(1.0, 2.0),
+    )
+
+
+def test_a_server_error_is_temporary(stub_server: type[_StubHandler]) -> None:
+    stub_server.status = 503
+    with pytest.raises(TemporaryError):
+        stub_client(stub_server).list_torrents()
+
+
+def test_a_403_that_survives_a_new_login_is_temporary(stub_server: type[_StubHandler]) -> None:
+    stub_server.status = 403
+    with pytest.raises(TemporaryError, match="403"):
+        stub_client(stub_server).list_torrents()
+    assert any(call.endswith("/auth/login") for call in stub_server.calls)
