@@ -229,6 +229,7 @@ class ReleaseSearch(models.Model):
     imdb_id = models.CharField(max_length=20, blank=True)
     tmdb_id = models.PositiveIntegerField(null=True, blank=True)
     tvdb_id = models.PositiveIntegerField(null=True, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
     profile = models.ForeignKey(QualityProfile, null=True, blank=True, on_delete=models.SET_NULL)
     profile_name = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
@@ -249,6 +250,26 @@ class ReleaseSearch(models.Model):
     def chosen(self) -> ReleaseCandidate | None:
         """Return the candidate this search picked, if any."""
         return self.candidates.filter(chosen=True).first()
+
+    def as_rank_input(self) -> dict[str, Any]:
+        """Return this search in the input shape of `rank_releases`, to rank it again."""
+        query = {"media_type": self.media_type, "title": self.title}
+        for key in ("year", "season", "tmdb_id", "tvdb_id"):
+            if getattr(self, key) is not None:
+                query[key] = getattr(self, key)
+        if self.imdb_id:
+            query["imdb_id"] = self.imdb_id
+        if self.aliases:
+            query["aliases"] = list(self.aliases)
+        releases = []
+        for candidate in self.candidates.order_by("rank"):
+            row = {"title": candidate.title, "size": candidate.size, "seeders": candidate.seeders}
+            if candidate.peers is not None:
+                row["peers"] = candidate.peers
+            if candidate.info_hash:
+                row["infohash"] = candidate.info_hash
+            releases.append(row)
+        return {"query": query, "releases": releases, "profile": self.profile_name or None}
 
     def explain(self) -> dict[str, Any]:
         """Return "why this one" as plain data for pages and the API (no download links)."""

@@ -249,7 +249,7 @@ def _check_movie_year(
     if query.year is None:
         return
     if year is None:
-        # Without a year a remake and its original look the same; Radarr-style caution.
+        # Without a year a remake and its original look the same: refuse rather than guess.
         reasons.append("no year in name")
     elif abs(year - query.year) > rules.movie_year_tolerance:
         reasons.append(f"year {year} ≠ {query.year}")

@@ -175,6 +175,7 @@ def _store(
             imdb_id=query.imdb_id or "",
             tmdb_id=query.tmdb_id,
             tvdb_id=query.tvdb_id,
+            aliases=list(query.aliases),
             profile=profile,
             profile_name=profile.name,
             status=status,

@@ -6,13 +6,16 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from downloads.releases import MediaQuery
+from downloads.search import find_best_release
 from tests.conftest import ROOT, process_env
-from tests.downloads.factories import QualityProfileFactory
+from tests.downloads.factories import IndexerFactory, QualityProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +121,40 @@ def test_bad_json_exits_non_zero_with_one_line_on_stderr() -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "is not valid JSON" in lines[0]
+
+
+def _stored_search(torznab: Callable) -> int:
+    sim = torznab()
+    IndexerFactory(url=sim.url)
+    query = MediaQuery(media_type="movie", title="The Matrix", year=1999, aliases=("Matrix",))
+    return find_best_release(query).search.pk
+
+
+def test_a_stored_search_is_ranked_again_under_another_profile(torznab: Callable) -> None:
+    search_id = _stored_search(torznab)
+    QualityProfileFactory(name="UHD first", resolutions=["2160p", "1080p"])
+    again = run("--search", str(search_id), "--profile", "UHD first")
+    assert again["chosen"] == "The.Matrix.1999.2160p.UHD.BluRay.x265.10bit.HDR-TERMINAL"
+    assert len(again["ranked"]) == 5
+
+
+def test_a_stored_search_exports_the_input_of_the_command(torznab: Callable) -> None:
+    exported = run("--search", str(_stored_search(torznab)), "--export")
+    assert exported["query"] == {
+        "media_type": "movie", "title": "The Matrix", "year": 1999, "aliases": ["Matrix"],
+    }  # fmt: skip
+    assert exported["profile"] == "Default"
+    assert len(exported["releases"]) == 5
+    assert all(len(r["infohash"]) == 40 for r in exported["releases"])
+    assert run("-", stdin=json.dumps(exported))["chosen"] == (
+        "The.Matrix.1999.1080p.BluRay.x264-AMIABLE"
+    )
+
+
+def test_an_unknown_stored_search_or_both_inputs_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no release search with id 999"):
+        run("--search", "999")
+    with pytest.raises(CommandError, match="not both"):
+        run(str(tmp_path / "x.json"), "--search", "1")
+    with pytest.raises(CommandError, match="not both"):
+        run()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from downloads.models import QualityProfile
+from downloads.models import QualityProfile, ReleaseSearch
 from downloads.ranking import rank_releases
 from downloads.releases import MediaQuery, Release
 from downloads.search import resolve_profile
@@ -17,13 +17,24 @@ from downloads.search import resolve_profile
 class Command(BaseCommand):
     help = (
         "Rank releases from a JSON file ('-' for stdin) shaped like "
-        '{"query": {...}, "releases": [...], "profile": "name"?} and print the choice '
-        "and every release's score and reasons as JSON."
+        '{"query": {...}, "releases": [...], "profile": "name"?}, or a stored search '
+        "(--search ID), and print the choice and every release's score and reasons as JSON."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         """Declare FILE and the options."""
-        parser.add_argument("file", help="JSON file, or - to read standard input")
+        parser.add_argument("file", nargs="?", help="JSON file, or - to read standard input")
+        parser.add_argument(
+            "--search",
+            type=int,
+            metavar="ID",
+            help="rank a stored search's releases again instead of a file",
+        )
+        parser.add_argument(
+            "--export",
+            action="store_true",
+            help="with --search: print its input JSON (to edit and rank) instead of ranking",
+        )
         parser.add_argument("--profile", help="profile name (overrides the file's)")
         parser.add_argument(
             "--breakdown", action="store_true", help="also print each score's breakdown"
@@ -31,7 +42,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Read, rank, print."""
-        data = _load(options["file"])
+        if (options["file"] is None) == (options["search"] is None):
+            raise CommandError("give FILE (or -) or --search ID, not both")
+        if options["search"] is not None:
+            data = _stored_search(options["search"])
+            if options["export"]:
+                self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+                return
+        else:
+            data = _load(options["file"])
         try:
             query = MediaQuery.from_dict(data.get("query"))
             raw_releases = data.get("releases")
@@ -55,6 +74,13 @@ class Command(BaseCommand):
             "ranked": [r.as_dict(breakdown=options["breakdown"]) for r in ranking.ranked],
         }
         self.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def _stored_search(search_id: int) -> dict[str, Any]:
+    try:
+        return ReleaseSearch.objects.get(pk=search_id).as_rank_input()
+    except ReleaseSearch.DoesNotExist as exc:
+        raise CommandError(f"no release search with id {search_id}") from exc
 
 
 def _load(path: str) -> dict[str, Any]:
