@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -238,3 +239,18 @@ def next_best_candidate(search: ReleaseSearch) -> ReleaseCandidate | None:
             continue
         return candidate
     return None
+
+
+def prune_searches(*, older_than_days: int = 30, keep_request_refs: Iterable[str] = ()) -> int:
+    """Delete stored searches (and their candidates) older than N days; return how many.
+
+    Searches of the requests listed in `keep_request_refs` (those still in progress) stay,
+    so their next-best candidates remain available.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    old = ReleaseSearch.objects.filter(created_at__lt=cutoff).exclude(
+        request_ref__in=[str(ref) for ref in keep_request_refs]
+    )
+    deleted = old.count()
+    old.delete()
+    return deleted

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from downloads.models import Blocklist, Indexer, QualityProfile, ReleaseCandidate, ReleaseSearch
 from downloads.releases import MediaQuery
@@ -18,6 +20,7 @@ from downloads.search import (
     blocklist_release,
     find_best_release,
     next_best_candidate,
+    prune_searches,
 )
 from plexkiosk.simulators.torznab import SimRelease
 from tests.downloads.factories import IndexerFactory, QualityProfileFactory
@@ -220,3 +223,15 @@ def test_a_profile_with_an_unknown_resolution_does_not_validate() -> None:
     profile = QualityProfile(name="odd", resolutions=["1080i"])
     with pytest.raises(Exception, match="resolutions"):
         profile.full_clean()
+
+
+def test_old_searches_are_pruned_except_those_of_requests_in_progress(torznab: Callable) -> None:
+    IndexerFactory(url=torznab().url)
+    for ref in ("done", "busy", "recent"):
+        find_best_release(MATRIX, request_ref=ref)
+    ReleaseSearch.objects.exclude(request_ref="recent").update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
+    assert prune_searches(older_than_days=30, keep_request_refs=["busy"]) == 1
+    assert sorted(ReleaseSearch.objects.values_list("request_ref", flat=True)) == ["busy", "recent"]
+    assert not ReleaseCandidate.objects.filter(search__request_ref="done").exists()
