@@ -240,6 +240,7 @@ QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")
 QBITTORRENT_CATEGORY = _env("QBITTORRENT_CATEGORY", str, "plexkiosk")
 TMDB_API_KEY = _env("TMDB_API_KEY", str, "")
 TMDB_URL = _env("TMDB_URL", str, "https://api.themoviedb.org/3")
+TMDB_TIMEOUT = _env("TMDB_TIMEOUT", float, 8.0)
 # Optional AI tie-break among the best acceptable releases (downloads/llm.py): any
 # OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama. Off when empty.
 LLM_URL = _env("LLM_URL", str, "")

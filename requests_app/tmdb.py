@@ -1,0 +1,414 @@
+"""The TMDB client: title search and details (with IMDb/TVDB ids and seasons), cached briefly.
+
+The only module that talks to TMDB (API v3, https://developer.themoviedb.org/reference).
+Every failure becomes a `TMDBError` saying whether retrying could help; the API key never
+appears in a log line, an exception message or a returned value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = ("movie", "tv")
+DEFAULT_IMAGE_BASE = "https://image.tmdb.org/t/p/"
+POSTER_SIZE = "w342"
+SEARCH_CACHE_SECONDS = 10 * 60
+DETAILS_CACHE_SECONDS = 24 * 60 * 60
+CONFIGURATION_CACHE_SECONDS = 24 * 60 * 60
+# TMDB matches on title words; past a hundred characters a query is a paste, not a title.
+MAX_QUERY_LENGTH = 100
+MAX_PAGE = 500  # TMDB refuses later pages
+CACHE_VERSION = 1  # bump when TitleResult changes shape, so old pickles are not read back
+
+_session = requests.Session()
+_session.headers.update({"Accept": "application/json", "User-Agent": "PlexKiosk"})
+
+
+class TMDBError(Exception):
+    """TMDB could not answer; `temporary` tells whether trying again later could help."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        temporary: bool,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TMDBNotConfigured(TMDBError):
+    """No TMDB API key is set, so title search is unavailable."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Title search is not set up: the administrator needs to set TMDB_API_KEY "
+            "(a free key from themoviedb.org).",
+            temporary=False,
+        )
+
+
+@dataclass(frozen=True)
+class TitleResult:
+    """One movie or TV show as TMDB describes it."""
+
+    media_type: str  # "movie" or "tv"
+    tmdb_id: int
+    title: str
+    year: int | None
+    overview: str
+    poster_url: str  # "" when none
+    imdb_id: str = ""
+    tvdb_id: int | None = None
+    seasons: tuple[int, ...] = ()  # TV only: season numbers, "Specials" (season 0) excluded
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results, with TMDB's paging numbers."""
+
+    results: list[TitleResult]
+    page: int
+    total_pages: int
+    total_results: int
+
+
+def is_configured() -> bool:
+    """Tell whether an API key and a base URL are set."""
+    return bool(_api_key() and _base_url())
+
+
+def search(query: str, *, media_type: str | None = None, page: int = 1) -> list[TitleResult]:
+    """Search movies, TV shows or both (media_type None) by title; people are left out."""
+    return search_page(query, media_type=media_type, page=page).results
+
+
+def search_page(query: str, *, media_type: str | None = None, page: int = 1) -> SearchPage:
+    """Search like `search`, returning TMDB's paging numbers too."""
+    cleaned = clean_query(query)
+    if media_type is not None and media_type not in MEDIA_TYPES:
+        raise ValueError(f"media_type must be 'movie', 'tv' or None, not {media_type!r}.")
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
+        raise ValueError(f"page must be a whole number from 1 to {MAX_PAGE}.")
+    if not is_configured():
+        raise TMDBNotConfigured()
+    endpoint = media_type or "multi"
+    digest = hashlib.sha256(cleaned.casefold().encode()).hexdigest()[:32]
+    key = _cache_key("search", endpoint, page, digest)
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    data = _get(
+        f"/search/{endpoint}",
+        {"query": cleaned, "page": page, "include_adult": "false"},
+    )
+    raw_results = data.get("results")
+    if not isinstance(raw_results, list):
+        raise TMDBError("TMDB answered a search without a result list.", temporary=False)
+    image_base = _image_base()
+    results = []
+    for item in raw_results:
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("media_type") if endpoint == "multi" else endpoint
+        if kind not in MEDIA_TYPES:
+            continue  # people in a multi search: nothing to request
+        result = _title_result(kind, item, image_base)
+        if result is not None:
+            results.append(result)
+    found = SearchPage(
+        results=results,
+        page=_int(data.get("page")) or page,
+        total_pages=_int(data.get("total_pages")) or 1,
+        total_results=_int(data.get("total_results")) or len(results),
+    )
+    _cache_set(key, found, SEARCH_CACHE_SECONDS)
+    return found
+
+
+def details(media_type: str, tmdb_id: int) -> TitleResult:
+    """Fetch one movie or show with its IMDb/TVDB ids and, for TV, its season numbers."""
+    if media_type not in MEDIA_TYPES:
+        raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
+    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
+        raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
+    if not is_configured():
+        raise TMDBNotConfigured()
+    key = _cache_key("details", media_type, tmdb_id)
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    try:
+        data = _get(f"/{media_type}/{tmdb_id}", {"append_to_response": "external_ids"})
+    except TMDBError as exc:
+        if exc.status == 404:
+            kind = "movie" if media_type == "movie" else "TV show"
+            raise TMDBError(
+                f"TMDB has no {kind} with id {tmdb_id}.", temporary=False, status=404
+            ) from None
+        raise
+    result = _title_result(media_type, data, _image_base(), with_details=True)
+    if result is None or result.tmdb_id != tmdb_id:
+        raise TMDBError(f"TMDB answered {media_type} {tmdb_id} without its id.", temporary=False)
+    _cache_set(key, result, DETAILS_CACHE_SECONDS)
+    return result
+
+
+def clean_query(query: str) -> str:
+    """Collapse whitespace and shorten an over-long query at a word boundary."""
+    cleaned = " ".join(str(query or "").split())
+    if not cleaned:
+        raise ValueError("Type a title to search for.")
+    if len(cleaned) > MAX_QUERY_LENGTH:
+        cut = cleaned[:MAX_QUERY_LENGTH]
+        space = cut.rfind(" ")
+        cleaned = cut[:space] if space > MAX_QUERY_LENGTH // 2 else cut
+    return cleaned
+
+
+# --- HTTP -----------------------------------------------------------------------------
+
+
+def _api_key() -> str:
+    return str(getattr(settings, "TMDB_API_KEY", "") or "").strip()
+
+
+def _base_url() -> str:
+    return str(getattr(settings, "TMDB_URL", "") or "").strip().rstrip("/")
+
+
+def _timeout() -> float:
+    return float(getattr(settings, "TMDB_TIMEOUT", 8.0))
+
+
+def _is_read_token(key: str) -> bool:
+    """Tell a v4 read-access token (a JWT: three dot-separated parts) from a v3 API key."""
+    return key.startswith("eyJ") and key.count(".") == 2
+
+
+def _scrub(text: str) -> str:
+    """Remove the API key from text that came from elsewhere (a URL in an error, say)."""
+    key = _api_key()
+    if key:
+        text = text.replace(key, "***")
+    text = re.sub(r"(api_key=)[^&\s'\"]+", r"\1***", text)
+    return re.sub(r"(Bearer\s+)\S+", r"\1***", text)
+
+
+def _get(path: str, params: dict[str, Any]) -> dict[str, Any]:
+    """GET one TMDB endpoint and return its JSON object, or raise TMDBError."""
+    key = _api_key()
+    if not key:
+        raise TMDBNotConfigured()
+    headers = {}
+    params = dict(params)
+    if _is_read_token(key):
+        headers["Authorization"] = f"Bearer {key}"
+    else:
+        params["api_key"] = key
+    timeout = _timeout()
+    started = time.monotonic()
+    try:
+        response = _session.get(
+            f"{_base_url()}{path}",
+            params=params,
+            headers=headers,
+            # Connecting should be quick even when TMDB is busy; the read gets the rest.
+            timeout=(min(timeout, 3.05), timeout),
+        )
+    except requests.Timeout:
+        raise _failed(path, f"TMDB did not answer within {timeout:g} s.", temporary=True) from None
+    except requests.ConnectionError as exc:
+        reason = _scrub(str(exc))
+        raise _failed(path, f"Could not reach TMDB: {reason}", temporary=True) from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+        reason = _scrub(str(exc))
+        raise _failed(path, f"TMDB_URL is not a usable URL: {reason}", temporary=False) from None
+    except requests.RequestException as exc:
+        reason = f"{type(exc).__name__}: {_scrub(str(exc))}"
+        raise _failed(path, f"TMDB request failed: {reason}", temporary=False) from None
+    elapsed_ms = (time.monotonic() - started) * 1000
+    log.debug("TMDB %s answered %s in %.0f ms", path, response.status_code, elapsed_ms)
+    if response.status_code != 200:
+        raise _http_error(path, response)
+    try:
+        data = response.json()
+    except ValueError:
+        raise _failed(path, "TMDB answered with something that is not JSON.", False) from None
+    if not isinstance(data, dict):
+        raise _failed(path, "TMDB answered with JSON that is not an object.", temporary=False)
+    return data
+
+
+def _failed(path: str, message: str, temporary: bool, **extra: Any) -> TMDBError:
+    """Log a failed call (without the key) and build the error to raise."""
+    log.warning("TMDB %s failed: %s", path, message)
+    return TMDBError(message, temporary=temporary, **extra)
+
+
+def _http_error(path: str, response: requests.Response) -> TMDBError:
+    """Turn a non-200 answer into a TMDBError, keeping TMDB's own message."""
+    status = response.status_code
+    try:
+        body = response.json()
+        detail = str(body.get("status_message") or "") if isinstance(body, dict) else ""
+    except ValueError:
+        detail = ""
+    detail = _scrub(detail)[:200]
+    suffix = f" ({detail})" if detail else ""
+    if status == 401:
+        return _failed(
+            path, f"TMDB refused the API key; check TMDB_API_KEY{suffix}.", False, status=status
+        )
+    if status == 429:
+        retry_after = _float(response.headers.get("Retry-After"))
+        return _failed(
+            path,
+            f"TMDB asks us to slow down (HTTP 429){suffix}.",
+            True,
+            status=status,
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        return _failed(
+            path, f"TMDB is having trouble (HTTP {status}){suffix}.", True, status=status
+        )
+    return _failed(path, f"TMDB answered HTTP {status}{suffix}.", False, status=status)
+
+
+# --- Parsing --------------------------------------------------------------------------
+
+
+def _title_result(
+    media_type: str, item: dict[str, Any], image_base: str, *, with_details: bool = False
+) -> TitleResult | None:
+    """Build a TitleResult from TMDB's JSON for one title, or None without an id."""
+    tmdb_id = _int(item.get("id"))
+    if tmdb_id is None or tmdb_id <= 0:
+        return None
+    if media_type == "movie":
+        title = item.get("title") or item.get("original_title")
+        date = item.get("release_date")
+    else:
+        title = item.get("name") or item.get("original_name")
+        date = item.get("first_air_date")
+    extra: dict[str, Any] = {}
+    if with_details:
+        external = item.get("external_ids")
+        external = external if isinstance(external, dict) else {}
+        imdb_id = external.get("imdb_id") or item.get("imdb_id") or ""
+        extra["imdb_id"] = imdb_id if re.fullmatch(r"tt\d+", str(imdb_id)) else ""
+        if media_type == "tv":
+            extra["tvdb_id"] = _int(external.get("tvdb_id"))
+            extra["seasons"] = _season_numbers(item.get("seasons"))
+    return TitleResult(
+        media_type=media_type,
+        tmdb_id=tmdb_id,
+        title=str(title or "").strip(),
+        year=_year(date),
+        overview=str(item.get("overview") or "").strip(),
+        poster_url=_poster_url(image_base, item.get("poster_path")),
+        **extra,
+    )
+
+
+def _season_numbers(seasons: object) -> tuple[int, ...]:
+    """Return the real season numbers, leaving out season 0 (Specials)."""
+    if not isinstance(seasons, list):
+        return ()
+    numbers = {_int(season.get("season_number")) for season in seasons if isinstance(season, dict)}
+    return tuple(sorted(n for n in numbers if n is not None and n > 0))
+
+
+def _year(value: object) -> int | None:
+    """Read the year of a TMDB date ("2021-09-15"); TMDB sends "" or null when unknown."""
+    match = re.match(r"(\d{4})", str(value or ""))
+    if match is None:
+        return None
+    year = int(match.group(1))
+    return year if 1870 <= year <= 2200 else None
+
+
+def _poster_url(image_base: str, poster_path: object) -> str:
+    # A poster path is a bare file name ("/abc.jpg"); anything else is not put in a page.
+    if not isinstance(poster_path, str) or not re.fullmatch(r"/[\w.-]+", poster_path):
+        return ""
+    return f"{image_base}{POSTER_SIZE}{poster_path}"
+
+
+def _image_base() -> str:
+    """Return the image base URL from TMDB's /configuration, as TMDB asks clients to."""
+    key = _cache_key("configuration")
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    try:
+        images = _get("/configuration", {}).get("images")
+    except TMDBNotConfigured:
+        raise
+    except TMDBError:
+        images = None
+    base = images.get("secure_base_url") if isinstance(images, dict) else None
+    if isinstance(base, str) and re.fullmatch(r"https?://[^\s?#]+/", base):
+        _cache_set(key, base, CONFIGURATION_CACHE_SECONDS)
+        return base
+    # TMDB's documented base still works when /configuration did not answer; ask again later.
+    _cache_set(key, DEFAULT_IMAGE_BASE, SEARCH_CACHE_SECONDS)
+    return DEFAULT_IMAGE_BASE
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- Cache ----------------------------------------------------------------------------
+
+
+def _cache_key(*parts: object) -> str:
+    """Build a cache key per TMDB base URL (never the API key)."""
+    base = hashlib.sha256(_base_url().encode()).hexdigest()[:12]
+    return ":".join(["tmdb", f"v{CACHE_VERSION}", base, *map(str, parts)])
+
+
+def _cache_get(key: str) -> Any:
+    # The cache only saves TMDB calls: when it is down, search still works.
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("Cache unavailable; asking TMDB directly", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value: object, seconds: int) -> None:
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        log.warning("Cache unavailable; TMDB answer not cached", exc_info=True)
