@@ -297,3 +297,21 @@ def test_the_simulator_runs_standalone_on_the_given_port() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_tmdb_id_is_used_when_there_is_no_imdb_id_and_the_caps_allow_it() -> None:
+    caps = client.Caps(movie_search=frozenset({"q", "tmdbid"}))
+    query = MediaQuery(media_type="movie", title="Heat", year=1995, tmdb_id=949)
+    attempts = client.search_params(query, caps, (2040,))
+    assert [a.get("tmdbid") or a.get("q") for a in attempts] == ["949", "Heat 1995"]
+    assert attempts[0]["cat"] == "2040"
+
+
+def test_a_tv_search_without_season_support_puts_the_season_in_the_text() -> None:
+    caps = client.Caps(tv_search=frozenset({"q"}))
+    (attempt,) = client.search_params(OFFICE, caps, ())
+    assert (attempt["t"], attempt["q"], "season" in attempt) == (
+        "tvsearch",
+        "The Office US S02",
+        False,
+    )
