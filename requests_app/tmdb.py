@@ -234,7 +234,9 @@ def _get(path: str, params: dict[str, Any]) -> dict[str, Any]:
     except requests.Timeout:
         raise _failed(path, f"TMDB did not answer within {timeout:g} s.", temporary=True) from None
     except requests.ConnectionError as exc:
-        reason = _scrub(str(exc))
+        # urllib3 nests the useful part ("Connection refused") deep inside a URL dump.
+        errno = re.search(r"\[Errno -?\d+\] ([^\"')]+)", str(exc))
+        reason = errno.group(1).strip() if errno else _scrub(str(exc))[:200]
         raise _failed(path, f"Could not reach TMDB: {reason}", temporary=True) from None
     except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
         reason = _scrub(str(exc))

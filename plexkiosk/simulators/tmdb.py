@@ -446,7 +446,10 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
 
     def start(self) -> str:
         """Serve in a background thread and return the base URL."""
-        self._thread = threading.Thread(target=self.serve_forever, name="tmdb-sim", daemon=True)
+        # A short poll interval makes stop() quick, which adds up over a test run.
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="tmdb-sim", daemon=True
+        )
         self._thread.start()
         return self.base_url
 
