@@ -91,7 +91,8 @@ class PlexSimulator:
         self.refreshes: list[tuple[int, str | None]] = []
         self.requests: Counter[str] = Counter()
         self.request_log: list[str] = []
-        self.now = BASE_TIME
+        # The library was "scanned" a day ago; `tick()` brings the clock to the present.
+        self.now = int(time.time()) - 86400
         self._next_key = 1000
         self._fragments: dict[tuple[int, bool], str] = {}
         self._failures: list[dict[str, Any]] = []
@@ -106,9 +107,11 @@ class PlexSimulator:
         self._next_key += 1
         return self._next_key
 
-    def tick(self, seconds: int = 60) -> int:
-        """Move the simulator's clock forward; later changes get later timestamps."""
-        self.now += seconds
+    def tick(self, seconds: int | None = None) -> int:
+        """Move the clock `seconds` forward, or to the present; later changes get later times."""
+        self.now = (
+            self.now + seconds if seconds is not None else max(self.now + 1, int(time.time()))
+        )
         return self.now
 
     def add_movie(
@@ -194,6 +197,7 @@ class PlexSimulator:
             self.items[key] = season
             self.children[key] = []
             self.children.setdefault(show.rating_key, []).append(key)
+            self._forget(show.rating_key)
             for episode in range(1, episodes + 1):
                 self.add_episode(season, episode)
             return season
@@ -222,6 +226,7 @@ class PlexSimulator:
             )
             self.items[key] = episode
             self.children.setdefault(season.rating_key, []).append(key)
+            self._forget(season.rating_key)
             return episode
 
     def update_item(self, rating_key: int, **changes: Any) -> SimItem:
@@ -244,6 +249,7 @@ class PlexSimulator:
             if item.parent_key in self.children:
                 self.children[item.parent_key].remove(rating_key)
             self._forget(rating_key)
+            self._forget(item.parent_key)
 
     def seed(
         self,
@@ -263,9 +269,13 @@ class PlexSimulator:
                 f"Generated Show {n:05d}", 1980 + n % 45, seasons=seasons, episodes=episodes
             )
 
-    def _forget(self, rating_key: int) -> None:
-        self._fragments.pop((rating_key, True), None)
-        self._fragments.pop((rating_key, False), None)
+    def _forget(self, rating_key: int | None) -> None:
+        # A parent's XML carries its children's counts, so it is rendered again too.
+        while rating_key is not None:
+            self._fragments.pop((rating_key, True), None)
+            self._fragments.pop((rating_key, False), None)
+            parent = self.items.get(rating_key)
+            rating_key = parent.parent_key if parent else None
 
     # --- failures ------------------------------------------------------------------
     def fail(
