@@ -612,7 +612,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     args = parser.parse_args(argv)
     server = TMDBSimulatorServer((args.host, args.port), api_key=args.api_key)
-    print(f"TMDB simulator on {server.base_url} (TMDB_API_KEY={args.api_key}); Ctrl-C stops it")
+    print(
+        f"TMDB simulator on {server.base_url} (TMDB_API_KEY={args.api_key}); Ctrl-C stops it",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -326,3 +328,28 @@ def test_posters_use_tmdb_image_host_when_configuration_fails(
     (alien,) = tmdb.search("alien", media_type="movie")
 
     assert alien.poster_url == "https://image.tmdb.org/t/p/w342/sim348m.jpg"
+
+
+def test_the_simulator_runs_on_its_own_from_the_command_line() -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plexkiosk.simulators.tmdb", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert f"http://127.0.0.1:{port}/3" in proc.stdout.readline()
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/3/movie/693134",
+            params={"api_key": DEFAULT_API_KEY},
+            timeout=5,
+        )
+        refused = requests.get(f"http://127.0.0.1:{port}/3/movie/693134", timeout=5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    assert answer.json()["title"] == "Dune: Part Two"
+    assert refused.status_code == 401
+    assert refused.json()["status_code"] == 7
