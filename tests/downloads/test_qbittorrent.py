@@ -15,6 +15,7 @@ from pathlib import Path
 import bencodepy
 import pytest
 
+from downloads.importer import MediaTarget, import_download
 from downloads.qbittorrent import (
     AuthenticationError,
     BadTorrentError,
@@ -369,3 +370,31 @@ def test_a_403_that_survives_a_new_login_is_temporary(stub_server: type[_StubHan
     with pytest.raises(TemporaryError, match="403"):
         stub_client(stub_server).list_torrents()
     assert any(call.endswith("/auth/login") for call in stub_server.calls)
+
+
+def test_a_completed_download_is_hard_linked_into_plex_and_survives_its_removal(
+    qbt_pair: QbtPair, tmp_path: Path
+) -> None:
+    seeded = qbt_pair.make_torrent("Heat.1995.1080p.BluRay.x264-GRP.mkv", 2 << 20)
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        torrent_bytes=seeded.torrent_bytes,
+        save_path=str(qbt_pair.client.save_path / "heat"),
+        tag="heat",
+    )
+    done = wait_until_classified(qbt, info_hash, "completed")
+    movies = tmp_path / "Movies"
+    movies.mkdir()
+    result = import_download(
+        content_path=done.content_path,
+        target=MediaTarget(kind="movie", title="Heat", year=1995),
+        mode="hardlink",
+        downloads_dir=qbt_pair.client.save_path,
+        movies_dir=movies,
+    )
+    filed = movies / "Heat (1995)" / "Heat (1995).mkv"
+    assert [f.action for f in result.files] == ["linked"]
+    assert filed.samefile(done.content_path)
+    qbt.remove(info_hash, delete_files=True)
+    wait_for(lambda: not Path(done.content_path).exists(), timeout=5, what="data deleted")
+    assert filed.read_bytes() == seeded.path.read_bytes()
