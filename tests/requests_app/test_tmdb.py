@@ -353,3 +353,15 @@ def test_the_simulator_runs_on_its_own_from_the_command_line() -> None:
     assert answer.json()["title"] == "Dune: Part Two"
     assert refused.status_code == 401
     assert refused.json()["status_code"] == 7
+
+
+def test_the_cache_holds_neither_the_key_in_its_keys_nor_in_its_values(
+    simulator: TMDBSimulatorServer,
+) -> None:
+    tmdb.search("breaking bad")
+    tmdb.details("tv", 1396)
+
+    stored = cache._cache  # locmem: key -> pickled value
+    assert len(stored) >= 3  # search, details, configuration
+    assert not any(DEFAULT_API_KEY in key for key in stored)
+    assert not any(DEFAULT_API_KEY.encode() in value for value in stored.values())
