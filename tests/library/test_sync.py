@@ -80,7 +80,7 @@ def test_incremental_sync_picks_up_additions_and_changes_only(plex_settings: Ple
     plex.update_item(changed.rating_key, title="Renamed Film", files=["/data/movies/Renamed/R.mkv"])
     show = next(i for i in plex.items.values() if i.type == "show")
     episode = plex.add_episode(plex.items[plex.children[show.rating_key][1]], 5)
-    new_show = plex.add_show("Fresh Show", 2026, seasons=1, episodes=2, tvdb=4242)
+    plex.add_show("Fresh Show", 2026, seasons=1, episodes=2, tvdb=4242)
 
     run = sync_library()
 
