@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ CONFIGURATION_CACHE_SECONDS = 24 * 60 * 60
 # TMDB matches on title words; past a hundred characters a query is a paste, not a title.
 MAX_QUERY_LENGTH = 100
 MAX_PAGE = 500  # TMDB refuses later pages
+DETAILS_WORKERS = 6  # TMDB allows ~50 requests/s; a page has at most 20 shows
 CACHE_VERSION = 1  # bump when TitleResult changes shape, so old pickles are not read back
 
 _session = requests.Session()
@@ -94,7 +96,11 @@ def is_configured() -> bool:
 
 
 def search(query: str, *, media_type: str | None = None, page: int = 1) -> list[TitleResult]:
-    """Search movies, TV shows or both (media_type None) by title; people are left out."""
+    """Search movies, TV shows or both (media_type None) by title; people are left out.
+
+    TV results carry their seasons and external ids (from `details`, cached a day), so a
+    page can offer the seasons to request; movie results get their ids from `details`.
+    """
     return search_page(query, media_type=media_type, page=page).results
 
 
@@ -131,13 +137,16 @@ def search_page(query: str, *, media_type: str | None = None, page: int = 1) -> 
         result = _title_result(kind, item, image_base)
         if result is not None:
             results.append(result)
+    results, complete = _with_seasons(results)
     found = SearchPage(
         results=results,
         page=_int(data.get("page")) or page,
         total_pages=_int(data.get("total_pages")) or 1,
         total_results=_int(data.get("total_results")) or len(results),
     )
-    _cache_set(key, found, SEARCH_CACHE_SECONDS)
+    if complete:
+        # A page missing some seasons is not kept: the next search tries those shows again.
+        _cache_set(key, found, SEARCH_CACHE_SECONDS)
     return found
 
 
@@ -167,6 +176,25 @@ def details(media_type: str, tmdb_id: int) -> TitleResult:
         raise TMDBError(f"TMDB answered {media_type} {tmdb_id} without its id.", temporary=False)
     _cache_set(key, result, DETAILS_CACHE_SECONDS)
     return result
+
+
+def _with_seasons(results: list[TitleResult]) -> tuple[list[TitleResult], bool]:
+    """Replace TV results with their details; tell whether every lookup worked."""
+    shows = [r for r in results if r.media_type == "tv"]
+    if not shows:
+        return results, True
+
+    def lookup(show: TitleResult) -> TitleResult | None:
+        try:
+            return details("tv", show.tmdb_id)
+        except TMDBError:
+            return None  # the search still answers; only this show's seasons are missing
+
+    # Side by side: a page of shows costs about one round trip, not twenty.
+    with ThreadPoolExecutor(max_workers=min(DETAILS_WORKERS, len(shows))) as pool:
+        found = dict(zip([s.tmdb_id for s in shows], pool.map(lookup, shows), strict=True))
+    enriched = [(found.get(r.tmdb_id) or r) if r.media_type == "tv" else r for r in results]
+    return enriched, all(found.values())
 
 
 def clean_query(query: str) -> str:

@@ -18,7 +18,6 @@ import re
 import threading
 import time
 import unicodedata
-from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -410,7 +409,7 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
         self.slow_seconds = 2.0
         self.movies = {m["id"]: m for m in MOVIES}
         self.shows = {s["id"]: s for s in SHOWS}
-        self._failures: deque[str] = deque()
+        self._failures: list[tuple[str, str]] = []  # (mode, path prefix), in order
         self._lock = threading.Lock()
         # Paths with their query strings minus credentials, in arrival order.
         self.requests: list[str] = []
@@ -422,17 +421,21 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/3"
 
-    def fail(self, mode: str, times: int = 1) -> None:
-        """Answer the next `times` API requests with a failure: slow, 500, 429 or bad-json."""
+    def fail(self, mode: str, times: int = 1, *, path: str = "/3/") -> None:
+        """Fail the next `times` requests under `path`: slow, 500, 429 or bad-json."""
         if mode not in FAILURE_MODES:
             raise ValueError(f"unknown failure mode {mode!r}; use one of {FAILURE_MODES}")
         with self._lock:
-            self._failures.extend([mode] * times)
+            self._failures.extend([(mode, path)] * times)
 
-    def next_failure(self) -> str | None:
-        """Take the failure planned for this request, if any."""
+    def next_failure(self, path: str) -> str | None:
+        """Take the first failure planned for a request to this path, if any."""
         with self._lock:
-            return self._failures.popleft() if self._failures else None
+            for n, (mode, prefix) in enumerate(self._failures):
+                if path.startswith(prefix):
+                    del self._failures[n]
+                    return mode
+        return None
 
     def record(self, path: str) -> None:
         """Remember one request (tests count them to prove caching)."""
@@ -501,7 +504,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.record(f"{parts.path}?{safe_query}" if safe_query else parts.path)
         if not self._authorised(params):
             return self._json(401, INVALID_KEY)
-        failure = self.server.next_failure()
+        failure = self.server.next_failure(parts.path)
         if failure == "slow":
             time.sleep(self.server.slow_seconds)
         elif failure == "500":

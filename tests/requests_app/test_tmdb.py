@@ -68,6 +68,28 @@ def test_tv_search_returns_both_offices_as_tv(simulator: TMDBSimulatorServer) ->
     assert {r.media_type for r in results} == {"tv"}
 
 
+def test_tv_search_results_carry_their_seasons_and_ids(simulator: TMDBSimulatorServer) -> None:
+    results = {r.tmdb_id: r for r in tmdb.search("office", media_type="tv")}
+
+    assert results[2316].seasons == tuple(range(1, 10))
+    assert (results[2316].imdb_id, results[2316].tvdb_id) == ("tt0386676", 73244)
+    assert results[2996].seasons == (1, 2)
+    assert results[2996].tvdb_id == 78107
+
+
+def test_a_show_whose_details_fail_stays_in_the_results_and_the_page_is_not_cached(
+    simulator: TMDBSimulatorServer,
+) -> None:
+    simulator.fail("500", path="/3/tv/1396")
+
+    (first,) = tmdb.search("breaking bad", media_type="tv")
+    (again,) = tmdb.search("breaking bad", media_type="tv")
+
+    assert (first.title, first.year, first.seasons) == ("Breaking Bad", 2008, ())
+    assert again.seasons == (1, 2, 3, 4, 5)
+    assert simulator.count("/3/search/tv") == 2
+
+
 def test_search_without_a_type_mixes_movies_and_tv_and_leaves_out_people(
     simulator: TMDBSimulatorServer,
 ) -> None:
@@ -317,13 +339,7 @@ def test_bad_arguments_are_refused_before_any_request(
 def test_posters_use_tmdb_image_host_when_configuration_fails(
     simulator: TMDBSimulatorServer,
 ) -> None:
-    # The search answers, then the configuration call fails.
-    original = simulator.next_failure
-
-    def fail_configuration() -> str | None:
-        return "500" if simulator.requests[-1:] == ["/3/configuration"] else original()
-
-    simulator.next_failure = fail_configuration  # type: ignore[method-assign]
+    simulator.fail("500", path="/3/configuration")
 
     (alien,) = tmdb.search("alien", media_type="movie")
 
