@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/plexkiosk
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: setup run test bench lint format services lock clean
+.PHONY: setup run test bench lint format services lock clean messages
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/constraints.txt
 	python3 -m venv $(VENV)
@@ -50,3 +50,7 @@ lock: setup  ## re-pin every installed package into requirements/constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+messages: setup  ## refresh locale/*/django.po from the code, and compile them (needs gettext)
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=data --ignore=tests --ignore="*/simulators/*"
+	$(PY) manage.py compilemessages --ignore=.venv

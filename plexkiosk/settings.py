@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {"RequestStatusEnum": "requests_app.models.Status"},
 }
 
 # --- Celery -------------------------------------------------------------------------

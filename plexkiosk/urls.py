@@ -10,8 +10,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from plexkiosk import views
 
-api_v1: list = [
+api_v1 = [
     path("library/", include("library.api_urls")),
+    path("", include("requests_app.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,4 +28,5 @@ urlpatterns = [
         login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("", include("requests_app.urls")),
 ]

@@ -11,7 +11,7 @@ from django_celery_results.models import TaskResult
 
 from tests.e2e.stack import Stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 
 
 def wait_for(check: Callable[[], bool], timeout: float) -> bool:

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 def test_pages_send_anonymous_visitors_to_the_login(client: Client, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/login/")
 
 
-def test_a_member_sees_the_home_page_and_the_api_schema(client: Client) -> None:
+def test_a_member_sees_the_kiosk_and_the_api_schema(client: Client) -> None:
     user = get_user_model().objects.create_user("ana", password="pw-ana-123")
     client.force_login(user)
-    assert "Hello, ana" in client.get("/").content.decode()
+    assert "What would you like to watch?" in client.get("/").content.decode()
     assert client.get("/api/schema/").status_code == 200
 
 

@@ -40,7 +40,7 @@ def test_no_schedule_comes_from_settings() -> None:
     assert app.conf.result_expires is None  # else beat adds its own backend_cleanup row
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("default_schedule")
 def test_a_row_disabled_in_admin_leaves_the_running_scheduler_without_a_restart() -> None:
     scheduler = DatabaseScheduler(app=app)
     assert "cleanup-temp-files" in scheduler.schedule
@@ -53,7 +53,7 @@ def test_a_row_disabled_in_admin_leaves_the_running_scheduler_without_a_restart(
     assert "cleanup-expired-results" in scheduler.schedule
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("default_schedule")
 def test_a_new_interval_set_in_admin_is_used_by_the_running_scheduler() -> None:
     scheduler = DatabaseScheduler(app=app)
     row = PeriodicTask.objects.get(name="cleanup-temp-files")

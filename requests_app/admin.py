@@ -1,0 +1,94 @@
+"""Admin: requests with approve/decline/retry actions, their history, people's profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from requests_app import flow
+from requests_app.models import MediaRequest, Profile, RequestEvent
+
+
+class RequestEventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "reason", "actor_label")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def _run(request: HttpRequest, queryset: QuerySet, verb: str, act: Callable[[int], object]) -> None:
+    done = sum(act(pk) is not None for pk in queryset.values_list("pk", flat=True))
+    skipped = queryset.count() - done
+    messages.info(
+        request, f"{verb} {done} request(s); {skipped} were not in a state that allows it."
+    )
+
+
+@admin.register(MediaRequest)
+class MediaRequestAdmin(admin.ModelAdmin):
+    list_display = ("display_title", "media_type", "status", "requested_by", "created_at")
+    list_filter = ("status", "media_type", "created_at")
+    search_fields = ("title", "imdb_id", "tmdb_id", "requested_by__username", "download_hash")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
+    inlines = [RequestEventInline]
+    filter_horizontal = ("watchers",)
+    readonly_fields = (
+        "status",
+        "status_reason",
+        "celery_task_id",
+        "release_title",
+        "download_hash",
+        "search_attempts",
+        "failovers",
+        "next_search_at",
+        "created_at",
+        "updated_at",
+        "completed_at",
+    )
+    actions = ["approve_selected", "decline_selected", "retry_selected", "cancel_selected"]
+
+    @admin.action(description="Approve selected pending requests")
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, "Approved", lambda pk: flow.approve(pk, by=request.user))
+
+    @admin.action(description="Decline selected pending requests")
+    def decline_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            request,
+            queryset,
+            "Declined",
+            lambda pk: flow.decline(pk, by=request.user, reason="Declined by an admin."),
+        )
+
+    @admin.action(description="Retry selected failed or not-found requests")
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, "Retried", lambda pk: flow.retry(pk, by=request.user))
+
+    @admin.action(description="Cancel selected requests")
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, "Cancelled", lambda pk: flow.cancel(pk, by=request.user))
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    verbose_name_plural = "Plex Kiosk settings"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class KioskUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, ProfileInline]

@@ -1,0 +1,259 @@
+"""What happens to a request: creation, approval, cancellation and the people's side of it.
+
+The background steps (search, download, import, completion) are in `requests_app.pipeline`.
+Every function here takes ids or users, changes state only through `transitions.transition`,
+and queues background work with `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from requests_app import quotas, tmdb
+from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Profile, Status
+from requests_app.transitions import record_creation, transition
+
+logger = logging.getLogger(__name__)
+
+
+class RequestRefused(Exception):
+    """The request cannot be made; the message says why, in the person's words."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    request: MediaRequest
+    created: bool
+    message: str
+
+
+def needs_approval(user: AbstractBaseUser) -> bool:
+    """Say whether a request by this person waits for a staff approval."""
+    if user.is_staff or not settings.REQUESTS_NEED_APPROVAL:
+        return False
+    return not Profile.objects.filter(user=user, auto_approve=True).exists()
+
+
+def find_active(media_type: str, tmdb_id: int, season: int | None) -> MediaRequest | None:
+    return MediaRequest.objects.filter(
+        media_type=media_type, tmdb_id=tmdb_id, season=season, status__in=ACTIVE_STATUSES
+    ).first()
+
+
+def _title_details(media_type: str, tmdb_id: int) -> tmdb.TitleResult:
+    try:
+        return tmdb.details(media_type, tmdb_id)
+    except tmdb.TMDBNotConfigured as exc:
+        raise RequestRefused(_("Title search is not configured (TMDB_API_KEY).")) from exc
+    except tmdb.TMDBError as exc:
+        if exc.temporary:
+            raise RequestRefused(_("The title database is not answering; try again soon.")) from exc
+        raise RequestRefused(_("No such title."), field="tmdb_id") from exc
+
+
+def _validate_kind(media_type: str, season: int | None) -> None:
+    if media_type not in MediaType.values:
+        raise RequestRefused(_("Choose a movie or a TV season."), field="media_type")
+    if media_type == MediaType.TV and season is None:
+        raise RequestRefused(_("Choose a season."), field="season")
+    if media_type == MediaType.MOVIE and season is not None:
+        raise RequestRefused(_("A movie has no season."), field="season")
+
+
+def _join(existing: MediaRequest, user: AbstractBaseUser) -> CreateOutcome:
+    if existing.requested_by_id != user.pk:
+        existing.watchers.add(user)
+    return CreateOutcome(
+        existing, False, _("Already requested: you will be told when it is ready.")
+    )
+
+
+def create_request(
+    *, user: AbstractBaseUser, media_type: str, tmdb_id: int, season: int | None = None
+) -> CreateOutcome:
+    """Make a request, join an active one for the same title, or complete it if Plex has it."""
+    _validate_kind(media_type, season)
+    existing = find_active(media_type, tmdb_id, season)
+    if existing is not None:
+        return _join(existing, user)
+
+    info = _title_details(media_type, tmdb_id)
+    if media_type == MediaType.TV and info.seasons and season not in info.seasons:
+        raise RequestRefused(
+            _("%(title)s has no season %(season)s.") % {"title": info.title, "season": season},
+            field="season",
+        )
+    quota = quotas.quota_for(user, media_type)
+    if quota.remaining == 0:
+        raise RequestRefused(quotas.quota_message(quota, media_type))
+
+    in_plex = library_has(info, season)
+    if in_plex:
+        status, reason = Status.COMPLETED, _("Already in your library.")
+    elif needs_approval(user):
+        status, reason = Status.PENDING, _("Waiting for approval.")
+    else:
+        status, reason = Status.APPROVED, _("Approved automatically.")
+
+    task_id = str(uuid.uuid4()) if status == Status.APPROVED else ""
+    try:
+        with transaction.atomic():
+            request = MediaRequest.objects.create(
+                requested_by=user,
+                media_type=media_type,
+                title=info.title,
+                year=info.year,
+                season=season,
+                tmdb_id=info.tmdb_id,
+                imdb_id=info.imdb_id or "",
+                tvdb_id=info.tvdb_id,
+                poster_url=info.poster_url,
+                overview=info.overview[:5000],
+                status=status,
+                status_reason=reason,
+                celery_task_id=task_id,
+            )
+            record_creation(request, actor=user, reason=reason)
+            if status == Status.APPROVED:
+                queue_processing(request.pk, task_id)
+            elif status == Status.PENDING:
+                notify_later(request.pk, "pending")
+    except IntegrityError:
+        # Someone asked for the same title a moment ago: join their request.
+        existing = find_active(media_type, tmdb_id, season)
+        if existing is None:
+            raise
+        return _join(existing, user)
+    if in_plex:
+        request.completed_at = request.created_at
+        MediaRequest.objects.filter(pk=request.pk).update(completed_at=request.created_at)
+    return CreateOutcome(request, True, reason)
+
+
+def library_has(info: tmdb.TitleResult, season: int | None) -> bool:
+    """Ask the Plex mirror whether this title (and season) is already there."""
+    from library.lookups import is_in_plex
+
+    return is_in_plex(
+        media_type="movie" if season is None else "show",
+        tmdb_id=info.tmdb_id,
+        imdb_id=info.imdb_id or None,
+        tvdb_id=info.tvdb_id,
+        title=info.title,
+        year=info.year,
+        season=season,
+    )
+
+
+def queue_processing(request_id: int, task_id: str) -> None:
+    """Queue the search-and-download step once the current transaction commits."""
+    from requests_app.tasks import process_request_task
+
+    transaction.on_commit(
+        lambda: process_request_task.apply_async(args=[request_id], task_id=task_id)
+    )
+
+
+def notify_later(request_id: int, event: str) -> None:
+    """Queue the notification of `event` ("pending" or "finished") after the commit."""
+    from requests_app.tasks import notify_request_task
+
+    transaction.on_commit(lambda: notify_request_task.delay(request_id, event))
+
+
+def approve(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
+    """Approve a pending request (staff) and start it."""
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        request = transition(
+            request_id,
+            to=Status.APPROVED,
+            reason=_("Approved."),
+            actor=by,
+            only_from={Status.PENDING},
+            celery_task_id=task_id,
+        )
+        if request is not None:
+            queue_processing(request_id, task_id)
+    return request
+
+
+def decline(request_id: int, *, by: AbstractBaseUser, reason: str) -> MediaRequest | None:
+    """Decline a pending request (staff), with a reason the requester will read."""
+    reason = reason.strip() or _("Declined.")
+    with transaction.atomic():
+        request = transition(
+            request_id, to=Status.DECLINED, reason=reason, actor=by, only_from={Status.PENDING}
+        )
+        if request is not None:
+            notify_later(request_id, "finished")
+    return request
+
+
+def retry(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
+    """Start a failed or not-found request again from the search (staff)."""
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        request = transition(
+            request_id,
+            to=Status.APPROVED,
+            reason=_("Retried."),
+            actor=by,
+            only_from={Status.FAILED, Status.NOT_FOUND},
+            celery_task_id=task_id,
+            failovers=0,
+            next_search_at=None,
+        )
+        if request is not None:
+            queue_processing(request_id, task_id)
+    return request
+
+
+def cancel(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
+    """Cancel an active request and stop its download; keeps nothing half-imported."""
+    with transaction.atomic():
+        request = transition(request_id, to=Status.CANCELLED, reason=_("Cancelled."), actor=by)
+        if request is not None and request.download_hash:
+            stop_download_later(request.download_hash)
+    return request
+
+
+def stop_download_later(info_hash: str) -> None:
+    """Queue the removal of a download (and its data) once the transaction commits."""
+    from downloads.tasks import stop_download_task
+
+    transaction.on_commit(lambda: stop_download_task.delay(info_hash))
+
+
+def can_view(user: AbstractBaseUser, request: MediaRequest) -> bool:
+    """Staff see every request; a member sees those they made or joined."""
+    if user.is_staff or request.requested_by_id == user.pk:
+        return True
+    return request.watchers.filter(pk=user.pk).exists()
+
+
+def can_cancel(user: AbstractBaseUser, request: MediaRequest) -> bool:
+    """Only the requester (or staff) may cancel; a watcher may not stop it for others."""
+    return user.is_staff or request.requested_by_id == user.pk
+
+
+def visible_requests(user: AbstractBaseUser) -> QuerySet[MediaRequest]:
+    """Requests a person may see: their own and those they joined; staff see all."""
+    qs = MediaRequest.objects.select_related("requested_by")
+    if user.is_staff:
+        return qs
+    joined = MediaRequest.watchers.through.objects.filter(user_id=user.pk).values("mediarequest_id")
+    return qs.filter(Q(requested_by=user) | Q(pk__in=joined))

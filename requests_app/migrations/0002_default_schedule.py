@@ -1,0 +1,19 @@
+"""Create the request flow's rows of the database schedule."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+from plexkiosk.scheduling import ensure_jobs_migration, remove_jobs_migration
+from requests_app.schedule import JOBS
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("requests_app", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [
+        migrations.RunPython(ensure_jobs_migration(JOBS), remove_jobs_migration(JOBS)),
+    ]

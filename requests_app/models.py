@@ -1,0 +1,169 @@
+"""Media requests, their history, and the per-person settings that govern them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class MediaType(models.TextChoices):
+    MOVIE = "movie", _("Movie")
+    TV = "tv", _("TV season")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    SEARCHING = "searching", _("Searching")
+    DOWNLOADING = "downloading", _("Downloading")
+    PROCESSING = "processing", _("Adding to Plex")
+    COMPLETED = "completed", _("Completed")
+    NOT_FOUND = "not_found", _("Not found yet")
+    FAILED = "failed", _("Failed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A title (+season) has at most one request in these states; asking again joins it.
+ACTIVE_STATUSES = (
+    Status.PENDING,
+    Status.APPROVED,
+    Status.SEARCHING,
+    Status.DOWNLOADING,
+    Status.PROCESSING,
+    Status.NOT_FOUND,
+)
+FINISHED_STATUSES = (Status.COMPLETED, Status.FAILED, Status.DECLINED, Status.CANCELLED)
+
+
+class MediaRequest(models.Model):
+    """One household member's wish for a movie or a TV season, and where it stands."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media_requests"
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="watched_requests",
+        help_text=_("People who asked for the same title later; notified like the requester."),
+    )
+    media_type = models.CharField(max_length=5, choices=MediaType.choices)
+    title = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    season = models.PositiveSmallIntegerField(null=True, blank=True)
+    tmdb_id = models.PositiveIntegerField(db_index=True)
+    imdb_id = models.CharField(max_length=16, blank=True, db_index=True)
+    tvdb_id = models.PositiveIntegerField(null=True, blank=True)
+    poster_url = models.URLField(max_length=500, blank=True)
+    overview = models.TextField(blank=True)
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    status_reason = models.CharField(max_length=500, blank=True)
+    celery_task_id = models.CharField(max_length=255, blank=True, db_index=True)
+    release_title = models.CharField(max_length=500, blank=True)
+    download_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    search_attempts = models.PositiveSmallIntegerField(default=0)
+    failovers = models.PositiveSmallIntegerField(default=0)
+    next_search_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("media_type"),
+                F("tmdb_id"),
+                Coalesce(F("season"), Value(-1)),
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="one_active_request_per_title",
+            ),
+            models.CheckConstraint(
+                condition=Q(media_type="movie", season__isnull=True)
+                | Q(media_type="tv", season__isnull=False),
+                name="season_only_for_tv",
+            ),
+        ]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    def get_absolute_url(self) -> str:
+        return reverse("requests:detail", args=[self.pk])
+
+    @property
+    def display_title(self) -> str:
+        name = f"{self.title} ({self.year})" if self.year else self.title
+        if self.media_type == MediaType.TV:
+            return f"{name} – {_('Season')} {self.season}"
+        return name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class RequestEvent(models.Model):
+    """One change of a request's state: when, from what, to what, why, and by whom."""
+
+    request = models.ForeignKey(MediaRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(
+        max_length=150, help_text=_("A person's name, or the part of the system that acted.")
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class Profile(models.Model):
+    """Per-person settings: approval, quotas, where to send notifications."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kiosk_profile"
+    )
+    auto_approve = models.BooleanField(
+        default=False, help_text=_("Requests start without waiting for a staff approval.")
+    )
+    movie_quota = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Movies per quota period; empty means the site default (REQUEST_QUOTA_MOVIES)."
+        ),
+    )
+    season_quota = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("TV seasons per quota period; empty means the site default."),
+    )
+    notify_urls = models.TextField(
+        blank=True,
+        help_text=_("Apprise URLs, one a line (ntfy, Telegram, Discord, e-mail, …)."),
+    )
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+    @property
+    def notify_url_list(self) -> list[str]:
+        return [line.strip() for line in self.notify_urls.splitlines() if line.strip()]

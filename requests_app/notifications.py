@@ -1,0 +1,57 @@
+"""Who is told what about a request; the sending itself is Apprise, in `notify`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from requests_app import notify
+from requests_app.models import MediaRequest, Profile, Status
+
+logger = logging.getLogger(__name__)
+
+
+def people_urls(request: MediaRequest) -> list[str]:
+    """Notification URLs of the requester and every watcher."""
+    user_ids = [request.requested_by_id, *request.watchers.values_list("pk", flat=True)]
+    urls: list[str] = []
+    for profile in Profile.objects.filter(user_id__in=user_ids):
+        urls.extend(profile.notify_url_list)
+    return urls
+
+
+def _message(request: MediaRequest) -> tuple[str, str]:
+    if request.status == Status.COMPLETED:
+        return _("%(title)s is in Plex") % {"title": request.display_title}, request.status_reason
+    if request.status == Status.DECLINED:
+        title = _("%(title)s was declined") % {"title": request.display_title}
+        return title, request.status_reason
+    title = _("%(title)s could not be fetched") % {"title": request.display_title}
+    return title, request.status_reason
+
+
+def request_finished(request_id: int) -> None:
+    """Tell the people concerned that a request completed, failed or was declined."""
+    request = MediaRequest.objects.filter(pk=request_id).first()
+    if request is None or request.status not in (Status.COMPLETED, Status.FAILED, Status.DECLINED):
+        return
+    title, body = _message(request)
+    urls = people_urls(request)
+    if request.status == Status.FAILED:
+        urls += notify.admin_urls()
+    if urls:
+        notify.send(urls, title=title, body=body or title)
+
+
+def request_pending(request_id: int) -> None:
+    """Tell the admins that a request waits for their approval."""
+    request = MediaRequest.objects.filter(pk=request_id).select_related("requested_by").first()
+    urls = notify.admin_urls()
+    if request is None or not urls:
+        return
+    title = _("%(who)s asks for %(title)s") % {
+        "who": request.requested_by.get_username(),
+        "title": request.display_title,
+    }
+    notify.send(urls, title=title, body=_("Approve or decline it in Plex Kiosk."))

@@ -1,0 +1,306 @@
+"""The background steps of a request: search and download, failover, completion.
+
+Each step is a plain function the task in `requests_app.tasks` calls with an id. Each one
+claims its request by moving its state (see `transitions.transition`), so a step that runs
+twice — a redelivered message, a retry after a crash — finds the work already claimed or
+done and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Status
+from requests_app.transitions import transition
+
+if TYPE_CHECKING:
+    from downloads.releases import MediaQuery
+
+logger = logging.getLogger(__name__)
+
+OWNER_PREFIX = "request:"
+
+
+class TryLater(Exception):
+    """A service the step needs is away for now; the task retries."""
+
+
+def owner_ref(request_id: int) -> str:
+    return f"{OWNER_PREFIX}{request_id}"
+
+
+def request_id_of(ref: str) -> int | None:
+    """The request id in an owner reference, or None when downloads has another owner."""
+    if not ref.startswith(OWNER_PREFIX):
+        return None
+    try:
+        return int(ref.removeprefix(OWNER_PREFIX))
+    except ValueError:
+        return None
+
+
+def media_query(request: MediaRequest) -> MediaQuery:
+    from downloads.releases import MediaQuery
+
+    return MediaQuery(
+        media_type=request.media_type,
+        title=request.title,
+        year=request.year,
+        season=request.season if request.media_type == MediaType.TV else None,
+        imdb_id=request.imdb_id or None,
+        tmdb_id=request.tmdb_id,
+        tvdb_id=request.tvdb_id,
+    )
+
+
+def next_search_delay(attempts: int) -> timedelta:
+    """Back off between searches for something not out yet: 6 h, 12 h, 24 h, then 3 days."""
+    hours = min(6 * 2 ** max(attempts - 1, 0), 72)
+    return timedelta(hours=hours)
+
+
+def _claim_search(request_id: int, task_id: str | None, reason: str) -> MediaRequest | None:
+    request = transition(
+        request_id,
+        to=Status.SEARCHING,
+        reason=reason,
+        only_from={Status.APPROVED, Status.NOT_FOUND},
+        search_attempts=F("search_attempts") + 1,
+    )
+    if request is not None:
+        return request
+    # A redelivered or retried run of the same task finds its own claim still in place.
+    current = MediaRequest.objects.filter(pk=request_id).first()
+    if (
+        current is not None
+        and current.status == Status.SEARCHING
+        and task_id
+        and current.celery_task_id == task_id
+    ):
+        return current
+    return None
+
+
+def search_and_download(request_id: int, *, task_id: str | None = None) -> str:
+    """Search the indexers, pick the best release, hand it to qBittorrent; say what happened."""
+    request = _claim_search(request_id, task_id, _("Searching the indexers."))
+    if request is None:
+        return "skipped: not waiting for a search"
+    return _search_claimed(request)
+
+
+def _search_claimed(request: MediaRequest, *, candidate: object = None) -> str:
+    """Search (unless a candidate is given), then start the download of the best release."""
+    from downloads.search import find_best_release
+    from downloads.torznab import PermanentTorznabError, TemporaryTorznabError
+
+    if candidate is None:
+        try:
+            outcome = find_best_release(media_query(request), request_ref=owner_ref(request.pk))
+        except TemporaryTorznabError as exc:
+            raise TryLater(str(exc)) from exc
+        except PermanentTorznabError as exc:
+            give_up(request.pk, _("The indexers cannot be searched: %(why)s") % {"why": exc})
+            return "failed"
+        if outcome.chosen is None:
+            delay = next_search_delay(request.search_attempts)
+            transition(
+                request.pk,
+                to=Status.NOT_FOUND,
+                reason=nothing_found_reason(outcome.ranking),
+                next_search_at=timezone.now() + delay,
+            )
+            return "not found"
+        candidate = outcome.chosen
+    return _start(request, candidate)
+
+
+def _start(request: MediaRequest, candidate: object) -> str:
+    from downloads.lifecycle import start_download
+
+    try:
+        download = start_download(
+            candidate=candidate, owner_ref=owner_ref(request.pk), media=media_query(request)
+        )
+    except Exception as exc:
+        if getattr(exc, "temporary", False):
+            raise TryLater(str(exc)) from exc
+        raise
+    transition(
+        request.pk,
+        to=Status.DOWNLOADING,
+        reason=_("Downloading %(release)s.") % {"release": download.release_title},
+        only_from={Status.SEARCHING},
+        release_title=download.release_title[:500],
+        download_hash=download.info_hash,
+        next_search_at=None,
+    )
+    return "downloading"
+
+
+def nothing_found_reason(ranking: object) -> str:
+    """Say why nothing was picked, with the most common rejection reasons."""
+    ranked = getattr(ranking, "ranked", [])
+    if not ranked:
+        return _("No release found yet; searching again later.")
+    counts: dict[str, int] = {}
+    for release in ranked:
+        for reason in release.reasons[:1]:
+            counts[reason] = counts.get(reason, 0) + 1
+    common = sorted(counts, key=counts.get, reverse=True)[:3]
+    return _("None of %(n)s releases was acceptable (%(why)s); searching again later.") % {
+        "n": len(ranked),
+        "why": "; ".join(common),
+    }
+
+
+def give_up(request_id: int, reason: str) -> None:
+    """End a request that could not be processed, with a reason a person can read."""
+    with transaction.atomic():
+        done = transition(request_id, to=Status.FAILED, reason=reason)
+        if done is not None:
+            _notify_later(request_id)
+
+
+def fail_over(request_id: int, *, info_hash: str, reason: str) -> str:
+    """After a download failed, try the next acceptable release, or fail past the limit."""
+    current = MediaRequest.objects.filter(pk=request_id).first()
+    if (
+        current is None
+        or current.status != Status.DOWNLOADING
+        or current.download_hash != info_hash
+    ):
+        return "skipped: not this download"
+    if current.failovers >= settings.REQUEST_MAX_FAILOVERS:
+        give_up(
+            request_id,
+            _("Download failed (%(reason)s); no more releases to try.") % {"reason": reason},
+        )
+        return "failed"
+    request = transition(
+        request_id,
+        to=Status.SEARCHING,
+        reason=_("Download failed (%(reason)s); trying the next release.") % {"reason": reason},
+        only_from={Status.DOWNLOADING},
+        failovers=F("failovers") + 1,
+        search_attempts=F("search_attempts") + 1,
+        download_hash="",
+    )
+    if request is None:
+        return "skipped: state moved"
+    return _search_claimed(request, candidate=_next_stored_candidate(request_id))
+
+
+def _next_stored_candidate(request_id: int) -> object:
+    """The next acceptable release of the latest search, skipping what is blocklisted now."""
+    from downloads.models import ReleaseSearch
+    from downloads.search import next_best_candidate
+
+    search = ReleaseSearch.objects.filter(request_ref=owner_ref(request_id)).order_by("-pk").first()
+    return None if search is None else next_best_candidate(search)
+
+
+def download_done(request_id: int, *, info_hash: str) -> str:
+    """The files are in the library folder and Plex was asked to scan: wait for Plex."""
+    request = transition(
+        request_id,
+        to=Status.PROCESSING,
+        reason=_("Filed into the library; waiting for Plex to show it."),
+        only_from={Status.DOWNLOADING},
+    )
+    if request is None:
+        return "skipped"
+    return "processing"
+
+
+def confirm_in_plex(request_id: int) -> bool:
+    """Refresh the mirror's newest items and complete the request if Plex shows it."""
+    from library.sync import sync_library
+
+    request = MediaRequest.objects.filter(pk=request_id).first()
+    if request is None or request.status != Status.PROCESSING:
+        return True  # nothing left to wait for
+    # An incremental sync asks Plex only for what changed (at most two requests a
+    # section); if the hourly sync holds the lock, this one is skipped and we ask again.
+    sync_library(full=False)
+    found = in_plex(request)
+    if found:
+        complete(request_id)
+    return found
+
+
+def in_plex(request: MediaRequest) -> bool:
+    """Ask the Plex mirror whether the request's movie (or season) is there."""
+    from library.lookups import is_in_plex
+
+    return is_in_plex(
+        media_type="movie" if request.media_type == MediaType.MOVIE else "show",
+        tmdb_id=request.tmdb_id,
+        imdb_id=request.imdb_id or None,
+        tvdb_id=request.tvdb_id,
+        title=request.title,
+        year=request.year,
+        season=request.season,
+    )
+
+
+def complete(request_id: int) -> bool:
+    """Mark a request completed because Plex has it, and tell the people concerned."""
+    with transaction.atomic():
+        done = transition(request_id, to=Status.COMPLETED, reason=_("Ready to watch in Plex."))
+        if done is not None:
+            _notify_later(request_id)
+    return done is not None
+
+
+def complete_matching(*, item_ids: list[int]) -> int:
+    """Complete active requests whose title just appeared in Plex; return how many.
+
+    `item_ids` are the library items (movies, or shows that got episodes) the sync added.
+    """
+    from library.models import LibraryItem
+
+    tmdb_ids = set(
+        LibraryItem.objects.filter(pk__in=item_ids, tmdb_id__isnull=False).values_list(
+            "tmdb_id", flat=True
+        )
+    )
+    count = 0
+    for request in MediaRequest.objects.filter(tmdb_id__in=tmdb_ids, status__in=ACTIVE_STATUSES):
+        if in_plex(request) and complete(request.pk):
+            count += 1
+    return count
+
+
+def due_for_research() -> list[int]:
+    """Requests that found nothing and whose back-off has passed."""
+    return list(
+        MediaRequest.objects.filter(
+            status=Status.NOT_FOUND, next_search_at__lte=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+
+
+def delete_old_finished(*, days: int) -> int:
+    """Delete completed, failed, declined and cancelled requests older than `days`."""
+    from requests_app.models import FINISHED_STATUSES
+
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _by_model = MediaRequest.objects.filter(
+        status__in=FINISHED_STATUSES, updated_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+def _notify_later(request_id: int) -> None:
+    from requests_app.tasks import notify_request_task
+
+    transaction.on_commit(lambda: notify_request_task.delay(request_id, "finished"))

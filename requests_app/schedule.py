@@ -1,0 +1,21 @@
+"""Default periodic jobs of the request flow."""
+
+from __future__ import annotations
+
+from plexkiosk.scheduling import ScheduledJob
+
+JOBS = [
+    ScheduledJob(
+        name="research-not-found",
+        task="requests_app.tasks.research_not_found_task",
+        every_seconds=6 * 3600,
+        description="Search again for requests that found nothing acceptable (with back-off).",
+    ),
+    ScheduledJob(
+        name="cleanup-old-requests",
+        task="requests_app.tasks.cleanup_old_requests_task",
+        crontab="45 4 * * *",
+        kwargs={"days": 90},
+        description="Delete finished requests older than the given number of days.",
+    ),
+]

@@ -1,0 +1,85 @@
+"""Title search for the kiosk: TMDB results, each flagged "in Plex" or "requested"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+
+from requests_app import tmdb
+from requests_app.models import ACTIVE_STATUSES, MediaRequest, Status
+
+
+class SearchUnavailable(Exception):
+    """Title search cannot run now (not configured, or TMDB not answering)."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    media_type: str
+    tmdb_id: int
+    title: str
+    year: int | None
+    overview: str
+    poster_url: str
+    seasons: list[int]
+    in_plex: bool
+    request_id: int | None
+    request_status: str | None
+
+
+def search_titles(
+    *, user: AbstractBaseUser, q: str, media_type: str | None = None, page: int = 1
+) -> list[SearchHit]:
+    """Search TMDB and mark what Plex has and what is already requested."""
+    try:
+        results = tmdb.search(q, media_type=media_type, page=page)
+    except tmdb.TMDBNotConfigured as exc:
+        raise SearchUnavailable(
+            _("Title search is not configured: the admin must set TMDB_API_KEY.")
+        ) from exc
+    except tmdb.TMDBError as exc:
+        raise SearchUnavailable(_("The title database is not answering; try again soon.")) from exc
+    except ValueError as exc:
+        raise SearchUnavailable(str(exc)) from exc
+
+    in_plex = _in_plex([(r.media_type, r.tmdb_id) for r in results])
+    requests = {
+        (r.media_type, r.tmdb_id): r
+        for r in MediaRequest.objects.filter(
+            tmdb_id__in=[r.tmdb_id for r in results], season__isnull=True
+        )
+        .filter(status__in=[*ACTIVE_STATUSES, Status.COMPLETED])
+        .order_by("created_at")
+    }
+    hits = []
+    for r in results:
+        request = requests.get((r.media_type, r.tmdb_id))
+        hits.append(
+            SearchHit(
+                media_type=r.media_type,
+                tmdb_id=r.tmdb_id,
+                title=r.title,
+                year=r.year,
+                overview=r.overview,
+                poster_url=r.poster_url,
+                seasons=list(r.seasons),
+                in_plex=(r.media_type, r.tmdb_id) in in_plex,
+                request_id=request.pk if request else None,
+                request_status=request.status if request else None,
+            )
+        )
+    return hits
+
+
+def _in_plex(keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of these (media type, TMDB id) pairs the Plex mirror holds, in one query."""
+    from library.models import LibraryItem
+
+    library_type = {"movie": LibraryItem.Type.MOVIE, "tv": LibraryItem.Type.SHOW}
+    back = {v: k for k, v in library_type.items()}
+    rows = LibraryItem.objects.filter(tmdb_id__in=[i for _, i in keys]).values_list(
+        "type", "tmdb_id"
+    )
+    return {(back[kind], tmdb_id) for kind, tmdb_id in rows if kind in back}

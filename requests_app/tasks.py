@@ -1,0 +1,102 @@
+"""Request tasks: thin doors onto `requests_app.pipeline`, each taking ids only."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import Task, shared_task
+
+from requests_app import notifications, pipeline
+from requests_app.models import MediaRequest
+
+logger = logging.getLogger(__name__)
+
+# How long to keep asking Plex after the files were filed: 2, 4, 8, 16, 30, 30… s, ~5 min.
+CONFIRM_DELAYS = [2, 4, 8, 16] + [30] * 9
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=300)
+def process_request_task(self: Task, request_id: int) -> str:
+    """Search, choose and start the download of an approved request."""
+    try:
+        return pipeline.search_and_download(request_id, task_id=self.request.id)
+    except pipeline.TryLater as exc:
+        if self.request.retries >= self.max_retries:
+            pipeline.give_up(request_id, f"Gave up after {self.max_retries + 1} tries: {exc}")
+            return "failed"
+        # Jitter keeps a burst of requests from retrying all at once.
+        raise self.retry(exc=exc, countdown=300 + uuid.uuid4().int % 30) from exc
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=60)
+def failover_request_task(self: Task, request_id: int, info_hash: str, reason: str) -> str:
+    """Try the next release after a download failed."""
+    try:
+        return pipeline.fail_over(request_id, info_hash=info_hash, reason=reason)
+    except pipeline.TryLater as exc:
+        if self.request.retries >= self.max_retries:
+            pipeline.give_up(
+                request_id, f"Download failed and no other release could be tried: {exc}"
+            )
+            return "failed"
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def complete_request_task(request_id: int, info_hash: str) -> str:
+    """Move a request whose files are filed to `processing` and start watching Plex."""
+    outcome = pipeline.download_done(request_id, info_hash=info_hash)
+    if outcome == "processing":
+        confirm_in_plex_task.apply_async(args=[request_id, 0], countdown=CONFIRM_DELAYS[0])
+    return outcome
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def confirm_in_plex_task(request_id: int, attempt: int) -> str:
+    """Ask Plex for its newest items until the request's title shows up (then complete)."""
+    if pipeline.confirm_in_plex(request_id):
+        return "done"
+    if attempt + 1 < len(CONFIRM_DELAYS):
+        confirm_in_plex_task.apply_async(
+            args=[request_id, attempt + 1], countdown=CONFIRM_DELAYS[attempt + 1]
+        )
+        return "waiting"
+    # The hourly sync (and the library's "new items" signal) completes it later.
+    return "left to the library sync"
+
+
+@shared_task
+def match_new_library_items_task(item_ids: list[int]) -> int:
+    """Complete requests whose titles the library sync just found."""
+    return pipeline.complete_matching(item_ids=item_ids)
+
+
+@shared_task
+def notify_request_task(request_id: int, event: str) -> None:
+    """Send the notification of a request event; a failed send never fails the request."""
+    if event == "pending":
+        notifications.request_pending(request_id)
+    else:
+        notifications.request_finished(request_id)
+
+
+@shared_task
+def research_not_found_task() -> int:
+    """Queue a new search for each not-found request whose back-off has passed."""
+    queued = 0
+    for request_id in pipeline.due_for_research():
+        task_id = str(uuid.uuid4())
+        updated = MediaRequest.objects.filter(pk=request_id, status="not_found").update(
+            celery_task_id=task_id, next_search_at=None
+        )
+        if updated:
+            process_request_task.apply_async(args=[request_id], task_id=task_id)
+            queued += 1
+    return queued
+
+
+@shared_task
+def cleanup_old_requests_task(days: int = 90) -> int:
+    """Delete finished requests older than `days`."""
+    return pipeline.delete_old_finished(days=days)

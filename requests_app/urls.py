@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from requests_app import views
+
+app_name = "requests"
+
+urlpatterns = [
+    path("", views.kiosk, name="kiosk"),
+    path("search/", views.search_page, name="search"),
+    path("requests/", views.request_list, name="list"),
+    path("requests/new/", views.create, name="create"),
+    path("requests/<int:pk>/", views.detail, name="detail"),
+    path("requests/<int:pk>/status/", views.progress_fragment, name="status"),
+    path("requests/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("requests/<int:pk>/approve/", views.approve, name="approve"),
+    path("requests/<int:pk>/decline/", views.decline, name="decline"),
+]

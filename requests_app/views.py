@@ -1,0 +1,178 @@
+"""Kiosk pages: search, request, follow progress; staff approve (thin doors onto flow)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from requests_app import flow, search
+from requests_app.forms import DeclineForm, RequestForm, SearchForm
+from requests_app.models import MediaRequest, Status
+from requests_app.progress import progress_of
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """Return the posted `next` (or the referring page) only if it stays on this site."""
+    wanted = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+def _visible_or_404(request: HttpRequest, pk: int) -> MediaRequest:
+    media_request = get_object_or_404(MediaRequest.objects.select_related("requested_by"), pk=pk)
+    if not flow.can_view(request.user, media_request):
+        raise Http404  # members don't learn which ids exist
+    return media_request
+
+
+@login_required
+@require_GET
+def kiosk(request: HttpRequest) -> HttpResponse:
+    from library.models import LibraryItem
+
+    mine = flow.visible_requests(request.user).filter(requested_by=request.user)[:6]
+    recent = LibraryItem.objects.exclude(added_at=None).order_by("-added_at")[:12]
+    return render(
+        request,
+        "requests_app/kiosk.html",
+        {
+            "form": SearchForm(),
+            "recent": recent,
+            "mine": mine,
+        },
+    )
+
+
+@login_required
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    hits, error = [], ""
+    if form.is_valid():
+        try:
+            hits = search.search_titles(user=request.user, q=form.cleaned_data["q"])
+        except search.SearchUnavailable as exc:
+            error = str(exc)
+    return render(request, "requests_app/search.html", {"form": form, "hits": hits, "error": error})
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    form = RequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That request is not valid."))
+        return redirect("requests:kiosk")
+    try:
+        outcome = flow.create_request(user=request.user, **form.cleaned_data)
+    except flow.RequestRefused as exc:
+        messages.error(request, exc.message)
+        return redirect(_safe_next(request, "/"))
+    messages.success(request, outcome.message)
+    return redirect(outcome.request)
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    qs = flow.visible_requests(request.user)
+    wanted = request.GET.get("status")
+    if wanted in Status.values:
+        qs = qs.filter(status=wanted)
+    page = Paginator(qs, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "requests_app/list.html",
+        {
+            "page": page,
+            "statuses": Status.choices,
+            "wanted": wanted,
+            "decline_form": DeclineForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    media_request = _visible_or_404(request, pk)
+    return render(
+        request,
+        "requests_app/detail.html",
+        {
+            "r": media_request,
+            "events": media_request.events.select_related("actor"),
+            "progress": progress_of(media_request),
+            "can_cancel": media_request.is_active and flow.can_cancel(request.user, media_request),
+            "decline_form": DeclineForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def progress_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the detail page, polled by htmx while the request is active."""
+    media_request = _visible_or_404(request, pk)
+    return render(
+        request,
+        "requests_app/_status.html",
+        {
+            "r": media_request,
+            "progress": progress_of(media_request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    media_request = _visible_or_404(request, pk)
+    if not flow.can_cancel(request.user, media_request):
+        raise PermissionDenied
+    if flow.cancel(media_request.pk, by=request.user) is None:
+        messages.error(request, _("This request can no longer be cancelled."))
+    else:
+        messages.success(request, _("Request cancelled."))
+    return redirect(media_request)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    media_request = get_object_or_404(MediaRequest, pk=pk)
+    if flow.approve(media_request.pk, by=request.user) is None:
+        messages.error(request, _("Only a request awaiting approval can be approved."))
+    else:
+        messages.success(request, _("Approved: %(title)s") % {"title": media_request})
+    return redirect(_safe_next(request, media_request.get_absolute_url()))
+
+
+@login_required
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff_only(request)
+    media_request = get_object_or_404(MediaRequest, pk=pk)
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if flow.decline(media_request.pk, by=request.user, reason=reason) is None:
+        messages.error(request, _("Only a request awaiting approval can be declined."))
+    else:
+        messages.success(request, _("Declined: %(title)s") % {"title": media_request})
+    return redirect(_safe_next(request, media_request.get_absolute_url()))

@@ -1,0 +1,77 @@
+"""Fixtures for the request tests: people, a fake TMDB answer, a fake library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from requests_app import flow, tmdb
+from requests_app.models import Profile
+
+DUNE = tmdb.TitleResult(
+    media_type="movie",
+    tmdb_id=438631,
+    title="Dune",
+    year=2021,
+    overview="Paul Atreides…",
+    poster_url="https://image.tmdb.org/t/p/w342/dune.jpg",
+    imdb_id="tt1160419",
+)
+BREAKING_BAD = tmdb.TitleResult(
+    media_type="tv",
+    tmdb_id=1396,
+    title="Breaking Bad",
+    year=2008,
+    overview="",
+    poster_url="",
+    tvdb_id=81189,
+    seasons=(1, 2, 3, 4, 5),
+)
+CATALOGUE = {("movie", DUNE.tmdb_id): DUNE, ("tv", BREAKING_BAD.tmdb_id): BREAKING_BAD}
+
+
+@pytest.fixture
+def member(db: None) -> AbstractUser:
+    return get_user_model().objects.create_user("ana", password="pw-ana-123")
+
+
+@pytest.fixture
+def other_member(db: None) -> AbstractUser:
+    return get_user_model().objects.create_user("ben", password="pw-ben-123")
+
+
+@pytest.fixture
+def trusted_member(db: None) -> AbstractUser:
+    user = get_user_model().objects.create_user("cleo", password="pw-cleo-123")
+    Profile.objects.create(user=user, auto_approve=True)
+    return user
+
+
+@pytest.fixture
+def staff(db: None) -> AbstractUser:
+    return get_user_model().objects.create_user("sam", password="pw-sam-123", is_staff=True)
+
+
+@pytest.fixture
+def fake_tmdb(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Answer title details from a small catalogue instead of TMDB."""
+
+    def details(media_type: str, tmdb_id: int) -> tmdb.TitleResult:
+        try:
+            return CATALOGUE[(media_type, tmdb_id)]
+        except KeyError:
+            raise tmdb.TMDBError("not found", temporary=False) from None
+
+    monkeypatch.setattr(tmdb, "details", details)
+    return CATALOGUE
+
+
+@pytest.fixture
+def plex_has(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Say which TMDB ids the library mirror holds (none unless told)."""
+    held: set[int] = set()
+    monkeypatch.setattr(flow, "library_has", lambda info, season: info.tmdb_id in held)
+    return held.add
