@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from urllib.parse import unquote
 
 import apprise
+from apprise.manager_plugins import NotificationManager
 from django.conf import settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def send(urls: Sequence[str], *, title: str, body: str) -> bool:
             ok, where = False, f"URL #{number}"
             log.warning("Notification to %s raised inside Apprise", where)
         if not ok:
-            log.warning("Notification %r not delivered to %s", title[:80], where)
+            log.warning("Notification %r not delivered to %s", str(title)[:80], where)
         delivered = delivered and ok
     return delivered
 
@@ -100,18 +101,21 @@ def _asset() -> apprise.AppriseAsset:
 
 
 def _loggable(server: object) -> str:
-    """Describe a server by Apprise's privacy-masked URL, without its options."""
+    """Describe a server by Apprise's privacy-masked URL, without its path or options."""
     try:
         masked = server.url(privacy=True)  # type: ignore[attr-defined]
     except Exception:
         masked = ""
     service = getattr(server, "service_name", "notification service")
-    return f"{service} ({masked.split('?', 1)[0]})" if masked else str(service)
+    match = re.match(r"([^:/?#]+://[^/?#]*)(/[^?#]*[^/?#])?", masked)
+    if match is None:
+        return str(service)
+    # Apprise leaves some paths readable (an ntfy topic, a chat id) that are secret enough.
+    return f"{service} ({match.group(1)}{'/…' if match.group(2) else ''})"
 
 
 def _known_scheme(scheme: str) -> bool:
-    from apprise.manager_plugins import NotificationManager
-
+    # Apprise's plugin registry is a singleton; this only looks the scheme up in it.
     return scheme in NotificationManager()
 
 

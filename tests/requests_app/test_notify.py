@@ -139,6 +139,20 @@ def test_a_failed_delivery_is_logged_without_the_password(
     assert "Sup3rSecretPass" not in caplog.text
 
 
+def test_our_failure_line_leaves_out_paths_apprise_does_not_mask(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An ntfy topic is as good as a password on a public server, but Apprise shows it.
+    port = closed_port()
+
+    assert (
+        notify.send([f"ntfy://127.0.0.1:{port}/family-secret-topic"], title="T", body="B") is False
+    )
+
+    ours = [r.getMessage() for r in caplog.records if r.name == "requests_app.notify"]
+    assert ours == [f"Notification 'T' not delivered to ntfy (ntfy://127.0.0.1:{port}/…)"]
+
+
 def test_a_webhook_token_that_apprise_logs_at_debug_is_scrubbed(
     endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
