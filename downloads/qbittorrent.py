@@ -134,6 +134,10 @@ def classify(snapshot: TorrentSnapshot) -> Verdict:
         return "stalled"
     if state in PAUSED_DOWNLOAD_STATES:
         return "paused"
+    if state in {"metaDL", "forcedMetaDL"} and snapshot.num_seeds == 0 and snapshot.dlspeed == 0:
+        # A magnet nobody can give metadata for stays metaDL forever: qBittorrent never
+        # turns it into stalledDL, so the monitor would otherwise wait on it for good.
+        return "stalled"
     if state in DOWNLOAD_STATES:
         return "downloading"
     logger.warning("qBittorrent reported an unknown torrent state %r; waiting", state)

@@ -246,7 +246,9 @@ class QbtPair:
         """Return the seeder's `host:port` for `torrents_add_peers`."""
         return f"127.0.0.1:{self.seeder.bt_port}"
 
-    def make_torrent(self, name: str, size: int, *, tracker: bool = True) -> SeededTorrent:
+    def make_torrent(
+        self, name: str, size: int, *, tracker: bool = True, seed: bool = True
+    ) -> SeededTorrent:
         """Make a file of random bytes and its .torrent with mktorrent, and seed it."""
         from downloads.torrentfile import info_hash_from_torrent
 
@@ -266,6 +268,8 @@ class QbtPair:
         subprocess.run([*command, str(data)], check=True, capture_output=True)
         torrent_bytes = torrent_file.read_bytes()
         info_hash = info_hash_from_torrent(torrent_bytes)
+        if not seed:
+            return SeededTorrent(name, data, size, torrent_bytes, info_hash)
         self.seeder.api.torrents_add(
             torrent_files=torrent_bytes, save_path=str(folder), is_skip_checking=True
         )

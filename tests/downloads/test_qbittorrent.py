@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import socket
 import threading
@@ -82,7 +83,7 @@ def snapshot(state: str, *, progress: float = 1.0, amount_left: int = 0) -> Torr
         ("checkingResumeData", 0.0, 10, "checking"),
         ("stalledDL", 0.3, 10, "stalled"),
         ("downloading", 0.3, 10, "downloading"),
-        ("metaDL", 0.0, 0, "downloading"),
+        ("metaDL", 0.0, 0, "stalled"),
         ("pausedDL", 0.3, 10, "paused"),  # 4.x
         ("stoppedDL", 0.3, 10, "paused"),  # 5.0 renamed pausedDL
         ("error", 0.3, 10, "errored"),
@@ -94,6 +95,13 @@ def test_classify_reads_qbittorrent_4_and_5_state_names(
     state: str, progress: float, amount_left: int, verdict: str
 ) -> None:
     assert classify(snapshot(state, progress=progress, amount_left=amount_left)) == verdict
+
+
+def test_a_magnet_fetching_metadata_from_someone_is_downloading() -> None:
+    fetching = TorrentSnapshot.from_api(
+        {"hash": "ab" * 20, "state": "metaDL", "num_seeds": 1, "dlspeed": 0, "amount_left": 0}
+    )
+    assert classify(fetching) == "downloading"
 
 
 def test_snapshot_turns_unknown_eta_and_never_completed_into_none() -> None:
@@ -273,6 +281,42 @@ def test_a_torrent_qbittorrent_cannot_load_is_a_permanent_bad_torrent(qbt_pair: 
         qbt.add_torrent(torrent_bytes=b"<html>login</html>", save_path="/tmp", tag="html")
 
 
+def test_a_torrent_nobody_seeds_is_classified_stalled(qbt_pair: QbtPair) -> None:
+    orphan = qbt_pair.make_torrent("orphan.bin", 1 << 20, seed=False)
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        torrent_bytes=orphan.torrent_bytes, save_path=str(qbt_pair.client.save_path), tag="o"
+    )
+    stalled = wait_until_classified(qbt, info_hash, "stalled", timeout=10)
+    assert (stalled.state, stalled.progress) == ("stalledDL", 0.0)
+    qbt.remove(info_hash)
+
+
+def test_a_magnet_nobody_has_is_classified_stalled(qbt_pair: QbtPair) -> None:
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        magnet="magnet:?xt=urn:btih:" + "0123456789" * 4,
+        save_path=str(qbt_pair.client.save_path),
+        tag="lost",
+    )
+    stalled = wait_until_classified(qbt, info_hash, "stalled", timeout=10)
+    assert stalled.state == "metaDL"
+    qbt.remove(info_hash)
+
+
+def test_a_paused_download_is_classified_paused(qbt_pair: QbtPair) -> None:
+    orphan = qbt_pair.make_torrent("paused.bin", 1 << 20, seed=False)
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        torrent_bytes=orphan.torrent_bytes, save_path=str(qbt_pair.client.save_path), tag="p"
+    )
+    # qbittorrent-api sends torrents/pause to 4.x and torrents/stop to 5.x.
+    qbt_pair.client.api.torrents_stop(torrent_hashes=info_hash)
+    paused = wait_until_classified(qbt, info_hash, "paused", timeout=10)
+    assert paused.state in {"pausedDL", "stoppedDL"}
+    qbt.remove(info_hash)
+
+
 def test_a_stopped_qbittorrent_is_a_temporary_error(tmp_path: Path) -> None:
     instance = start_instance(tmp_path, "short-lived")
     qbt = QBittorrent(
@@ -313,21 +357,32 @@ def test_a_qbittorrent_that_never_answers_is_a_temporary_timeout(silent_server: 
 
 
 class _StubHandler(BaseHTTPRequestHandler):
-    """Answer logins with a session cookie and every other call with a fixed status."""
+    """Answer like a qBittorrent: `routes` first, else logins succeed and the rest get `status`."""
 
     status = 500
     calls: list[str]
+    routes: dict[str, tuple[int, str]]
 
     def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.calls.append(self.path)
-        if self.path.endswith("/auth/login"):
-            self.send_response(200)
+        path, _, query = self.path.partition("?")
+        if "urlencoded" in self.headers.get("Content-Type", ""):
+            query = query or body.decode()
+        for key in (f"{path}?{query}", path):
+            if key in self.routes:
+                status, body = self.routes[key]
+                break
+        else:
+            status, body = (200, "Ok.") if path.endswith("/auth/login") else (self.status, "")
+        self.send_response(status)
+        if path.endswith("/auth/login"):
             self.send_header("Set-Cookie", "SID=abc; path=/")
-            self.end_headers()
-            self.wfile.write(b"Ok.")
-            return
-        self.send_response(self.status)
+        content_type = "application/json" if body[:1] in {"[", "{"} else "text/plain"
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body.encode())))
         self.end_headers()
+        self.wfile.write(body.encode())
 
     do_GET = do_POST
 
@@ -338,7 +393,7 @@ class _StubHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub_server() -> Iterator[type[_StubHandler]]:
     """Run a tiny HTTP server standing in for a misbehaving qBittorrent."""
-    handler = type("Handler", (_StubHandler,), {"calls": []})
+    handler = type("Handler", (_StubHandler,), {"calls": [], "routes": {}})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     handler.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -398,3 +453,32 @@ def test_a_completed_download_is_hard_linked_into_plex_and_survives_its_removal(
     qbt.remove(info_hash, delete_files=True)
     wait_for(lambda: not Path(done.content_path).exists(), timeout=5, what="data deleted")
     assert filed.read_bytes() == seeded.path.read_bytes()
+
+
+def test_qbittorrent_5_answers_are_understood(stub_server: type[_StubHandler]) -> None:
+    ours = {"hash": "aa" * 20, "category": CATEGORY, "state": "stoppedUP", "progress": 1}
+    theirs = {"hash": "bb" * 20, "category": "movies", "state": "stoppedUP", "progress": 1}
+    # 5.2 answers torrents/add with counts in JSON instead of "Ok."/"Fails.".
+    refused = {"success_count": 0, "failure_count": 1, "pending_count": 0}
+    stub_server.routes = {
+        "/api/v2/app/version": (200, "v5.1.2"),
+        "/api/v2/app/webapiVersion": (200, "2.11.4"),
+        f"/api/v2/torrents/info?category={CATEGORY}": (200, json.dumps([ours, theirs])),
+        "/api/v2/torrents/info": (200, "[]"),
+        "/api/v2/torrents/createCategory": (409, ""),
+        "/api/v2/torrents/add": (200, json.dumps(refused)),
+    }
+    qbt = stub_client(stub_server)
+    [listed] = qbt.list_torrents()
+    assert (listed.hash, classify(listed)) == ("aa" * 20, "completed")
+    with pytest.raises(BadTorrentError):
+        qbt.add_torrent(magnet="magnet:?xt=urn:btih:" + "cc" * 20, save_path="/d", tag="t")
+    assert "/api/v2/torrents/add" in stub_server.calls
+
+
+def test_a_401_login_refusal_of_qbittorrent_5_2_is_an_authentication_error(
+    stub_server: type[_StubHandler],
+) -> None:
+    stub_server.routes = {"/api/v2/auth/login": (401, "")}
+    with pytest.raises(AuthenticationError):
+        stub_client(stub_server).login()
