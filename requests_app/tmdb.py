@@ -221,7 +221,8 @@ def _base_url() -> str:
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "TMDB_TIMEOUT", 8.0))
+    # requests refuses zero or negative timeouts; a typo in TMDB_TIMEOUT must not break search.
+    return max(0.1, float(getattr(settings, "TMDB_TIMEOUT", 8.0)))
 
 
 def _is_read_token(key: str) -> bool:
