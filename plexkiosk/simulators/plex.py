@@ -436,11 +436,12 @@ class PlexSimulator:
         split = urlsplit(raw_path)
         path = split.path.rstrip("/") or "/"
         query = dict(parse_qsl(split.query, keep_blank_values=True))
+        if path.startswith("/_sim/"):
+            # Control calls are not Plex traffic: they are left out of the counts.
+            return self._control(path)
         with self._lock:
             self.requests[path] += 1
             self.request_log.append(raw_path)
-        if path.startswith("/_sim/"):
-            return self._control(path)
         token = headers.get("x-plex-token") or query.get("X-Plex-Token")
         if token != self.token:
             return 401, "text/html", "<html><body><h1>401 Unauthorized</h1></body></html>"
