@@ -24,7 +24,7 @@ from typing import Any
 from tests.benchmarks import print_table, throwaway_database
 
 MOVIES = int(os.environ.get("BENCH_LIBRARY_MOVIES", "50000"))
-TOKEN = "bench-token"  # noqa: S105 - the simulator's token
+TOKEN = "bench-token"
 ROOT = Path(__file__).resolve().parents[2]
 
 
