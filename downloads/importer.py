@@ -580,6 +580,16 @@ def _already_imported(target: MediaTarget, library: Path) -> list[Path]:
     )
 
 
+def _check_free_space(plan: list[PlannedFile], library: Path) -> None:
+    """Refuse a copy that cannot fit, before writing its first byte."""
+    needed = sum(i.size for i in plan if not i.destination.exists())
+    free = shutil.disk_usage(library).free
+    if needed > free:
+        raise NotEnoughSpace(
+            f"not enough free space in {library}: {needed} bytes to copy, {free} free"
+        )
+
+
 def import_download(
     *,
     content_path: Path | str,
@@ -606,6 +616,8 @@ def import_download(
         if not done:
             raise
         return ImportResult(folder, tuple(ImportedFile(p, p, "already present") for p in done))
+    if mode == "copy":
+        _check_free_space(plan, library)
     files = tuple(ImportedFile(i.source, i.destination, transfer(i, mode=mode)) for i in plan)
     for file in files:
         logger.info("import %s: %s -> %s", file.action, file.source.name, file.destination)

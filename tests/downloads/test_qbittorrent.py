@@ -26,6 +26,7 @@ from downloads.qbittorrent import (
     TorrentSnapshot,
     classify,
 )
+from tests.downloads import qbt_harness
 from tests.downloads.qbt_harness import (
     QbtPair,
     qbt_pair_fixture,  # noqa: F401 - provides the module-scoped `qbt_pair`
@@ -427,14 +428,15 @@ def test_a_403_that_survives_a_new_login_is_temporary(stub_server: type[_StubHan
     assert any(call.endswith("/auth/login") for call in stub_server.calls)
 
 
-def test_a_completed_download_is_hard_linked_into_plex_and_survives_its_removal(
-    qbt_pair: QbtPair, tmp_path: Path
+@pytest.mark.parametrize(("mode", "action"), [("hardlink", "linked"), ("copy", "copied")])
+def test_a_completed_download_is_filed_into_plex_and_survives_its_removal(
+    qbt_pair: QbtPair, tmp_path: Path, mode: str, action: str
 ) -> None:
-    seeded = qbt_pair.make_torrent("Heat.1995.1080p.BluRay.x264-GRP.mkv", 2 << 20)
+    seeded = qbt_pair.make_torrent(f"Heat.1995.1080p.BluRay.x264-{mode}.mkv", 2 << 20)
     qbt = app_client(qbt_pair)
     info_hash = qbt.add_torrent(
         torrent_bytes=seeded.torrent_bytes,
-        save_path=str(qbt_pair.client.save_path / "heat"),
+        save_path=str(qbt_pair.client.save_path / f"heat-{mode}"),
         tag="heat",
     )
     done = wait_until_classified(qbt, info_hash, "completed")
@@ -443,13 +445,13 @@ def test_a_completed_download_is_hard_linked_into_plex_and_survives_its_removal(
     result = import_download(
         content_path=done.content_path,
         target=MediaTarget(kind="movie", title="Heat", year=1995),
-        mode="hardlink",
+        mode=mode,
         downloads_dir=qbt_pair.client.save_path,
         movies_dir=movies,
     )
     filed = movies / "Heat (1995)" / "Heat (1995).mkv"
-    assert [f.action for f in result.files] == ["linked"]
-    assert filed.samefile(done.content_path)
+    assert [f.action for f in result.files] == [action]
+    assert filed.samefile(done.content_path) is (mode == "hardlink")
     qbt.remove(info_hash, delete_files=True)
     wait_for(lambda: not Path(done.content_path).exists(), timeout=5, what="data deleted")
     assert filed.read_bytes() == seeded.path.read_bytes()
@@ -471,6 +473,10 @@ def test_qbittorrent_5_answers_are_understood(stub_server: type[_StubHandler]) -
     qbt = stub_client(stub_server)
     [listed] = qbt.list_torrents()
     assert (listed.hash, classify(listed)) == ("aa" * 20, "completed")
+    # Logged in, one monitor pass is one HTTP request whatever the number of torrents.
+    before = len(stub_server.calls)
+    qbt.list_torrents()
+    assert stub_server.calls[before:] == ["/api/v2/torrents/info"]
     with pytest.raises(BadTorrentError):
         qbt.add_torrent(magnet="magnet:?xt=urn:btih:" + "cc" * 20, save_path="/d", tag="t")
     assert "/api/v2/torrents/add" in stub_server.calls
@@ -482,3 +488,15 @@ def test_a_401_login_refusal_of_qbittorrent_5_2_is_an_authentication_error(
     stub_server.routes = {"/api/v2/auth/login": (401, "")}
     with pytest.raises(AuthenticationError):
         stub_client(stub_server).login()
+
+
+def test_a_missing_qbittorrent_skips_locally_but_fails_on_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(qbt_harness, "QBITTORRENT_NOX", None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="qbittorrent-nox not installed"):
+        qbt_harness.require_qbittorrent()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        qbt_harness.require_qbittorrent()
