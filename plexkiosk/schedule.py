@@ -23,4 +23,10 @@ JOBS = [
         crontab="15 5 * * *",
         description="Delete files older than TEMP_FILE_MAX_AGE_HOURS from the data tmp folder.",
     ),
+    ScheduledJob(
+        name="beat-heartbeat",
+        task="plexkiosk.tasks.beat_heartbeat_task",
+        every_seconds=60,
+        description="Proves beat is alive: check_services and /status/ read its last run.",
+    ),
 ]

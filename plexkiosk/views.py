@@ -1,12 +1,15 @@
-"""Project-wide pages: liveness."""
+"""Project-wide pages: liveness, and the staff status page."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from plexkiosk.health import run_checks
+from plexkiosk.status import status_context
 
 
 @never_cache
@@ -23,3 +26,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         body["failing"] = [check.name for check in checks if not check.ok]
     return JsonResponse(body, status=200 if healthy else 503)
 
+
+@staff_member_required(login_url="/login/")
+@never_cache
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    """Staff page: every service checked, queues, the schedule, failures, downloads."""
+    return render(request, "status.html", status_context())

@@ -40,7 +40,11 @@ def search_titles(
             _("Title search is not configured: the admin must set TMDB_API_KEY.")
         ) from exc
     except tmdb.TMDBError as exc:
-        raise SearchUnavailable(_("The title database is not answering; try again soon.")) from exc
+        if exc.temporary:
+            raise SearchUnavailable(
+                _("The title database is not answering; try again soon.")
+            ) from exc
+        raise SearchUnavailable(str(exc)) from exc  # the client keeps the key out of it
     except ValueError as exc:
         raise SearchUnavailable(str(exc)) from exc
 
