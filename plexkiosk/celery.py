@@ -43,5 +43,9 @@ app.conf.update(
     task_track_started=True,
     worker_send_task_events=True,
     task_send_sent_event=True,
+    # Let Django's LOGGING (text or JSON, LOG_LEVEL) format the worker's lines too.
+    worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks()
+
+from plexkiosk import task_logging  # noqa: E402, F401 - connects the task outcome log lines

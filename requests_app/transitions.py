@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app.models import MediaRequest, RequestEvent, Status
+
+logger = logging.getLogger(__name__)
 
 S = Status
 # From each state, where a request may go. Anything else is refused (and changes nothing).
@@ -69,6 +72,14 @@ def transition(
             actor_label=(actor.get_username() if actor is not None else actor_label)[:150],
         )
     request.refresh_from_db()
+    logger.info(
+        "request %s: %s -> %s (%s)",
+        request_id,
+        source,
+        to,
+        reason,
+        extra={"request_id": request_id, "from_status": source, "to_status": to},
+    )
     return request
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -69,3 +70,24 @@ def test_a_library_task_reaches_a_worker_that_listens_only_on_plex_sync(
     stored = TaskResult.objects.get(task_id=result.id)
     assert stored.status == "SUCCESS"
     assert stored.worker == worker.hostname
+
+
+@requires_services
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_each_task_outcome_is_one_json_log_line_with_id_and_duration(
+    celery_worker_process: Callable,
+) -> None:
+    worker = celery_worker_process(LOG_FORMAT="json")
+    result = ping_task.delay()
+    result.get(timeout=30)
+    worker.stop()
+    lines = [
+        json.loads(line) for line in worker.log.read_text().splitlines() if line.startswith("{")
+    ]
+    outcome = [line for line in lines if line.get("task_id") == result.id and "duration" in line]
+    assert len(outcome) == 1, worker.log.read_text()
+    assert outcome[0]["state"] == "SUCCESS"
+    assert outcome[0]["task"] == "plexkiosk.tasks.ping_task"
+    assert outcome[0]["level"] == "INFO"
+    assert outcome[0]["duration"] >= 0
