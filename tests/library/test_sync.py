@@ -302,3 +302,20 @@ def test_an_unmatched_movie_is_mirrored_without_external_ids(plex_settings: Plex
     item = LibraryItem.objects.get(rating_key=lonely.rating_key)
     assert (item.imdb_id, item.tmdb_id, item.tvdb_id) == ("", None, None)
     assert item.plex_guid == f"local://{lonely.rating_key}"
+
+
+def test_a_full_sync_drops_a_section_plex_no_longer_has(plex_settings: PlexSimulator) -> None:
+    sync_library(full=True)
+    plex_settings.sections.pop(2)
+    run = sync_library(full=True)
+    assert run.removed == 3
+    assert list(PlexSection.objects.values_list("key", flat=True)) == ["1"]
+    assert not LibraryItem.objects.filter(type="show").exists()
+    assert Episode.objects.count() == 0
+
+
+def test_an_incremental_sync_never_drops_a_section(plex_settings: PlexSimulator) -> None:
+    sync_library(full=True)
+    plex_settings.sections.pop(2)
+    sync_library()
+    assert LibraryItem.objects.filter(type="show").count() == 3
