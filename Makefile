@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/plexkiosk
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: setup run test bench lint format services lock clean messages
+.PHONY: setup run demo test bench lint format services lock clean messages
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/constraints.txt
 	python3 -m venv $(VENV)
@@ -24,6 +24,9 @@ run: setup  ## web, worker and beat together (embedded default unless .env says 
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_admin
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile --env .env start
+
+demo: setup  ## the whole flow with simulated Plex, indexer, TMDB and qBittorrent
+	$(PY) manage.py demo
 
 test: setup  ## the whole test suite, against PostgreSQL and Redis
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest $(PYTEST_ARGS)
