@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -155,8 +156,10 @@ class QBittorrent:
         password: str | None = None,
         category: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        confirm_timeout: float = 5.0,
     ) -> None:
         """Configure from arguments, falling back to the QBITTORRENT_* settings."""
+        self.confirm_timeout = confirm_timeout
         self.url = (url if url is not None else settings.QBITTORRENT_URL).rstrip("/")
         self.username = username if username is not None else settings.QBITTORRENT_USERNAME
         self.category = category if category is not None else settings.QBITTORRENT_CATEGORY
@@ -175,7 +178,6 @@ class QBittorrent:
             # Keep the HTTPAdapter's own retry at zero: retries are the Celery task's job,
             # and a dead server must fail within one timeout, not three.
             HTTPADAPTER_ARGS={"max_retries": 0},
-            DISABLE_LOGGING_DEBUG_OUTPUT=True,
         )
 
     def __repr__(self) -> str:
@@ -267,8 +269,21 @@ class QBittorrent:
             answer = f"Fails. ({exc})"
         if _add_failed(answer) and self._find(info_hash, "check the added torrent") is None:
             raise BadTorrentError(f"qBittorrent would not add torrent {info_hash}: {answer}")
+        self._wait_until_listed(info_hash)
         logger.info("added torrent %s to qBittorrent (tag %s)", info_hash, tag)
         return info_hash
+
+    def _wait_until_listed(self, info_hash: str) -> None:
+        """Wait until qBittorrent lists a torrent it said "Ok." to."""
+        # 4.x adds asynchronously: a magnet answered "Ok." can be missing from
+        # torrents/info for a moment, or for good when libtorrent refused it.
+        deadline = time.monotonic() + self.confirm_timeout
+        while self._find(info_hash, "check the added torrent") is None:
+            if time.monotonic() > deadline:
+                raise TemporaryError(
+                    f"qBittorrent answered Ok. but does not list torrent {info_hash}"
+                )
+            time.sleep(0.05)
 
     def _find(self, info_hash: str, action: str) -> TorrentSnapshot | None:
         """Return the torrent with this hash in any category, refusing another category's."""

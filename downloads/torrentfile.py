@@ -102,14 +102,16 @@ def fetch_torrent(
     """Fetch an indexer's download link, following redirects, and return what it points at."""
     if url.lower().startswith("magnet:"):
         return FetchedTorrent(info_hash=info_hash_from_magnet(url), magnet=url)
-    http = session or requests.Session()
+    if session is None:
+        with requests.Session() as own:
+            return fetch_torrent(url, max_bytes=max_bytes, timeout=timeout, session=own)
     for _ in range(MAX_REDIRECTS + 1):
         if urlsplit(url).scheme.lower() not in {"http", "https"}:
             raise InvalidTorrent(f"refusing to fetch a {urlsplit(url).scheme or 'relative'} link")
         try:
             # Redirects are followed by hand: Jackett and Prowlarr answer with a redirect to a
             # `magnet:` when the indexer has no file, which requests cannot follow.
-            response = http.get(url, timeout=timeout, stream=True, allow_redirects=False)
+            response = session.get(url, timeout=timeout, stream=True, allow_redirects=False)
         except requests.Timeout as exc:
             raise FetchFailed(f"timed out fetching {redact(url)}") from exc
         except requests.RequestException as exc:

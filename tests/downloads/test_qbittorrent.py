@@ -404,7 +404,7 @@ def stub_server() -> Iterator[type[_StubHandler]]:
     server.server_close()
 
 
-def stub_client(handler: type[_StubHandler]) -> QBittorrent:
+def stub_client(handler: type[_StubHandler], confirm_timeout: float = 5.0) -> QBittorrent:
     """Return the app's client pointed at the stub."""
     return QBittorrent(
         url=f"http://127.0.0.1:{handler.port}",
@@ -412,6 +412,7 @@ def stub_client(handler: type[_StubHandler]) -> QBittorrent:
         password="secret",
         category=CATEGORY,
         timeout=(1.0, 2.0),
+        confirm_timeout=confirm_timeout,
     )
 
 
@@ -500,3 +501,17 @@ def test_a_missing_qbittorrent_skips_locally_but_fails_on_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run"):
         qbt_harness.require_qbittorrent()
+
+
+def test_an_added_torrent_qbittorrent_never_lists_is_a_temporary_error(
+    stub_server: type[_StubHandler],
+) -> None:
+    # 4.x answers "Ok." before libtorrent has really taken the torrent.
+    stub_server.routes = {
+        "/api/v2/torrents/info": (200, "[]"),
+        "/api/v2/torrents/createCategory": (200, ""),
+        "/api/v2/torrents/add": (200, "Ok."),
+    }
+    qbt = stub_client(stub_server, confirm_timeout=0.3)
+    with pytest.raises(TemporaryError, match="does not list"):
+        qbt.add_torrent(magnet="magnet:?xt=urn:btih:" + "dd" * 20, save_path="/d", tag="t")
