@@ -508,6 +508,8 @@ def test_an_added_torrent_qbittorrent_never_lists_is_a_temporary_error(
 ) -> None:
     # 4.x answers "Ok." before libtorrent has really taken the torrent.
     stub_server.routes = {
+        "/api/v2/app/version": (200, "v4.5.2"),
+        "/api/v2/app/webapiVersion": (200, "2.8.19"),
         "/api/v2/torrents/info": (200, "[]"),
         "/api/v2/torrents/createCategory": (200, ""),
         "/api/v2/torrents/add": (200, "Ok."),
