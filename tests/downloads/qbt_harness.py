@@ -247,19 +247,27 @@ class QbtPair:
         return f"127.0.0.1:{self.seeder.bt_port}"
 
     def make_torrent(
-        self, name: str, size: int, *, tracker: bool = True, seed: bool = True
+        self,
+        name: str,
+        size: int,
+        *,
+        tracker: bool = True,
+        seed: bool = True,
+        files: dict[str, int] | None = None,
     ) -> SeededTorrent:
-        """Make a file of random bytes and its .torrent with mktorrent, and seed it."""
+        """Make random content and its .torrent with mktorrent, and seed it.
+
+        With `files`, `name` is a folder holding those relative paths and sizes (a
+        multi-file torrent, like a season pack); otherwise it is one file of `size` bytes.
+        """
         from downloads.torrentfile import info_hash_from_torrent
 
         folder = self.seeder.save_path
         data = folder / name
-        with data.open("wb") as handle:
-            remaining = size
-            while remaining:
-                chunk = min(remaining, 1 << 20)
-                handle.write(os.urandom(chunk))
-                remaining -= chunk
+        files = files or {"": size}
+        for path, length in files.items():
+            _random_file(data / path if path else data, length)
+        size = sum(files.values())
         torrent_file = self.root / f"{name}.torrent"
         command = [MKTORRENT, "-l", "18", "-o", str(torrent_file)]
         if tracker:
@@ -287,6 +295,17 @@ class QbtPair:
         """Stop both instances."""
         self.client.stop()
         self.seeder.stop()
+
+
+def _random_file(path: Path, size: int) -> None:
+    """Write `size` random bytes to `path`, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        remaining = size
+        while remaining:
+            chunk = min(remaining, 1 << 20)
+            handle.write(os.urandom(chunk))
+            remaining -= chunk
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:

@@ -491,6 +491,45 @@ def test_a_401_login_refusal_of_qbittorrent_5_2_is_an_authentication_error(
         stub_client(stub_server).login()
 
 
+def test_a_downloaded_season_pack_is_filed_episode_by_episode(
+    qbt_pair: QbtPair, tmp_path: Path
+) -> None:
+    pack = "The.Office.US.S02.720p.WEB-DL-GRP"
+    seeded = qbt_pair.make_torrent(
+        pack,
+        0,
+        files={
+            "The.Office.US.S02E01.720p.WEB-DL-GRP.mkv": 600_000,
+            "The.Office.US.S02E02.720p.WEB-DL-GRP.mkv": 500_000,
+            "The.Office.US.S02E02.720p.WEB-DL-GRP.en.srt": 2_000,
+            "Sample/the.office.us.s02e01.sample.mkv": 100_000,
+            "GRP.nfo": 300,
+        },
+    )
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        torrent_bytes=seeded.torrent_bytes, save_path=str(qbt_pair.client.save_path), tag="pack"
+    )
+    done = wait_until_classified(qbt, info_hash, "completed")
+    # A multi-file torrent's content_path is its top folder.
+    assert Path(done.content_path) == qbt_pair.client.save_path / pack
+    tv = tmp_path / "TV"
+    tv.mkdir()
+    import_download(
+        content_path=done.content_path,
+        target=MediaTarget(kind="tv", title="The Office", year=2005, season=2),
+        mode="hardlink",
+        downloads_dir=qbt_pair.client.save_path,
+        tv_dir=tv,
+    )
+    season = tv / "The Office (2005)" / "Season 02"
+    assert sorted(p.name for p in season.iterdir()) == [
+        "The Office (2005) - S02E01.mkv",
+        "The Office (2005) - S02E02.en.srt",
+        "The Office (2005) - S02E02.mkv",
+    ]
+
+
 def test_a_missing_qbittorrent_skips_locally_but_fails_on_ci(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
