@@ -175,8 +175,8 @@ class QBittorrent:
             # Without this, a URL without a scheme makes the library probe HTTPS first.
             FORCE_SCHEME_FROM_HOST=True,
             REQUESTS_ARGS={"timeout": timeout},
-            # Keep the HTTPAdapter's own retry at zero: retries are the Celery task's job,
-            # and a dead server must fail within one timeout, not three.
+            # No urllib3 retries on top of qbittorrent-api's own second attempt: retrying is
+            # the Celery task's job, and a dead server must fail in two timeouts, not four.
             HTTPADAPTER_ARGS={"max_retries": 0},
         )
 
@@ -201,9 +201,9 @@ class QBittorrent:
                 f"qBittorrent refused to {action} (403) after a new login"
             ) from exc
         except qbittorrentapi.HTTP5XXError as exc:
-            raise TemporaryError(f"qBittorrent failed to {action}: HTTP {exc}") from exc
+            raise TemporaryError(f"qBittorrent failed to {action}: HTTP {_status(exc)}") from exc
         except qbittorrentapi.HTTP4XXError as exc:
-            raise PermanentError(f"qBittorrent rejected {action}: {exc}") from exc
+            raise PermanentError(f"qBittorrent refused to {action}: HTTP {_status(exc)}") from exc
         except (qbittorrentapi.APIConnectionError, requests.RequestException) as exc:
             raise TemporaryError(
                 f"qBittorrent at {self.url} unreachable to {action}: {type(exc).__name__}"
@@ -324,6 +324,14 @@ class QBittorrent:
             self._api.torrents_delete(delete_files=delete_files, torrent_hashes=info_hash.lower())
         logger.info("removed torrent %s (delete_files=%s)", info_hash, delete_files)
         return True
+
+
+def _status(exc: qbittorrentapi.HTTPError) -> str:
+    """Return the HTTP status of a failed call, with qBittorrent's short reason if any."""
+    response = getattr(exc, "response", None)
+    code = getattr(response, "status_code", "error")
+    reason = str(exc).strip()[:200]
+    return f"{code} {reason}".strip()
 
 
 def _add_failed(answer: Any) -> bool:

@@ -255,11 +255,7 @@ class QbtPair:
         seed: bool = True,
         files: dict[str, int] | None = None,
     ) -> SeededTorrent:
-        """Make random content and its .torrent with mktorrent, and seed it.
-
-        With `files`, `name` is a folder holding those relative paths and sizes (a
-        multi-file torrent, like a season pack); otherwise it is one file of `size` bytes.
-        """
+        """Make random content (one file, or a folder of `files`) and its .torrent, and seed it."""
         from downloads.torrentfile import info_hash_from_torrent
 
         folder = self.seeder.save_path

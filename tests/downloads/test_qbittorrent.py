@@ -418,7 +418,7 @@ def stub_client(handler: type[_StubHandler], confirm_timeout: float = 5.0) -> QB
 
 def test_a_server_error_is_temporary(stub_server: type[_StubHandler]) -> None:
     stub_server.status = 503
-    with pytest.raises(TemporaryError):
+    with pytest.raises(TemporaryError, match="HTTP 503"):
         stub_client(stub_server).list_torrents()
 
 
