@@ -46,6 +46,8 @@ JUNK_FOLDERS = frozenset(
         "screenshots",
     }
 )
+# Full Blu-ray/DVD structures: Plex plays neither, and the largest .m2ts is not the film.
+DISC_FOLDERS = frozenset({"bdmv", "video_ts", "certificate"})
 # Plex's own suffixes for local extras, and the release groups' "-sample" files.
 _JUNK_STEM = re.compile(
     r"(^|[\W_])(sample|trailer|featurette|behindthescenes|deleted|interview)s?$|^sample[\W_]",
@@ -319,6 +321,9 @@ def scan_download(content_path: Path | str, *, downloads_dir: Path | str) -> Sca
             continue
         if folders & JUNK_FOLDERS:
             skipped.append((relative, "in an extras or sample folder"))
+            continue
+        if folders & DISC_FOLDERS:
+            skipped.append((relative, "part of a disc structure, which Plex cannot play"))
             continue
         stat = path.lstat()
         if not path.resolve().is_relative_to(root):

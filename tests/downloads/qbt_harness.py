@@ -1,5 +1,19 @@
 """Real qbittorrent-nox instances on loopback: a seeder and the app's client, owned by a test."""
 
+# Use from a test module (the fixture is module-scoped: one pair per module, ~0.4 s to
+# start both and ~0.3 s to stop them):
+#
+#     from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture  # (noqa F401)
+#
+#     def test_something(qbt_pair: QbtPair) -> None:
+#         seeded = qbt_pair.make_torrent("Film.2020.mkv", 4 << 20)      # seeded, with tracker
+#         qbt_pair.client.url, qbt_pair.client.username, qbt_pair.client.password
+#
+# `make_torrent(..., tracker=False)` leaves peer discovery to
+# `qbt_pair.client.api.torrents_add_peers(peers=qbt_pair.seeder_peer, torrent_hashes=h)`;
+# `seed=False` makes a torrent nobody serves (a stall); `files={...}` a multi-file torrent.
+# `start_instance(tmp_path, "name")` starts a lone instance a test may stop itself.
+
 from __future__ import annotations
 
 import base64

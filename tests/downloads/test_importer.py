@@ -244,6 +244,26 @@ def test_a_download_without_videos_is_a_permanent_error(roots: Roots) -> None:
     assert roots.library_files() == set()
 
 
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"movie.rar": 9000, "movie.r00": 9000, "movie.sfv": 10},
+        {"BDMV/STREAM/00001.m2ts": 90_000, "BDMV/index.bdmv": 10},
+        {"VIDEO_TS/VTS_01_1.VOB": 90_000, "VIDEO_TS/VTS_01_0.IFO": 10},
+    ],
+    ids=["rar-archive", "blu-ray-folder", "dvd-folder"],
+)
+def test_packed_or_disc_releases_are_refused_so_another_release_is_tried(
+    roots: Roots, files: dict[str, int]
+) -> None:
+    release = roots.downloads / "Packed.Movie.2020"
+    for name, size in files.items():
+        make_file(release / name, size)
+    with pytest.raises(NoMediaFiles):
+        roots.run(release)
+    assert roots.library_files() == set()
+
+
 # Hostile input -------------------------------------------------------------------------
 
 
