@@ -177,7 +177,13 @@ class ImportResult:
 def clean_name(name: str) -> str:
     """Turn a title from the internet into one safe path component."""
     name = unicodedata.normalize("NFC", name)
-    name = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in name)
+    # Control characters become spaces; format characters (the right-to-left override that
+    # disguises ".exe" as ".mkv", zero-width joiners) are dropped.
+    name = "".join(
+        " " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c
+        for c in name
+        if unicodedata.category(c) != "Cf"
+    )
     # Plex and SMB shares on Windows refuse these; Radarr's "smart" colon replacement.
     name = re.sub(r":(?=\s)", " -", name).replace(":", "-")
     name = re.sub(r"[/\\|]", "-", name)

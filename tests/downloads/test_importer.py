@@ -154,6 +154,7 @@ def test_subtitle_languages_are_read_from_common_release_names(
         ("/etc/cron.d/evil", "-etc-cron.d-evil"),
         ("Nul\x00byte\x1fand\x7fcontrol\nchars", "Nul byte and control chars"),
         ('What? <Is> "This"*|', "What Is This-"),
+        ("Evil\u202eVKM.exe", "EvilVKM.exe"),
         ("CON", "CON_"),
         ("lpt1.txt", "lpt1.txt_"),
         ("...hidden.", "hidden"),
