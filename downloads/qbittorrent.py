@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import qbittorrentapi
@@ -143,6 +143,18 @@ def classify(snapshot: TorrentSnapshot) -> Verdict:
         return "downloading"
     logger.warning("qBittorrent reported an unknown torrent state %r; waiting", state)
     return "checking"
+
+
+def seeding_finished(
+    snapshot: TorrentSnapshot,
+    *,
+    max_ratio: float = 2.0,
+    max_seeding: timedelta = timedelta(days=14),
+) -> bool:
+    """Say whether a completed torrent has seeded enough to be removed from qBittorrent."""
+    if classify(snapshot) != "completed":
+        return False
+    return snapshot.ratio >= max_ratio or snapshot.seeding_time >= max_seeding.total_seconds()
 
 
 class QBittorrent:

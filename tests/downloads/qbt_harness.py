@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import os
 import secrets
@@ -51,6 +52,13 @@ def require_qbittorrent() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run the real qBittorrent tests: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def _die_with_parent() -> None:
+    """Have the kernel TERM the daemon if pytest itself is killed, so none outlives a run."""
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -162,6 +170,7 @@ class QbtInstance:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

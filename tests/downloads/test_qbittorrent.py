@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from downloads.qbittorrent import (
     TemporaryError,
     TorrentSnapshot,
     classify,
+    seeding_finished,
 )
 from tests.downloads import qbt_harness
 from tests.downloads.qbt_harness import (
@@ -96,6 +98,32 @@ def test_classify_reads_qbittorrent_4_and_5_state_names(
     state: str, progress: float, amount_left: int, verdict: str
 ) -> None:
     assert classify(snapshot(state, progress=progress, amount_left=amount_left)) == verdict
+
+
+@pytest.mark.parametrize(
+    ("state", "ratio", "seeding_days", "finished"),
+    [
+        ("stalledUP", 2.0, 0, True),
+        ("uploading", 0.1, 14, True),
+        ("stoppedUP", 1.99, 13.9, False),
+        ("downloading", 5.0, 30, False),
+        ("checkingUP", 5.0, 30, False),
+    ],
+)
+def test_seeding_is_finished_at_the_ratio_or_the_time_whichever_comes_first(
+    state: str, ratio: float, seeding_days: float, finished: bool
+) -> None:
+    seeding = TorrentSnapshot.from_api(
+        {
+            "hash": "ab" * 20,
+            "state": state,
+            "progress": 1,
+            "amount_left": 0,
+            "ratio": ratio,
+            "seeding_time": int(seeding_days * 86400),
+        }
+    )
+    assert seeding_finished(seeding, max_ratio=2.0, max_seeding=timedelta(days=14)) is finished
 
 
 def test_a_magnet_fetching_metadata_from_someone_is_downloading() -> None:
