@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from library.models import LibraryItem, Season
@@ -63,6 +64,7 @@ def filter_items(params: dict[str, object]) -> QuerySet[LibraryItem]:
     return items.order_by("title", "year", "pk")
 
 
+@extend_schema(parameters=[LibraryFilter])
 class LibraryItemList(generics.ListAPIView):
     """Search what Plex has: `q` (title), `type`, `year`, `tmdb_id`, `imdb_id`, `tvdb_id`."""
 

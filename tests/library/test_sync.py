@@ -321,3 +321,19 @@ def test_an_incremental_sync_never_drops_a_section(plex_settings: PlexSimulator)
     plex_settings.sections.pop(2)
     sync_library()
     assert LibraryItem.objects.filter(type="show").count() == 3
+
+
+def test_read_ahead_keeps_page_order_and_raises_an_error_after_the_pages_before_it() -> None:
+    from library.plex import Page
+    from library.sync import read_ahead
+
+    def pages():
+        for start in (0, 10, 20):
+            yield Page(items=[{"n": start}], start=start, total=40)
+        raise PlexTemporaryError("page 4 failed")
+
+    seen = []
+    with pytest.raises(PlexTemporaryError, match="page 4 failed"):
+        for page in read_ahead(pages()):
+            seen.append(page.start)
+    assert seen == [0, 10, 20]
