@@ -14,6 +14,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ LOCK_TTL = 600
 # little before the last run started (re-reading an unchanged item writes nothing).
 OVERLAP = timedelta(minutes=5)
 DELETE_CHUNK = 500
+PROGRESS_LOG_SECONDS = 5.0
 
 ProgressCallback = Callable[[SyncRun], None]
 
@@ -245,6 +247,7 @@ class _LibrarySync:
         self.lock_token = lock_token
         self.changes = _Changes()
         self.record: SyncRun
+        self._last_log = 0.0
 
     def run(self) -> SyncRun:
         # We hold the lock, so a run still marked running died with its worker.
@@ -315,6 +318,17 @@ class _LibrarySync:
         )
         if not locks.extend(LOCK_NAME, self.lock_token, ttl=LOCK_TTL):
             raise SyncAborted("the sync lost its lock to another run and stopped")
+        now = time.monotonic()
+        if items and now - self._last_log >= PROGRESS_LOG_SECONDS:
+            self._last_log = now
+            logger.info(
+                "Plex %s sync: %d/%d items read, %d added, %d updated",
+                run.kind,
+                run.items_done,
+                max(run.items_total, run.items_done),
+                self.changes.added,
+                self.changes.updated,
+            )
         if self.progress is not None:
             run.added, run.updated = self.changes.added, self.changes.updated
             self.progress(run)

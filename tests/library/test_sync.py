@@ -249,6 +249,16 @@ def test_progress_is_recorded_page_by_page(plex_settings: PlexSimulator) -> None
     assert (run.items_done, run.items_total) == (58, 58)
 
 
+def test_a_long_sync_logs_its_progress(
+    plex_settings: PlexSimulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("library.sync.PROGRESS_LOG_SECONDS", 0)
+    caplog.set_level("INFO", logger="library.sync")
+    sync_library(full=True)
+    assert "Plex full sync: 10/58 items read, 10 added, 0 updated" in caplog.text
+    assert "Plex full sync: 58/58 items read, 28 added, 0 updated" in caplog.text
+
+
 def test_sql_queries_grow_with_pages_not_with_items(settings: object) -> None:
     counts = []
     # Pages of at most 50 rows: SQLite caps a statement at 999 parameters, and Django

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -16,7 +18,7 @@ from library.plex import PlexTemporaryError
 from library.tasks import cleanup_old_sync_data, sync_plex_library_task
 from plexkiosk.celery import app
 from plexkiosk.simulators.plex import PlexSimulator
-from tests.conftest import requires_services
+from tests.conftest import ROOT, process_env, requires_services
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,23 @@ def test_a_real_worker_on_plex_sync_runs_the_sync_against_the_simulator(
     assert result.get(timeout=60)["added"] == 28
     assert LibraryItem.objects.count() == 28
     assert SyncRun.objects.get().status == "succeeded"
+
+
+@requires_services
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_manage_py_sync_plex_exits_non_zero_with_one_line_when_plex_is_unreachable() -> None:
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "sync_plex"],
+        cwd=ROOT,
+        env=process_env(PLEX_URL="http://127.0.0.1:9", PLEX_TOKEN="secret-xyz", PLEX_TIMEOUT="2"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 1
+    assert finished.stderr.strip().splitlines() == [
+        "CommandError: Plex sync failed: Plex is unreachable at http://127.0.0.1:9 (connecting)"
+    ]
+    assert "secret-xyz" not in finished.stdout + finished.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -23,6 +24,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, full: bool = False, **options: Any) -> None:
+        # The command prints its own progress and outcome; the sync's log lines would
+        # repeat them on stderr (shown again with -v 2).
+        sync_logger = logging.getLogger("library.sync")
+        level = sync_logger.level
+        if options.get("verbosity", 1) < 2:
+            sync_logger.setLevel(logging.ERROR)
+        try:
+            self._sync(full=full)
+        finally:
+            sync_logger.setLevel(level)
+
+    def _sync(self, *, full: bool) -> None:
         last_print = 0.0
 
         def progress(run: SyncRun) -> None:
