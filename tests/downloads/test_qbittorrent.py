@@ -126,6 +126,25 @@ def test_seeding_is_finished_at_the_ratio_or_the_time_whichever_comes_first(
     assert seeding_finished(seeding, max_ratio=2.0, max_seeding=timedelta(days=14)) is finished
 
 
+def test_seeding_finished_reads_the_ratio_a_real_qbittorrent_reports(qbt_pair: QbtPair) -> None:
+    seeded = qbt_pair.make_torrent("ratio.bin", 2 << 20)
+    qbt = app_client(qbt_pair)
+    info_hash = qbt.add_torrent(
+        torrent_bytes=seeded.torrent_bytes, save_path=str(qbt_pair.client.save_path), tag="r"
+    )
+    wait_until_classified(qbt, info_hash, "completed")
+
+    def seeder_view() -> TorrentSnapshot | None:
+        [raw] = qbt_pair.seeder.api.torrents_info(torrent_hashes=info_hash)
+        snapshot = TorrentSnapshot.from_api(raw)
+        return snapshot if snapshot.ratio >= 0.95 else None
+
+    # The seeder has uploaded the whole file once: ratio 1.0.
+    uploaded_once = wait_for(seeder_view, timeout=10, what="the seeder's ratio")
+    assert seeding_finished(uploaded_once, max_ratio=0.9)
+    assert not seeding_finished(uploaded_once, max_ratio=2.0)
+
+
 def test_a_magnet_fetching_metadata_from_someone_is_downloading() -> None:
     fetching = TorrentSnapshot.from_api(
         {"hash": "ab" * 20, "state": "metaDL", "num_seeds": 1, "dlspeed": 0, "amount_left": 0}
