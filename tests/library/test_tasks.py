@@ -51,6 +51,12 @@ def test_the_sync_task_mirrors_plex_and_reports_counts(plex_settings: PlexSimula
     assert result["added"] == 28
 
 
+def test_the_sync_task_does_nothing_until_plex_is_configured(settings: object) -> None:
+    settings.PLEX_URL = ""
+    assert sync_plex_library_task.apply().get() == {"status": "not_configured"}
+    assert not SyncRun.objects.exists()
+
+
 def test_cleanup_deletes_sync_records_older_than_30_days() -> None:
     now = timezone.now()
     old = SyncRun.objects.create(
