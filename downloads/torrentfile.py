@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 import bencodepy
 import requests
+import urllib3
 
 MAX_TORRENT_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = (5.0, 30.0)
@@ -125,13 +127,13 @@ def fetch_torrent(
                     )
                 url = urljoin(url, location)
                 continue
-            data = _read_body(response, url=url, max_bytes=max_bytes)
+            data = _read_body(response, url=url, max_bytes=max_bytes, seconds=timeout[1])
         return FetchedTorrent(info_hash=info_hash_from_torrent(data), torrent_bytes=data)
     raise InvalidTorrent(f"more than {MAX_REDIRECTS} redirects from {redact(url)}")
 
 
-def _read_body(response: requests.Response, *, url: str, max_bytes: int) -> bytes:
-    """Read a .torrent answer up to `max_bytes`, mapping HTTP failures to temporary or not."""
+def _read_body(response: requests.Response, *, url: str, max_bytes: int, seconds: float) -> bytes:
+    """Read a .torrent answer up to `max_bytes` and `seconds`, mapping failures to their kind."""
     if response.status_code >= 500 or response.status_code == 429:
         raise FetchFailed(f"{redact(url)} answered HTTP {response.status_code}")
     if response.status_code != 200:
@@ -141,12 +143,18 @@ def _read_body(response: requests.Response, *, url: str, max_bytes: int) -> byte
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise too_big
     body = bytearray()
+    # requests' read timeout is per socket read: a server dripping a byte at a time would
+    # never trip it, so the whole body gets a deadline too. read1 returns what has arrived
+    # instead of waiting to fill the chunk, so the deadline is checked as bytes come.
+    deadline = time.monotonic() + seconds
     try:
-        for chunk in response.iter_content(64 * 1024):
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
                 raise too_big
-    except requests.RequestException as exc:
+            if time.monotonic() > deadline:
+                raise FetchFailed(f"{redact(url)} is sending its .torrent too slowly")
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise FetchFailed(f"connection lost reading {redact(url)}") from exc
     if not body.startswith(b"d"):
         # An HTML login page or a JSON error is the usual answer of a misconfigured indexer.

@@ -444,7 +444,7 @@ def stub_server() -> Iterator[type[_StubHandler]]:
     handler = type("Handler", (_StubHandler,), {"calls": [], "routes": {}})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     handler.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield handler
     server.shutdown()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -108,6 +110,16 @@ class IndexerHandler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
     def do_GET(self) -> None:
+        if self.path.startswith("/drip"):
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client hangs up, as it should
+                for _ in range(100):
+                    self.wfile.write(b"d")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            return
         status, headers, body = self.routes.get(self.path.split("?")[0], (404, {}, b"nope"))
         self.send_response(status)
         for name, value in headers.items():
@@ -143,7 +155,8 @@ def indexer() -> Iterator[str]:
         "/down": (503, {}, b"maintenance"),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), IndexerHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server.daemon_threads = True  # a dripping answer must not hold up the teardown
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -211,3 +224,10 @@ def test_an_unreachable_indexer_is_a_temporary_error() -> None:
         port = closed.getsockname()[1]
     with pytest.raises(FetchFailed, match="could not reach"):
         fetch_torrent(f"http://127.0.0.1:{port}/file", timeout=(0.5, 0.5))
+
+
+def test_an_indexer_dripping_its_answer_is_cut_off_as_a_temporary_error(indexer: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="too slowly"):
+        fetch_torrent(f"{indexer}/drip", timeout=(0.5, 0.5))
+    assert time.monotonic() - started < 2
