@@ -173,6 +173,10 @@ def test_wrong_password_is_a_permanent_error_that_never_shows_the_password(
         qbt.login()
     assert not raised.value.temporary
     assert wrong not in str(raised.value) and wrong not in repr(qbt)
+    # The monitor never calls login() itself: its first call logs in on the way.
+    # (Two failures only: qBittorrent bans the IP after five.)
+    with pytest.raises(AuthenticationError):
+        app_client(qbt_pair, password=wrong).list_torrents()
     assert wrong not in caplog.text
 
 
