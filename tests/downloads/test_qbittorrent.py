@@ -369,7 +369,9 @@ def test_a_paused_download_is_classified_paused(qbt_pair: QbtPair) -> None:
     qbt.remove(info_hash)
 
 
-def test_a_stopped_qbittorrent_is_a_temporary_error(tmp_path: Path) -> None:
+def test_a_stopped_qbittorrent_is_a_temporary_error_and_a_restarted_one_works_again(
+    tmp_path: Path,
+) -> None:
     instance = start_instance(tmp_path, "short-lived")
     qbt = QBittorrent(
         url=instance.url,
@@ -383,6 +385,13 @@ def test_a_stopped_qbittorrent_is_a_temporary_error(tmp_path: Path) -> None:
     with pytest.raises(TemporaryError) as raised:
         qbt.list_torrents()
     assert raised.value.temporary
+    # Back up, qBittorrent has forgotten our session and answers 403: the client logs in
+    # again by itself.
+    instance.start()
+    try:
+        assert qbt.list_torrents() == []
+    finally:
+        instance.stop()
 
 
 @pytest.fixture
