@@ -105,7 +105,10 @@ class PlexScanner:
         if not season:
             movie = self._lookup(self.catalogue.movies.values(), title, year)
             self.plex.add_movie(
-                title, year, imdb=(movie or {}).get("imdb_id"), tmdb=(movie or {}).get("id"),
+                title,
+                year,
+                imdb=(movie or {}).get("imdb_id"),
+                tmdb=(movie or {}).get("id"),
                 files=[str(file)],
             )
             return
@@ -121,8 +124,11 @@ class PlexScanner:
                 self.plex.update_item(existing.rating_key, guids=[*guids, f"tmdb://{show['id']}"])
         number = int(season[1])
         season_item = next(
-            (i for i in self.plex.items.values()
-             if i.type == "season" and i.parent_key == existing.rating_key and i.index == number),
+            (
+                i
+                for i in self.plex.items.values()
+                if i.type == "season" and i.parent_key == existing.rating_key and i.index == number
+            ),
             None,
         ) or self.plex.add_season(existing, number)
         self.plex.add_episode(season_item, int(episode[2]) if episode else 1)
@@ -197,7 +203,8 @@ def main() -> None:
     demo_catalogue.fill_plex(plex)
     torznab = TorznabSimulator(demo_catalogue.releases(), api_key="demo-indexer-key").start()
     qbittorrent = QBittorrentSimulator(
-        username=env["QBITTORRENT_USERNAME"], password=env["QBITTORRENT_PASSWORD"],
+        username=env["QBITTORRENT_USERNAME"],
+        password=env["QBITTORRENT_PASSWORD"],
         torrents_url=torznab.url,
     )
     qbittorrent.start(port=ports["qbittorrent"])
@@ -214,17 +221,22 @@ def main() -> None:
     manager = Manager()
     python = sys.executable
     manager.add_process(
-        "web", f"{python} -m gunicorn plexkiosk.wsgi --bind 127.0.0.1:{web_port} --workers 2",
-        env=dict(os.environ), cwd=str(BASE_DIR),
+        "web",
+        f"{python} -m gunicorn plexkiosk.wsgi --bind 127.0.0.1:{web_port} --workers 2",
+        env=dict(os.environ),
+        cwd=str(BASE_DIR),
     )
     manager.add_process(
         "worker",
         f"{python} -m celery -A plexkiosk worker -Q default,priority,plex_sync,downloads "
         "--concurrency 2 -l info",
-        env=dict(os.environ), cwd=str(BASE_DIR),
+        env=dict(os.environ),
+        cwd=str(BASE_DIR),
     )
     manager.add_process(
-        "beat", f"{python} -m celery -A plexkiosk beat -l info", env=dict(os.environ),
+        "beat",
+        f"{python} -m celery -A plexkiosk beat -l info",
+        env=dict(os.environ),
         cwd=str(BASE_DIR),
     )
     print(

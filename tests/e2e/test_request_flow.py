@@ -8,8 +8,8 @@ qbittorrent-nox with a seeder beside it. The test only talks to the app over HTT
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from requests_app.models import Profile
 from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture, require_qbittorrent  # noqa: F401
 from tests.e2e.stack import Stack
 from tests.e2e.world import INDEXER_KEY, World
+
 
 def report_timing(what: str, seconds: float) -> None:
     """Print a measured duration and keep it in artifacts/ for the notes."""
@@ -54,7 +55,9 @@ def prepare_database(world: World, member_name: str = "ana") -> str:
     # The test files are a few MB: an admin's own profile accepts them (the default
     # profile would rightly call a 20 MB "1080p" film a fake).
     QualityProfile.objects.filter(is_default=True).update(
-        movie_min_gb=0.001, movie_min_gb_by_resolution={}, season_min_gb=0.001,
+        movie_min_gb=0.001,
+        movie_min_gb_by_resolution={},
+        season_min_gb=0.001,
         season_min_gb_by_resolution={},
     )
     every, _ = IntervalSchedule.objects.get_or_create(every=MONITOR_EVERY, period="seconds")
@@ -124,10 +127,12 @@ def test_a_requested_film_is_downloaded_filed_scanned_and_completed(
     # to *Completed* on the kiosk, with the monitor row at 15 s.
     torrent = world.qbt.client.api.torrents_info(torrent_hashes=release.info_hash)[0]
     completed_at = datetime.fromisoformat(final["completed_at"]).timestamp()
-    report_timing("qbittorrent complete -> request completed (s)", completed_at - torrent.completion_on)
-    assert (world.plex.refreshes and any(
+    report_timing(
+        "qbittorrent complete -> request completed (s)", completed_at - torrent.completion_on
+    )
+    assert world.plex.refreshes and any(
         path and path.rstrip("/").endswith("Dune (2021)") for _, path in world.plex.refreshes
-    )), world.plex.refreshes
+    ), world.plex.refreshes
     # The requester heard about it.
     deadline = time.monotonic() + 20
     while not world.sink.received and time.monotonic() < deadline:

@@ -87,7 +87,9 @@ class World:
         self.tv = self.root / "media" / "TV"
         for folder in (self.movies, self.tv):
             folder.mkdir(parents=True, exist_ok=True)
-        self.plex = PlexSimulator(token=PLEX_TOKEN, movie_root=str(self.movies), tv_root=str(self.tv))
+        self.plex = PlexSimulator(
+            token=PLEX_TOKEN, movie_root=str(self.movies), tv_root=str(self.tv)
+        )
         self.plex.start()
         self.tmdb, self.tmdb_url = start_tmdb_simulator()
         self.torznab = TorznabSimulator([], api_key=INDEXER_KEY).start()
