@@ -23,6 +23,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from library import bulk
 from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
 from library.plex import Page, PlexClient, PlexTemporaryError, Section
 from library.signals import new_media
@@ -154,28 +155,23 @@ def _upsert(
     rows: list[dict[str, Any]],
     known: dict[int, str],
     update_fields: list[str],
-) -> tuple[list[models.Model], int]:
-    """Insert new rows and overwrite changed ones in one statement; return (created, updated count).
+) -> tuple[list[int], int]:
+    """Write new and changed rows (unchanged ones are skipped); return (new pks, updated count).
 
     `known` maps rating keys already stored to their content hash; it is updated in place.
     """
-    new: list[models.Model] = []
-    changed: list[models.Model] = []
+    new_keys: set[int] = set()
+    writes: list[dict[str, Any]] = []
     for row in rows:
         stored = known.get(row["rating_key"])
         if stored == row["content_hash"]:
             continue
-        (new if stored is None else changed).append(model(**row))
+        if stored is None:
+            new_keys.add(row["rating_key"])
+        writes.append(row)
         known[row["rating_key"]] = row["content_hash"]
-    if new or changed:
-        model.objects.bulk_create(
-            new + changed,
-            update_conflicts=True,
-            unique_fields=["rating_key"],
-            update_fields=update_fields,
-            batch_size=1000,
-        )
-    return new, len(changed)
+    created = bulk.upsert_rows(model, writes, update_fields, new_keys=new_keys)
+    return created, len(writes) - len(new_keys)
 
 
 def _known(model: type[models.Model], keys: Iterable[int]) -> dict[int, str]:
@@ -373,7 +369,7 @@ class _LibrarySync:
             created, updated = _upsert(LibraryItem, rows, known, ITEM_FIELDS)
         self.changes.added += len(created)
         self.changes.updated += updated
-        self.changes.new_item_ids.extend(obj.pk for obj in created if obj.pk)
+        self.changes.new_item_ids.extend(created)
 
     def _remove_missing(
         self,
@@ -451,7 +447,7 @@ class _LibrarySync:
                 )
             with transaction.atomic():
                 created, _updated = _upsert(Episode, rows, known_episodes, EPISODE_FIELDS)
-            self.changes.new_episode_ids.extend(obj.pk for obj in created if obj.pk)
+            self.changes.new_episode_ids.extend(created)
             seen_episodes.update(r["rating_key"] for r in rows)
             self._advance(len(page.items))
 
@@ -530,7 +526,7 @@ class _LibrarySync:
         ]
         with transaction.atomic():
             created, _updated = _upsert(Episode, rows, {}, EPISODE_FIELDS)
-        self.changes.new_episode_ids.extend(obj.pk for obj in created if obj.pk)
+        self.changes.new_episode_ids.extend(created)
 
 
 def sync_library(
