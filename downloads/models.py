@@ -403,3 +403,66 @@ class Blocklist(models.Model):
     def is_global(self) -> bool:
         """Say whether this entry applies to every request."""
         return not self.request_ref
+
+
+class Download(models.Model):
+    """One torrent the app handed to qBittorrent, followed until its media is in the library."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DOWNLOADING = "downloading", "Downloading"
+        STALLED = "stalled", "Stalled"
+        COMPLETED = "completed", "Completed"
+        IMPORTING = "importing", "Importing"
+        IMPORTED = "imported", "Imported"
+        FAILED = "failed", "Failed"
+        REMOVED = "removed", "Removed from qBittorrent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # The torrent's identity, computed before adding (qBittorrent 4.x answers only "Ok.").
+    info_hash = models.CharField(max_length=40, unique=True)
+    release_title = models.CharField(max_length=500)
+    indexer = models.CharField(max_length=100, blank=True)
+    candidate = models.ForeignKey(
+        ReleaseCandidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    size = models.BigIntegerField(default=0)
+    # Who asked, as a plain reference ("request:42"): downloads knows nothing of requests.
+    owner_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    # What it is, to name the files the way Plex expects.
+    media_type = models.CharField(max_length=5, choices=[(m, m) for m in MEDIA_TYPES])
+    title = models.CharField(max_length=300)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    season = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    qbt_state = models.CharField(max_length=32, blank=True, help_text="qBittorrent's own state.")
+    progress = models.FloatField(default=0.0, help_text="0 to 1.")
+    dlspeed = models.BigIntegerField(default=0, help_text="Bytes per second.")
+    eta = models.IntegerField(null=True, blank=True, help_text="Seconds; empty when unknown.")
+    seeders = models.IntegerField(default=0)
+    save_path = models.CharField(max_length=1000, blank=True)
+    content_path = models.CharField(max_length=1000, blank=True)
+    library_folder = models.CharField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Import attempts.")
+
+    added_at = models.DateTimeField(auto_now_add=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    last_seeded_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-added_at"]
+        indexes = [models.Index(fields=["state", "added_at"])]
+
+    def __str__(self) -> str:
+        return self.release_title
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.DOWNLOADING, self.State.STALLED)

@@ -253,6 +253,10 @@ MOVIES_DIR = Path(_env("MOVIES_DIR", str, str(DATA_DIR / "media" / "Movies")))
 TV_DIR = Path(_env("TV_DIR", str, str(DATA_DIR / "media" / "TV")))
 TRANSFER_MODE = _choice("TRANSFER_MODE", "hardlink", ("hardlink", "copy", "move"))
 NOTIFY_URLS = _env("NOTIFY_URLS", list, [])
+DOWNLOAD_STALL_TIMEOUT = _env("DOWNLOAD_STALL_TIMEOUT", int, 6 * 3600)
+DOWNLOAD_NO_SEEDERS_TIMEOUT = _env("DOWNLOAD_NO_SEEDERS_TIMEOUT", int, 3600)
+SEED_RATIO_LIMIT = _env("SEED_RATIO_LIMIT", float, 2.0)
+SEED_DAYS_LIMIT = _env("SEED_DAYS_LIMIT", int, 14)
 # Set by `manage.py demo` only: shows a banner saying the services are simulated.
 SIMULATED_SERVICES = _env("SIMULATED_SERVICES", bool, False)
 

@@ -8,9 +8,16 @@ class RequestsAppConfig(AppConfig):
     verbose_name = "Requests"
 
     def ready(self) -> None:
-        # The library tells us when new media appears; downloads (once its life cycle
-        # is installed) tells us when a download finished or failed.
+        # The library tells us when new media appears; downloads when a download was
+        # filed into the library or failed.
+        from downloads.signals import download_completed, download_failed
         from library.signals import new_media
         from requests_app import receivers
 
         new_media.connect(receivers.on_new_media, dispatch_uid="requests_on_new_media")
+        download_completed.connect(
+            receivers.on_download_completed, dispatch_uid="requests_on_download_completed"
+        )
+        download_failed.connect(
+            receivers.on_download_failed, dispatch_uid="requests_on_download_failed"
+        )

@@ -124,16 +124,37 @@ def _search_claimed(request: MediaRequest, *, candidate: object = None) -> str:
 
 
 def _start(request: MediaRequest, candidate: object) -> str:
-    from downloads.lifecycle import start_download
+    """Hand the candidate to qBittorrent; a broken torrent makes way for the next one."""
+    from downloads.lifecycle import ReleaseUnusable, start_download
+    from downloads.search import blocklist_release
 
-    try:
-        download = start_download(
-            candidate=candidate, owner_ref=owner_ref(request.pk), media=media_query(request)
+    while candidate is not None:
+        try:
+            download = start_download(
+                candidate=candidate, owner_ref=owner_ref(request.pk), media=media_query(request)
+            )
+            break
+        except ReleaseUnusable as exc:
+            blocklist_release(
+                info_hash=candidate.info_hash,
+                title=candidate.title,
+                request_ref=owner_ref(request.pk),
+                reason=str(exc),
+            )
+            candidate = _next_stored_candidate(request.pk)
+        except Exception as exc:
+            if getattr(exc, "temporary", False):
+                raise TryLater(str(exc)) from exc
+            give_up(request.pk, _("Could not start the download: %(why)s") % {"why": exc})
+            return "failed"
+    else:
+        transition(
+            request.pk,
+            to=Status.NOT_FOUND,
+            reason=_("Every acceptable release was broken; searching again later."),
+            next_search_at=timezone.now() + next_search_delay(request.search_attempts),
         )
-    except Exception as exc:
-        if getattr(exc, "temporary", False):
-            raise TryLater(str(exc)) from exc
-        raise
+        return "not found"
     transition(
         request.pk,
         to=Status.DOWNLOADING,
@@ -196,6 +217,7 @@ def fail_over(request_id: int, *, info_hash: str, reason: str) -> str:
     )
     if request is None:
         return "skipped: state moved"
+    # The next acceptable release of the last search; with none left, search afresh.
     return _search_claimed(request, candidate=_next_stored_candidate(request_id))
 
 

@@ -76,7 +76,7 @@ def test_the_detail_page_shows_the_download_percent(trusted_member, fake_tmdb, p
         release_title="Dune.2021.1080p.BluRay.x264-GRP",
         size=8 << 30,
         state="downloading",
-        progress=0.425,
+        progress=0.424,
         dlspeed=5 << 20,
         eta=754,
         owner_ref=f"request:{request.pk}",
@@ -91,7 +91,7 @@ def test_the_detail_page_shows_the_download_percent(trusted_member, fake_tmdb, p
     )
     page = logged_in(trusted_member).get(f"/requests/{request.pk}/").content.decode()
     assert 'aria-valuenow="42"' in page
-    assert "42.5%" in page
+    assert "42.4%" in page
     assert "5.0\xa0MB/s" in page
     assert "12 min 34 s left" in page
     fragment = logged_in(trusted_member).get(f"/requests/{request.pk}/status/").content.decode()

@@ -1,0 +1,352 @@
+"""The life of a download: hand a release to qBittorrent, follow it, file it into Plex's folders.
+
+Plain functions; `downloads.tasks` runs them. Each claims its row by moving its state with
+a conditional update, so a redelivered task finds the work claimed or done and changes
+nothing. What happened is told to whoever asked for the download (its `owner_ref`) through
+the `download_completed` and `download_failed` signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from downloads import importer
+from downloads.models import Download, ReleaseCandidate
+from downloads.qbittorrent import BadTorrentError, QBittorrent, TorrentSnapshot, classify
+from downloads.releases import MediaQuery
+from downloads.search import blocklist_release
+from downloads.signals import download_completed, download_failed
+from downloads.torrentfile import InvalidTorrent, fetch_torrent, info_hash_from_magnet
+
+logger = logging.getLogger(__name__)
+
+S = Download.State
+ACTIVE = (S.QUEUED, S.DOWNLOADING, S.STALLED)
+# qBittorrent may take a moment to list a torrent it just accepted; not "lost" before this.
+LOST_GRACE = timedelta(minutes=2)
+# A completed download whose import message went missing is queued again after this.
+IMPORT_REQUEUE_AFTER = timedelta(minutes=10)
+
+
+class ReleaseUnusable(Exception):
+    """This release cannot be downloaded (a broken torrent): try another one."""
+
+
+@dataclass
+class MonitorReport:
+    seen: int = 0
+    updated: int = 0
+    completed: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def download_folder(info_hash: str) -> Path:
+    """Where one download's files go: its own folder under DOWNLOADS_DIR."""
+    return Path(settings.DOWNLOADS_DIR) / info_hash[:16]
+
+
+# --- starting and stopping ----------------------------------------------------------------
+def start_download(
+    *,
+    candidate: ReleaseCandidate,
+    owner_ref: str,
+    media: MediaQuery,
+    client: QBittorrent | None = None,
+) -> Download:
+    """Add the release to qBittorrent (once) and return its Download row.
+
+    Raises ReleaseUnusable when the release's torrent is broken, and the torrent or
+    qBittorrent error (with `.temporary`) when a service is away.
+    """
+    magnet, torrent_bytes, info_hash = _obtain(candidate)
+    existing = Download.objects.filter(info_hash=info_hash).first()
+    if existing is not None and existing.is_active:
+        return existing
+    client = client or QBittorrent()
+    folder = download_folder(info_hash)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        added = client.add_torrent(
+            magnet=magnet,
+            torrent_bytes=torrent_bytes,
+            save_path=str(folder),
+            tag=f"pk-{info_hash[:8]}",
+        )
+    except BadTorrentError as exc:
+        raise ReleaseUnusable(str(exc)) from exc
+    download, _ = Download.objects.update_or_create(
+        info_hash=added,
+        defaults={
+            "release_title": candidate.title[:500],
+            "indexer": candidate.indexer,
+            "candidate": candidate,
+            "size": candidate.size,
+            "owner_ref": owner_ref,
+            "media_type": media.media_type,
+            "title": media.title,
+            "year": media.year,
+            "season": media.season,
+            "state": S.QUEUED,
+            "progress": 0.0,
+            "error": "",
+            "save_path": str(folder),
+            "last_progress_at": timezone.now(),
+            "last_seeded_at": timezone.now(),
+        },
+    )
+    logger.info("download %s added: %s (%s)", download.pk, download.release_title, owner_ref)
+    return download
+
+
+def _obtain(candidate: ReleaseCandidate) -> tuple[str | None, bytes | None, str]:
+    """The candidate's magnet or .torrent, and its info hash."""
+    try:
+        if candidate.magnet_url:
+            return candidate.magnet_url, None, info_hash_from_magnet(candidate.magnet_url)
+        if candidate.download_url:
+            fetched = fetch_torrent(candidate.download_url)
+            return fetched.magnet, fetched.torrent_bytes, fetched.info_hash
+    except InvalidTorrent as exc:
+        raise ReleaseUnusable(str(exc)) from exc
+    raise ReleaseUnusable("the indexer gave neither a magnet nor a .torrent link")
+
+
+def stop_download(info_hash: str, *, client: QBittorrent | None = None) -> None:
+    """Remove a download and its data from qBittorrent, and mark it cancelled (idempotent)."""
+    (client or QBittorrent()).remove(info_hash, delete_files=True)
+    Download.objects.filter(info_hash=info_hash, state__in=[*ACTIVE, S.COMPLETED]).update(
+        state=S.CANCELLED, dlspeed=0, eta=None
+    )
+
+
+# --- the monitor --------------------------------------------------------------------------
+def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
+    """Read all of the app's torrents in one call, update every active download, act on each."""
+    client = client or QBittorrent()
+    snapshots = {s.hash: s for s in client.list_torrents()}
+    now = timezone.now()
+    report = MonitorReport(seen=len(snapshots))
+    changed: list[Download] = []
+    for download in Download.objects.filter(state__in=ACTIVE):
+        snapshot = snapshots.get(download.info_hash)
+        if snapshot is None:
+            if now - download.added_at > LOST_GRACE:
+                _fail(download, "qBittorrent no longer has this torrent", client, remove=False)
+                report.failed.append((download.pk, "lost"))
+            continue
+        outcome = _follow(download, snapshot, now)
+        if outcome == "completed":
+            report.completed.append(download.pk)
+        elif outcome:
+            _fail(download, outcome, client)
+            report.failed.append((download.pk, outcome))
+            continue
+        changed.append(download)
+    Download.objects.bulk_update(
+        changed,
+        [
+            "state",
+            "qbt_state",
+            "progress",
+            "dlspeed",
+            "eta",
+            "seeders",
+            "save_path",
+            "content_path",
+            "last_progress_at",
+            "last_seeded_at",
+            "completed_at",
+        ],
+        batch_size=500,
+    )
+    report.updated = len(changed)
+    for download_id in report.completed:
+        _queue_import(download_id)
+    _requeue_forgotten_imports(now)
+    return report
+
+
+def _follow(download: Download, snapshot: TorrentSnapshot, now: object) -> str:
+    """Copy qBittorrent's view onto the row; return "completed", a failure reason, or ""."""
+    if snapshot.progress > download.progress:
+        download.last_progress_at = now
+    if snapshot.num_seeds > 0 or snapshot.num_complete > 0:
+        download.last_seeded_at = now
+    download.progress = snapshot.progress
+    download.dlspeed = snapshot.dlspeed
+    download.eta = snapshot.eta
+    download.seeders = max(snapshot.num_seeds, snapshot.num_complete)
+    download.qbt_state = snapshot.state
+    download.save_path = snapshot.save_path or download.save_path
+    download.content_path = snapshot.content_path
+    verdict = classify(snapshot)
+    if verdict == "completed":
+        download.state = S.COMPLETED
+        download.completed_at = snapshot.completion_on or now
+        download.dlspeed, download.eta = 0, None
+        return "completed"
+    if verdict == "errored":
+        return f"qBittorrent reports an error ({snapshot.state})"
+    stall = timedelta(seconds=settings.DOWNLOAD_STALL_TIMEOUT)
+    no_seeders = timedelta(seconds=settings.DOWNLOAD_NO_SEEDERS_TIMEOUT)
+    if now - (download.last_progress_at or download.added_at) > stall:
+        return f"no progress for {_hours(stall)}"
+    if now - (download.last_seeded_at or download.added_at) > no_seeders:
+        return f"no seeders for {_hours(no_seeders)}"
+    download.state = S.STALLED if verdict == "stalled" else S.DOWNLOADING
+    return ""
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"
+
+
+def _fail(download: Download, reason: str, client: QBittorrent, *, remove: bool = True) -> None:
+    """Give up on a download: remove it with its data, blocklist it, tell its owner."""
+    if remove:
+        client.remove(download.info_hash, delete_files=True)
+    # Dead or broken for everyone, not only for this request.
+    blocklist_release(info_hash=download.info_hash, reason=reason)
+    with transaction.atomic():
+        claimed = Download.objects.filter(
+            pk=download.pk, state__in=[*ACTIVE, S.COMPLETED, S.IMPORTING]
+        ).update(state=S.FAILED, error=reason[:2000], dlspeed=0, eta=None)
+        if claimed:
+            download.state, download.error = S.FAILED, reason
+            logger.warning("download %s failed: %s", download.pk, reason)
+            transaction.on_commit(
+                lambda: download_failed.send(
+                    sender=Download,
+                    download=download,
+                    owner_ref=download.owner_ref,
+                    reason=reason,
+                )
+            )
+
+
+def _queue_import(download_id: int) -> None:
+    from downloads.tasks import import_download_task
+
+    transaction.on_commit(lambda: import_download_task.delay(download_id))
+
+
+def _requeue_forgotten_imports(now: object) -> None:
+    for download_id in Download.objects.filter(
+        state=S.COMPLETED, completed_at__lt=now - IMPORT_REQUEUE_AFTER
+    ).values_list("pk", flat=True):
+        _queue_import(download_id)
+
+
+# --- import -------------------------------------------------------------------------------
+def import_download(download_id: int) -> importer.ImportResult | None:
+    """File a completed download into the library, ask Plex to scan that folder, tell the owner.
+
+    Returns None when there is nothing to do (already imported, or not completed). Raises
+    the importer's or Plex's temporary errors for the task to retry; a permanent import
+    error fails the download (so its owner can try another release).
+    """
+    claimed = Download.objects.filter(pk=download_id, state__in=[S.COMPLETED, S.IMPORTING]).update(
+        state=S.IMPORTING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    download = Download.objects.get(pk=download_id)
+    target = importer.MediaTarget(
+        kind=download.media_type,
+        title=download.title,
+        year=download.year,
+        season=download.season,
+    )
+    try:
+        result = importer.import_download(
+            content_path=download.content_path or download.save_path, target=target
+        )
+    except importer.ImportFailed as exc:
+        if exc.temporary:
+            raise
+        _fail(download, f"import failed: {exc}", QBittorrent(), remove=False)
+        return None
+    _scan(result.folder)
+    with transaction.atomic():
+        Download.objects.filter(pk=download_id).update(
+            state=S.IMPORTED,
+            imported_at=timezone.now(),
+            library_folder=str(result.folder),
+            error="",
+        )
+        download.state, download.library_folder = S.IMPORTED, str(result.folder)
+        transaction.on_commit(
+            lambda: download_completed.send(
+                sender=Download, download=download, owner_ref=download.owner_ref
+            )
+        )
+    logger.info("download %s imported into %s", download_id, result.folder)
+    return result
+
+
+def _scan(folder: Path) -> None:
+    """Ask Plex to scan the folder; a Plex without that folder is logged, not fatal."""
+    from library.lookups import request_partial_scan
+    from library.plex import PlexPermanentError
+
+    try:
+        request_partial_scan(str(folder))
+    except PlexPermanentError as exc:
+        # The hourly sync still finds the files if Plex scans on its own schedule.
+        logger.warning("Plex was not asked to scan %s: %s", folder, exc)
+
+
+def give_up_import(download_id: int, reason: str) -> None:
+    """End an import that kept failing for a temporary reason (disk full, library away)."""
+    download = Download.objects.filter(pk=download_id).first()
+    if download is not None:
+        _fail(download, reason, QBittorrent(), remove=False)
+
+
+# --- cleanups -----------------------------------------------------------------------------
+def remove_seeded_torrents(*, client: QBittorrent | None = None) -> int:
+    """Remove imported torrents that seeded enough (ratio or time); the library copy stays."""
+    from downloads.qbittorrent import seeding_finished
+
+    client = client or QBittorrent()
+    imported = set(Download.objects.filter(state=S.IMPORTED).values_list("info_hash", flat=True))
+    removed = 0
+    for snapshot in client.list_torrents():
+        if snapshot.hash in imported and seeding_finished(
+            snapshot,
+            max_ratio=settings.SEED_RATIO_LIMIT,
+            max_seeding=timedelta(days=settings.SEED_DAYS_LIMIT),
+        ):
+            # Hard links and copies in the library are separate names: deleting the
+            # torrent's files leaves them (with `move` there is nothing left to delete).
+            client.remove(snapshot.hash, delete_files=True)
+            Download.objects.filter(info_hash=snapshot.hash).update(state=S.REMOVED)
+            removed += 1
+    return removed
+
+
+def delete_old_downloads(*, days: int) -> int:
+    """Delete records of downloads that left qBittorrent over `days` ago, and leftover files.
+
+    Imported downloads still seeding are kept: `remove_seeded_torrents` ends them first.
+    """
+    cutoff = timezone.now() - timedelta(days=days)
+    old = Download.objects.filter(state__in=[S.REMOVED, S.FAILED, S.CANCELLED], added_at__lt=cutoff)
+    root = Path(settings.DOWNLOADS_DIR).resolve()
+    for info_hash in old.values_list("info_hash", flat=True):
+        folder = download_folder(info_hash)
+        # Only a real folder of ours, inside DOWNLOADS_DIR; never follow a link out.
+        if folder.is_dir() and not folder.is_symlink() and folder.resolve().parent == root:
+            shutil.rmtree(folder, ignore_errors=True)
+    deleted, _ = old.delete()
+    return deleted

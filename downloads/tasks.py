@@ -1,0 +1,73 @@
+"""Download tasks: thin doors onto `downloads.lifecycle`, each taking ids only."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from downloads import lifecycle
+from downloads.importer import ImportFailed
+from downloads.models import Download
+from downloads.qbittorrent import TemporaryError
+from downloads.search import prune_searches
+from library.plex import PlexTemporaryError
+from plexkiosk.locks import LockHeld, single_flight
+
+
+@shared_task(
+    autoretry_for=(TemporaryError,),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=3,
+)
+def monitor_downloads_task() -> dict[str, int]:
+    """One pass over the app's torrents; passes never overlap."""
+    try:
+        with single_flight("download-monitor", ttl=300):
+            report = lifecycle.monitor_once()
+    except LockHeld:
+        return {"skipped": 1}
+    return {
+        "seen": report.seen,
+        "updated": report.updated,
+        "completed": len(report.completed),
+        "failed": len(report.failed),
+    }
+
+
+@shared_task(bind=True, max_retries=8)
+def import_download_task(self: Task, download_id: int) -> str:
+    """File a completed download into the library and ask Plex to scan it."""
+    try:
+        result = lifecycle.import_download(download_id)
+    except (ImportFailed, PlexTemporaryError) as exc:
+        if self.request.retries >= self.max_retries:
+            lifecycle.give_up_import(download_id, f"import failed: {exc}")
+            return "failed"
+        # 30 s, 1, 2, 4… min (capped at 10): room to free disk space or bring Plex back.
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc
+    return "nothing to do" if result is None else str(result.folder)
+
+
+@shared_task(autoretry_for=(TemporaryError,), retry_backoff=10, retry_jitter=True, max_retries=5)
+def stop_download_task(info_hash: str) -> None:
+    """Remove a cancelled download and its data from qBittorrent."""
+    lifecycle.stop_download(info_hash)
+
+
+@shared_task(autoretry_for=(TemporaryError,), retry_backoff=60, max_retries=3)
+def cleanup_finished_torrents() -> int:
+    """Remove torrents that seeded enough; their media stays in the library."""
+    return lifecycle.remove_seeded_torrents()
+
+
+@shared_task
+def cleanup_old_downloads_task(days: int = 30) -> dict[str, int]:
+    """Delete old download records (and leftover files) and old searches."""
+    in_progress = Download.objects.filter(state__in=lifecycle.ACTIVE).values_list(
+        "owner_ref", flat=True
+    )
+    return {
+        "downloads": lifecycle.delete_old_downloads(days=days),
+        "searches": prune_searches(older_than_days=days, keep_request_refs=list(in_progress)),
+    }
