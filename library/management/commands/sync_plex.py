@@ -37,19 +37,22 @@ class Command(BaseCommand):
 
     def _sync(self, *, full: bool) -> None:
         last_print = 0.0
+        last_done = 0
 
         def progress(run: SyncRun) -> None:
-            nonlocal last_print
+            nonlocal last_print, last_done
             now = time.monotonic()
-            if now - last_print < 1 and run.items_done < run.items_total:
+            finished = run.items_total and run.items_done >= run.items_total
+            # A line when items were read: at most one a second, and the last one.
+            if run.items_done == last_done or (now - last_print < 1 and not finished):
                 return
-            last_print = now
+            last_print, last_done = now, run.items_done
             total = f"/{run.items_total}" if run.items_total else ""
             self.stdout.write(
                 f"  {run.items_done}{total} items read, {run.added} added, {run.updated} updated"
             )
 
-        self.stdout.write(f"Syncing the Plex library ({'full' if full else 'incremental'})…")
+        self.stdout.write(f"Syncing the Plex library{' (full)' if full else ''}…")
         try:
             run = sync_library(full=full, progress=progress)
         except PlexError as exc:
