@@ -77,6 +77,10 @@ def test_the_command_prints_progress_and_a_summary_line(
     out = capsys.readouterr().out
     assert "58/58 items read" in out
     assert "full sync succeeded: 28 added, 0 updated, 0 removed" in out
+    call_command("sync_plex")
+    again = capsys.readouterr().out
+    assert "items read," not in again  # nothing read, no progress lines
+    assert "incremental sync succeeded: 0 added, 0 updated, 0 removed (0 items read" in again
 
 
 def test_the_command_fails_with_one_line_when_the_token_is_wrong(
