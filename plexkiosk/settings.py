@@ -235,6 +235,10 @@ TEMP_FILE_MAX_AGE_HOURS = _env("TEMP_FILE_MAX_AGE_HOURS", int, 24)
 # --- External services (used by the library, downloads and requests apps) -------------
 PLEX_URL = _env("PLEX_URL", str, "")
 PLEX_TOKEN = _env("PLEX_TOKEN", str, "")
+# Checked (range, format) by library.conf, which names the variable on a bad value.
+PLEX_TIMEOUT = _env("PLEX_TIMEOUT", str, "30")
+PLEX_PAGE_SIZE = _env("PLEX_PAGE_SIZE", str, "1000")
+PLEX_PATH_MAP = _env("PLEX_PATH_MAP", str, "")
 QBITTORRENT_URL = _env("QBITTORRENT_URL", str, "")
 QBITTORRENT_USERNAME = _env("QBITTORRENT_USERNAME", str, "admin")
 QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")

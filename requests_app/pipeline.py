@@ -245,6 +245,7 @@ def download_done(request_id: int, *, info_hash: str) -> str:
 
 def confirm_in_plex(request_id: int) -> bool:
     """Refresh the mirror's newest items and complete the request if Plex shows it."""
+    from library.plex import PlexError
     from library.sync import sync_library
 
     request = MediaRequest.objects.filter(pk=request_id).first()
@@ -252,7 +253,11 @@ def confirm_in_plex(request_id: int) -> bool:
         return True  # nothing left to wait for
     # An incremental sync asks Plex only for what changed (at most two requests a
     # section); if the hourly sync holds the lock, this one is skipped and we ask again.
-    sync_library(full=False)
+    try:
+        sync_library(full=False)
+    except PlexError as exc:
+        logger.warning("request %s: Plex not asked for news: %s", request_id, exc)
+        return False
     found = in_plex(request)
     if found:
         complete(request_id)

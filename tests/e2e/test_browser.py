@@ -42,7 +42,7 @@ def world(tmp_path: Path, qbt_pair: QbtPair) -> Iterator[World]:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[object]:
+def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the browser tests: apt-get install chromium")
@@ -57,7 +57,7 @@ def browser(tmp_path: Path) -> Iterator[object]:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=[*CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'chromium'}"],
+            args=CHROMIUM_ARGS,  # Playwright gives each launch a fresh, empty profile
         )
         yield launched
         launched.close()
