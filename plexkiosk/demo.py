@@ -153,6 +153,7 @@ def seed(env: dict[str, str], torznab_url: str, torznab_key: str) -> None:
     from requests_app.models import Profile
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     users = get_user_model()
     admin, _ = users.objects.get_or_create(
         username=ADMIN[0], defaults={"is_staff": True, "is_superuser": True}

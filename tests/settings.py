@@ -12,7 +12,12 @@ os.environ.setdefault("PLEXKIOSK_SKIP_DOTENV", "1")
 
 from plexkiosk.settings import *  # noqa: F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# MD5 keeps the many users tests make cheap; users that the app's own processes (e2e)
+# log in must be hashed with PBKDF2, which is all those processes know.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

@@ -81,6 +81,14 @@ class Stack:
         return child
 
     def web(self) -> str:
+        # As `make run` does: the manifest storage serves only collected files.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            timeout=120,
+        )
         port = free_port()
         child = self._start(
             "web",

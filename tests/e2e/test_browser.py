@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture, require_qbittorrent  # noqa: F401
 from tests.e2e.stack import Stack
-from tests.e2e.test_request_flow import DUNE, SIZE, prepare_database
+from tests.e2e.test_request_flow import DUNE, SIZE, make_user, prepare_database
 from tests.e2e.world import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
@@ -65,7 +64,11 @@ def browser() -> Iterator[object]:
 
 def log_in(browser: object, base: str, viewport: dict, username: str, password: str) -> object:
     page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{base}/login/")
+    response = page.goto(f"{base}/login/")
+    assert response is not None and response.ok, (
+        response and response.status,
+        page.content()[:2000],
+    )
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
@@ -80,9 +83,8 @@ def test_a_member_requests_on_a_phone_and_staff_approve_on_a_tablet(
     prepare_database(world, member_name="ana")
     release = world.offer("Dune.2021.1080p.BluRay.x264-E2E.mkv", SIZE, **DUNE)
     world.qbt.seeder.api.torrents_set_upload_limit(limit=1 << 20, torrent_hashes=release.info_hash)
-    users = get_user_model()
-    users.objects.create_user("ben", password="pw-ben-e2e")  # needs approval
-    users.objects.create_user("sam", password="pw-sam-e2e", is_staff=True)
+    make_user("ben", "pw-ben-e2e")  # needs approval
+    make_user("sam", "pw-sam-e2e", is_staff=True)
     stack.env.update(world.env())
     base = stack.web()
     stack.worker()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractUser
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 from rest_framework.authtoken.models import Token
 
@@ -49,6 +51,13 @@ def world(tmp_path: Path, qbt_pair: QbtPair) -> Iterator[World]:
     built.stop()
 
 
+def make_user(username: str, password: str, **fields: object) -> AbstractUser:
+    """A user the app's own processes can log in (they know only the PBKDF2 hasher)."""
+    return get_user_model().objects.create(
+        username=username, password=make_password(password, hasher="pbkdf2_sha256"), **fields
+    )
+
+
 def prepare_database(world: World, member_name: str = "ana") -> str:
     """What an admin does once: an indexer, a profile for small test files, a member."""
     Indexer.objects.create(name="Simulated", url=world.torznab.url, api_key=INDEXER_KEY)
@@ -64,7 +73,7 @@ def prepare_database(world: World, member_name: str = "ana") -> str:
     every, _ = IntervalSchedule.objects.get_or_create(every=MONITOR_EVERY, period="seconds")
     PeriodicTask.objects.filter(name="download-monitor").update(interval=every, crontab=None)
     PeriodicTasks.update_changed()
-    member = get_user_model().objects.create_user(member_name, password="pw-e2e-123")
+    member = make_user(member_name, "pw-e2e-123")
     Profile.objects.create(user=member, auto_approve=True, notify_urls=world.sink.url)
     return Token.objects.create(user=member).key
 
