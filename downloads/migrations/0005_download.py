@@ -5,47 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('downloads', '0004_releasesearch_aliases'),
+        ("downloads", "0004_releasesearch_aliases"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Download',
+            name="Download",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('info_hash', models.CharField(max_length=40, unique=True)),
-                ('release_title', models.CharField(max_length=500)),
-                ('indexer', models.CharField(blank=True, max_length=100)),
-                ('size', models.BigIntegerField(default=0)),
-                ('owner_ref', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('media_type', models.CharField(choices=[('movie', 'movie'), ('tv', 'tv')], max_length=5)),
-                ('title', models.CharField(max_length=300)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('season', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('downloading', 'Downloading'), ('stalled', 'Stalled'), ('completed', 'Completed'), ('importing', 'Importing'), ('imported', 'Imported'), ('failed', 'Failed'), ('removed', 'Removed from qBittorrent'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=12)),
-                ('qbt_state', models.CharField(blank=True, help_text="qBittorrent's own state.", max_length=32)),
-                ('progress', models.FloatField(default=0.0, help_text='0 to 1.')),
-                ('dlspeed', models.BigIntegerField(default=0, help_text='Bytes per second.')),
-                ('eta', models.IntegerField(blank=True, help_text='Seconds; empty when unknown.', null=True)),
-                ('seeders', models.IntegerField(default=0)),
-                ('save_path', models.CharField(blank=True, max_length=1000)),
-                ('content_path', models.CharField(blank=True, max_length=1000)),
-                ('library_folder', models.CharField(blank=True, max_length=1000)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0, help_text='Import attempts.')),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('last_progress_at', models.DateTimeField(blank=True, null=True)),
-                ('last_seeded_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('imported_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('candidate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='downloads.releasecandidate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("info_hash", models.CharField(max_length=40, unique=True)),
+                ("release_title", models.CharField(max_length=500)),
+                ("indexer", models.CharField(blank=True, max_length=100)),
+                ("size", models.BigIntegerField(default=0)),
+                ("owner_ref", models.CharField(blank=True, db_index=True, max_length=64)),
+                (
+                    "media_type",
+                    models.CharField(choices=[("movie", "movie"), ("tv", "tv")], max_length=5),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("season", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("downloading", "Downloading"),
+                            ("stalled", "Stalled"),
+                            ("completed", "Completed"),
+                            ("importing", "Importing"),
+                            ("imported", "Imported"),
+                            ("failed", "Failed"),
+                            ("removed", "Removed from qBittorrent"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "qbt_state",
+                    models.CharField(
+                        blank=True, help_text="qBittorrent's own state.", max_length=32
+                    ),
+                ),
+                ("progress", models.FloatField(default=0.0, help_text="0 to 1.")),
+                ("dlspeed", models.BigIntegerField(default=0, help_text="Bytes per second.")),
+                (
+                    "eta",
+                    models.IntegerField(
+                        blank=True, help_text="Seconds; empty when unknown.", null=True
+                    ),
+                ),
+                ("seeders", models.IntegerField(default=0)),
+                ("save_path", models.CharField(blank=True, max_length=1000)),
+                ("content_path", models.CharField(blank=True, max_length=1000)),
+                ("library_folder", models.CharField(blank=True, max_length=1000)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, help_text="Import attempts."),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                ("last_progress_at", models.DateTimeField(blank=True, null=True)),
+                ("last_seeded_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("imported_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="downloads.releasecandidate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-added_at'],
-                'indexes': [models.Index(fields=['state', 'added_at'], name='downloads_d_state_f78a8f_idx')],
+                "ordering": ["-added_at"],
+                "indexes": [
+                    models.Index(fields=["state", "added_at"], name="downloads_d_state_f78a8f_idx")
+                ],
             },
         ),
     ]
