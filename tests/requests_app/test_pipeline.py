@@ -1,0 +1,188 @@
+"""The background steps: search → download → processing → completed, not found, failover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from downloads.models import Blocklist, Download, Indexer, ReleaseCandidate
+from library.models import LibraryItem, PlexSection
+from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
+from requests_app import flow, pipeline
+from requests_app.models import MediaRequest, Status
+from tests.requests_app.conftest import DUNE
+
+pytestmark = pytest.mark.django_db
+
+DUNE_IDS = {"imdb_id": "tt1160419", "tmdb_id": 438631}
+
+
+@pytest.fixture
+def indexer() -> Iterator[TorznabSimulator]:
+    """A simulated indexer with two acceptable Dune releases (and a camera rip)."""
+    releases = [
+        SimRelease("Dune.2021.1080p.BluRay.x264-FIRST", int(10 * GB), 500, **DUNE_IDS),
+        SimRelease("Dune.2021.1080p.WEB-DL.DDP5.1.H.264-SECOND", int(6 * GB), 200, **DUNE_IDS),
+        SimRelease("Dune.2021.HDCAM.x264-CAM", int(1.5 * GB), 900, **DUNE_IDS),
+    ]
+    with TorznabSimulator(releases, api_key="k") as simulator:
+        Indexer.objects.create(name="sim", url=simulator.url, api_key="k")
+        yield simulator
+
+
+@pytest.fixture
+def qbittorrent() -> Iterator[list[ReleaseCandidate]]:
+    """Stand in for the hand-over to qBittorrent: record what was started."""
+    started: list[ReleaseCandidate] = []
+
+    def start(*, candidate: ReleaseCandidate, owner_ref: str, media: object) -> Download:
+        started.append(candidate)
+        return Download.objects.create(
+            info_hash=candidate.info_hash,
+            release_title=candidate.title,
+            owner_ref=owner_ref,
+            media_type="movie",
+            title="Dune",
+            year=2021,
+            state="downloading",
+        )
+
+    with (
+        mock.patch("downloads.lifecycle.start_download", side_effect=start),
+        mock.patch("requests_app.tasks.notify_request_task.delay"),
+        mock.patch("requests_app.tasks.process_request_task.apply_async"),
+    ):
+        yield started
+
+
+def approved_dune(user: object) -> MediaRequest:
+    return flow.create_request(user=user, media_type="movie", tmdb_id=DUNE.tmdb_id).request
+
+
+def test_an_approved_request_is_searched_and_the_best_release_downloaded(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
+) -> None:
+    request = approved_dune(trusted_member)
+    assert pipeline.search_and_download(request.pk) == "downloading"
+    request.refresh_from_db()
+    assert request.status == Status.DOWNLOADING
+    assert request.release_title == "Dune.2021.1080p.BluRay.x264-FIRST"
+    assert request.download_hash == qbittorrent[0].info_hash
+    # Running the step again (a redelivered message) starts nothing more.
+    assert pipeline.search_and_download(request.pk).startswith("skipped")
+    assert len(qbittorrent) == 1
+
+
+def test_nothing_acceptable_means_not_found_with_a_reason_and_a_later_search(
+    trusted_member, fake_tmdb, plex_has, qbittorrent
+) -> None:
+    with TorznabSimulator(
+        [SimRelease("Dune.2021.HDCAM.x264-CAM", int(1.5 * GB), 900, **DUNE_IDS)], api_key="k"
+    ) as simulator:
+        Indexer.objects.create(name="sim", url=simulator.url, api_key="k")
+        request = approved_dune(trusted_member)
+        assert pipeline.search_and_download(request.pk) == "not found"
+    request.refresh_from_db()
+    assert request.status == Status.NOT_FOUND
+    assert "CAM" in request.status_reason
+    assert request.next_search_at > timezone.now() + timedelta(hours=5)
+    assert qbittorrent == []
+
+
+def test_a_not_found_request_is_searched_again_after_its_back_off_and_then_found(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
+) -> None:
+    request = approved_dune(trusted_member)
+    MediaRequest.objects.filter(pk=request.pk).update(
+        status=Status.NOT_FOUND, next_search_at=timezone.now() + timedelta(hours=1)
+    )
+    assert pipeline.due_for_research() == []
+    MediaRequest.objects.filter(pk=request.pk).update(
+        next_search_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert pipeline.due_for_research() == [request.pk]
+    assert pipeline.search_and_download(request.pk) == "downloading"
+
+
+def test_a_stalled_download_fails_over_to_the_second_release(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
+) -> None:
+    request = approved_dune(trusted_member)
+    pipeline.search_and_download(request.pk)
+    first = qbittorrent[0]
+    # What the monitor does to a stalled download before telling the request.
+    Blocklist.objects.create(info_hash=first.info_hash, reason="no seeders for 1 h")
+
+    assert pipeline.fail_over(request.pk, info_hash=first.info_hash, reason="no seeders") == (
+        "downloading"
+    )
+    request.refresh_from_db()
+    assert request.release_title == "Dune.2021.1080p.WEB-DL.DDP5.1.H.264-SECOND"
+    assert request.failovers == 1
+    history = list(request.events.values_list("to_status", flat=True))
+    assert history[-2:] == ["searching", "downloading"]
+    # The same failure reported twice changes nothing the second time.
+    assert pipeline.fail_over(request.pk, info_hash=first.info_hash, reason="x").startswith(
+        "skipped"
+    )
+
+
+def test_failing_past_the_limit_ends_the_request_with_the_reason(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent, settings: Settings
+) -> None:
+    settings.REQUEST_MAX_FAILOVERS = 0
+    request = approved_dune(trusted_member)
+    pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    assert pipeline.fail_over(request.pk, info_hash=request.download_hash, reason="errored") == (
+        "failed"
+    )
+    request.refresh_from_db()
+    assert request.status == Status.FAILED
+    assert "errored" in request.status_reason
+
+
+def test_a_filed_download_waits_for_plex_then_completes(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
+) -> None:
+    request = approved_dune(trusted_member)
+    pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    assert pipeline.download_done(request.pk, info_hash=request.download_hash) == "processing"
+    with mock.patch("library.sync.sync_library") as sync:
+        assert pipeline.confirm_in_plex(request.pk) is False  # Plex does not show it yet
+        # What the incremental sync writes once Plex has scanned the folder.
+        section = PlexSection.objects.create(key="1", type="movie", title="Movies")
+        LibraryItem.objects.create(
+            section=section,
+            rating_key=5001,
+            type="movie",
+            title="Dune",
+            year=2021,
+            tmdb_id=DUNE.tmdb_id,
+            imdb_id="tt1160419",
+        )
+        assert pipeline.confirm_in_plex(request.pk) is True
+    assert sync.call_count == 2
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    assert request.completed_at is not None
+
+
+def test_indexers_that_are_all_down_make_the_step_retry_later(
+    trusted_member, fake_tmdb, plex_has, qbittorrent
+) -> None:
+    with TorznabSimulator([], api_key="k", mode="server-error") as simulator:
+        Indexer.objects.create(name="sim", url=simulator.url, api_key="k", timeout=2)
+        request = approved_dune(trusted_member)
+        with pytest.raises(pipeline.TryLater):
+            pipeline.search_and_download(request.pk, task_id=request.celery_task_id)
+    request.refresh_from_db()
+    assert request.status == Status.SEARCHING
+    # The retry of the same task may claim it again.
+    assert pipeline._claim_search(request.pk, request.celery_task_id, "again") is not None
