@@ -18,5 +18,28 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, label=_("Reason"))
 
 
+class NotificationsForm(forms.Form):
+    notify_urls = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        label=_("Where to tell you"),
+        help_text=_("Apprise URLs, one a line: ntfy://…, tgram://…, discord://…, mailto://…"),
+    )
+
+    def clean_notify_urls(self) -> str:
+        from requests_app import notify
+
+        lines = [line.strip() for line in self.cleaned_data["notify_urls"].splitlines()]
+        errors = [
+            f"{n}: {problem}"
+            for n, line in enumerate(lines, start=1)
+            if line and (problem := notify.validate_url(line))
+        ]
+        if errors:
+            raise forms.ValidationError(errors)
+        return "\n".join(line for line in lines if line)
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=200, label=_("Search"), strip=True)

@@ -9,6 +9,7 @@ app_name = "requests"
 urlpatterns = [
     path("", views.kiosk, name="kiosk"),
     path("search/", views.search_page, name="search"),
+    path("profile/", views.profile, name="profile"),
     path("requests/", views.request_list, name="list"),
     path("requests/new/", views.create, name="create"),
     path("requests/<int:pk>/", views.detail, name="detail"),

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import flow, search
-from requests_app.forms import DeclineForm, RequestForm, SearchForm
-from requests_app.models import MediaRequest, Status
+from requests_app.forms import DeclineForm, NotificationsForm, RequestForm, SearchForm
+from requests_app.models import MediaRequest, Profile, Status
 from requests_app.progress import progress_of
 
 
@@ -176,3 +176,26 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Declined: %(title)s") % {"title": media_request})
     return redirect(_safe_next(request, media_request.get_absolute_url()))
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Let a person say where notifications about their requests go, and see their quotas."""
+    from requests_app.quotas import quota_for
+
+    mine, _created = Profile.objects.get_or_create(user=request.user)
+    form = NotificationsForm(request.POST or None, initial={"notify_urls": mine.notify_urls})
+    if request.method == "POST" and form.is_valid():
+        mine.notify_urls = form.cleaned_data["notify_urls"]
+        mine.save(update_fields=["notify_urls"])
+        messages.success(request, _("Saved."))
+        return redirect("requests:profile")
+    return render(
+        request,
+        "requests_app/profile.html",
+        {
+            "form": form,
+            "movies": quota_for(request.user, "movie"),
+            "seasons": quota_for(request.user, "tv"),
+        },
+    )

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
 from requests_app import flow
-from requests_app.models import MediaRequest, Status
+from requests_app.models import MediaRequest, Profile, Status
 from tests.requests_app.conftest import DUNE
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +136,15 @@ def test_pages_are_served_in_french_to_a_french_browser(member) -> None:
     client = logged_in(member)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Que voulez-vous regarder" in page
+
+
+def test_a_member_sets_notification_urls_and_bad_ones_are_refused(member) -> None:
+    client = logged_in(member)
+    page = client.get("/profile/").content.decode()
+    assert "10 of 10 left" in page
+    bad = client.post("/profile/", {"notify_urls": "ntfy://ntfy.sh/kiosk\nnot-a-url"})
+    assert "2: " in bad.content.decode()
+    assert Profile.objects.filter(user=member, notify_urls__contains="ntfy").count() == 0
+    good = client.post("/profile/", {"notify_urls": "ntfy://ntfy.sh/kiosk\n\n"}, follow=True)
+    assert "Saved." in good.content.decode()
+    assert Profile.objects.get(user=member).notify_urls == "ntfy://ntfy.sh/kiosk"
