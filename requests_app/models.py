@@ -93,7 +93,11 @@ class MediaRequest(models.Model):
                 name="season_only_for_tv",
             ),
         ]
-        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+        # The lists' order (newest first, id breaking ties), for staff and for one member.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="request_newest_first"),
+            models.Index(fields=["requested_by", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.display_title
