@@ -1,12 +1,14 @@
-"""Fixtures for the downloads tests: Torznab simulators on local ports."""
+"""Fixtures for the downloads tests: Torznab and qBittorrent simulators on local ports."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.torznab import TorznabSimulator
 
 
@@ -23,3 +25,18 @@ def torznab() -> Iterator[Callable[..., TorznabSimulator]]:
     yield start
     for simulator in started:
         simulator.stop()
+
+
+@pytest.fixture
+def qbt_sim(tmp_path: Path, settings: Any) -> Iterator[QBittorrentSimulator]:
+    """Start a qBittorrent simulator saving under DOWNLOADS_DIR, and point the settings at it."""
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    simulator = QBittorrentSimulator(speed=64 << 20, save_path=str(downloads))
+    settings.QBITTORRENT_URL = simulator.start()
+    settings.QBITTORRENT_USERNAME = simulator.username
+    settings.QBITTORRENT_PASSWORD = simulator.password
+    settings.QBITTORRENT_CATEGORY = "plexkiosk"
+    settings.DOWNLOADS_DIR = downloads
+    yield simulator
+    simulator.stop()
