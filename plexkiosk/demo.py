@@ -207,6 +207,8 @@ def main() -> None:
         username=env["QBITTORRENT_USERNAME"],
         password=env["QBITTORRENT_PASSWORD"],
         torrents_url=torznab.url,
+        # Slow enough to watch the progress bar move for a while.
+        speed=40 << 20,
     )
     qbittorrent.start(port=ports["qbittorrent"])
     scanner = PlexScanner(plex, tmdb)
