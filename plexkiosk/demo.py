@@ -208,7 +208,7 @@ def main() -> None:
         password=env["QBITTORRENT_PASSWORD"],
         torrents_url=torznab.url,
         # Slow enough to watch the progress bar move for a while.
-        speed=40 << 20,
+        speed=int(os.environ.get("DEMO_SPEED", 40 << 20)),
     )
     qbittorrent.start(port=ports["qbittorrent"])
     scanner = PlexScanner(plex, tmdb)

@@ -1,0 +1,99 @@
+"""`manage.py demo` on a machine with nothing configured: the newcomer's whole path."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.stack import ROOT, free_port
+from tests.plexkiosk.helpers import bare_env
+
+pytestmark = pytest.mark.slow
+
+
+def csrf(session: requests.Session, url: str) -> str:
+    page = session.get(url, timeout=10).text
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+
+
+def test_the_demo_runs_the_whole_flow_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port = free_port()
+    env = bare_env(
+        DEBUG="false",
+        SECRET_KEY="demo-test-key",
+        DEMO_DATA_DIR=str(tmp_path / "demo"),
+        DATA_DIR=str(tmp_path / "data"),
+        DEMO_SPEED=str(2 << 30),
+    )
+    log = (tmp_path / "demo.log").open("w")
+    demo = subprocess.Popen(
+        [sys.executable, "manage.py", "demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert demo.poll() is None, (tmp_path / "demo.log").read_text()[-3000:]
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        session = requests.Session()
+        login_page = session.get(f"{base}/login/", timeout=10).text
+        assert "simulated" in login_page  # the banner on every page
+        session.post(
+            f"{base}/login/",
+            data={
+                "username": "member",
+                "password": "member-demo",
+                "csrfmiddlewaretoken": csrf(session, f"{base}/login/"),
+            },
+            headers={"Referer": f"{base}/login/"},
+            timeout=10,
+        )
+        search = session.get(f"{base}/search/?q=Dune", timeout=20)
+        assert "Dune" in search.text and "Request" in search.text
+        created = session.post(
+            f"{base}/requests/new/",
+            data={
+                "media_type": "movie",
+                "tmdb_id": "438631",
+                "csrfmiddlewaretoken": csrf(session, f"{base}/search/?q=Dune"),
+            },
+            headers={"Referer": f"{base}/search/?q=Dune"},
+            timeout=20,
+        )
+        request_page = created.url
+        assert re.search(r"/requests/\d+/$", request_page), created.url
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = session.get(request_page.rstrip("/") + "/status/", timeout=10).text
+            if "Completed" in status:
+                break
+            time.sleep(1)
+        assert "Completed" in status, (tmp_path / "demo.log").read_text()[-3000:]
+        filed = tmp_path / "demo" / "media" / "Movies" / "Dune (2021)" / "Dune (2021).mkv"
+        assert filed.is_file()
+    finally:
+        os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        demo.wait(timeout=60)
+        log.close()
+    time.sleep(1)
+    leftovers = subprocess.run(
+        ["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert leftovers == []
