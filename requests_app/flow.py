@@ -174,21 +174,29 @@ def notify_later(request_id: int, event: str) -> None:
     transaction.on_commit(lambda: notify_request_task.delay(request_id, event))
 
 
-def approve(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
-    """Approve a pending request (staff) and start it."""
+def _start_again(
+    request_id: int, *, by: AbstractBaseUser, reason: str, only_from: set[str], **fields: object
+) -> MediaRequest | None:
+    """Move a request to `approved` and queue its search, once the change commits."""
     task_id = str(uuid.uuid4())
     with transaction.atomic():
         request = transition(
             request_id,
             to=Status.APPROVED,
-            reason=_("Approved."),
+            reason=reason,
             actor=by,
-            only_from={Status.PENDING},
+            only_from=only_from,
             celery_task_id=task_id,
+            **fields,
         )
         if request is not None:
             queue_processing(request_id, task_id)
     return request
+
+
+def approve(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
+    """Approve a pending request (staff) and start it."""
+    return _start_again(request_id, by=by, reason=_("Approved."), only_from={Status.PENDING})
 
 
 def decline(request_id: int, *, by: AbstractBaseUser, reason: str) -> MediaRequest | None:
@@ -205,21 +213,14 @@ def decline(request_id: int, *, by: AbstractBaseUser, reason: str) -> MediaReque
 
 def retry(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
     """Start a failed or not-found request again from the search (staff)."""
-    task_id = str(uuid.uuid4())
-    with transaction.atomic():
-        request = transition(
-            request_id,
-            to=Status.APPROVED,
-            reason=_("Retried."),
-            actor=by,
-            only_from={Status.FAILED, Status.NOT_FOUND},
-            celery_task_id=task_id,
-            failovers=0,
-            next_search_at=None,
-        )
-        if request is not None:
-            queue_processing(request_id, task_id)
-    return request
+    return _start_again(
+        request_id,
+        by=by,
+        reason=_("Retried."),
+        only_from={Status.FAILED, Status.NOT_FOUND},
+        failovers=0,
+        next_search_at=None,
+    )
 
 
 def cancel(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:

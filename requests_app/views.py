@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -147,35 +149,48 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(media_request)
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_decision(
+    request: HttpRequest,
+    pk: int,
+    act: Callable[[int], MediaRequest | None],
+    done: str,
+    refused: str,
+) -> HttpResponse:
+    """Run a staff action on a request and come back with a message saying how it went."""
     if not request.user.is_staff:
         raise PermissionDenied
+    media_request = get_object_or_404(MediaRequest, pk=pk)
+    if act(media_request.pk) is None:
+        messages.error(request, refused)
+    else:
+        messages.success(request, done % {"title": media_request})
+    return redirect(_safe_next(request, media_request.get_absolute_url()))
 
 
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_only(request)
-    media_request = get_object_or_404(MediaRequest, pk=pk)
-    if flow.approve(media_request.pk, by=request.user) is None:
-        messages.error(request, _("Only a request awaiting approval can be approved."))
-    else:
-        messages.success(request, _("Approved: %(title)s") % {"title": media_request})
-    return redirect(_safe_next(request, media_request.get_absolute_url()))
+    return _staff_decision(
+        request,
+        pk,
+        lambda request_id: flow.approve(request_id, by=request.user),
+        _("Approved: %(title)s"),
+        _("Only a request awaiting approval can be approved."),
+    )
 
 
 @login_required
 @require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_only(request)
-    media_request = get_object_or_404(MediaRequest, pk=pk)
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    if flow.decline(media_request.pk, by=request.user, reason=reason) is None:
-        messages.error(request, _("Only a request awaiting approval can be declined."))
-    else:
-        messages.success(request, _("Declined: %(title)s") % {"title": media_request})
-    return redirect(_safe_next(request, media_request.get_absolute_url()))
+    return _staff_decision(
+        request,
+        pk,
+        lambda request_id: flow.decline(request_id, by=request.user, reason=reason),
+        _("Declined: %(title)s"),
+        _("Only a request awaiting approval can be declined."),
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -75,3 +76,14 @@ def plex_has(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     held: set[int] = set()
     monkeypatch.setattr(flow, "library_has", lambda info, season: info.tmdb_id in held)
     return held.add
+
+
+@pytest.fixture
+def queued() -> Iterator[mock.MagicMock]:
+    """Capture tasks queued by the flow instead of sending them."""
+    with (
+        mock.patch("requests_app.tasks.process_request_task.apply_async") as process,
+        mock.patch("requests_app.tasks.notify_request_task.delay") as notify,
+        mock.patch("requests_app.flow.stop_download_later") as stop,
+    ):
+        yield mock.MagicMock(process=process, notify=notify, stop=stop)

@@ -14,17 +14,7 @@ from rest_framework.test import APIClient
 from requests_app.models import MediaRequest, Status
 from tests.requests_app.conftest import BREAKING_BAD, DUNE
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_task_sending():
-    with (
-        mock.patch("requests_app.tasks.process_request_task.apply_async"),
-        mock.patch("requests_app.tasks.notify_request_task.delay"),
-        mock.patch("requests_app.flow.stop_download_later"),
-    ):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued")]
 
 
 def api(user: AbstractUser | None = None) -> APIClient:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 
 from requests_app import flow
@@ -11,17 +9,6 @@ from requests_app.models import MediaRequest, RequestEvent, Status
 from tests.requests_app.conftest import BREAKING_BAD, DUNE
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def queued() -> mock.MagicMock:
-    """Capture tasks queued by the flow instead of sending them."""
-    with (
-        mock.patch("requests_app.tasks.process_request_task.apply_async") as process,
-        mock.patch("requests_app.tasks.notify_request_task.delay") as notify,
-        mock.patch("requests_app.flow.stop_download_later") as stop,
-    ):
-        yield mock.MagicMock(process=process, notify=notify, stop=stop)
 
 
 def test_a_members_request_waits_for_approval_and_queues_nothing(

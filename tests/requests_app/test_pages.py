@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 from django.contrib.auth.models import AbstractUser
 from django.test import Client
@@ -12,17 +10,7 @@ from requests_app import flow
 from requests_app.models import MediaRequest, Profile, Status
 from tests.requests_app.conftest import DUNE
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_task_sending():
-    with (
-        mock.patch("requests_app.tasks.process_request_task.apply_async"),
-        mock.patch("requests_app.tasks.notify_request_task.delay"),
-        mock.patch("requests_app.flow.stop_download_later"),
-    ):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued")]
 
 
 def logged_in(user: AbstractUser) -> Client:
