@@ -627,7 +627,10 @@ class QBittorrentSimulator:
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self._address = self._server.server_address[:2]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll keeps stop() and down() quick (the default is half a second).
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self.url
 
     @property
