@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.processes import Child, worker_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,57 +49,15 @@ def process_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
+class WorkerProcess(Child):
     """A `celery worker` child process, owned (started and stopped) by one test."""
 
-    def __init__(self, queues: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, queues: str, env: dict[str, str], logs: Path, name: str) -> None:
         self.hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
-        self.log = log
-        self._log_file = log.open("w")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "plexkiosk",
-                "worker",
-                "-Q",
-                queues,
-                "-n",
-                self.hostname,
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "info",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
+        super().__init__(name, worker_argv(queues, self.hostname), env, logs)
 
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.log.read_text()}")
-            if "ready." in self.log.read_text():
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"worker not ready in {timeout} s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log_file.close()
+        self.wait_until(lambda: "ready." in self.log(), timeout)
 
 
 @pytest.fixture
@@ -110,7 +66,7 @@ def celery_worker_process(tmp_path: Path) -> Iterator[Callable[..., WorkerProces
     started: list[WorkerProcess] = []
 
     def start(queues: str = "default,priority,plex_sync,downloads", **env: str) -> WorkerProcess:
-        worker = WorkerProcess(queues, process_env(**env), tmp_path / f"worker{len(started)}.log")
+        worker = WorkerProcess(queues, process_env(**env), tmp_path, f"worker{len(started)}")
         started.append(worker)
         worker.wait_ready()
         return worker

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +20,6 @@ import requests
 ROWS = 10_000
 CLIENTS = 4
 LIST_CALLS = 400
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seed() -> tuple[str, str]:
@@ -101,13 +99,12 @@ def main() -> None:
 
     from plexkiosk.simulators.tmdb import start_tmdb_simulator
     from tests.benchmarks import print_table, throwaway_database
-    from tests.e2e.stack import free_port
+    from tests.processes import Stack
 
     with throwaway_database():
         staff_token, member_token = _seed()
         tmdb, tmdb_url = start_tmdb_simulator()
         db = connection.settings_dict
-        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "plexkiosk.settings",
@@ -123,32 +120,9 @@ def main() -> None:
             "REQUEST_QUOTA_MOVIES": "100000",
             "PLEXKIOSK_SKIP_DOTENV": "1",
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "plexkiosk.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--threads",
-                "2",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        stack = Stack(env, Path(tempfile.mkdtemp(prefix="bench-requests-")))
         try:
-            for _ in range(100):
-                try:
-                    requests.get(f"{base}/healthz", timeout=1)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.2)
+            base = stack.web()
             staff = requests.Session()
             staff.headers["Authorization"] = f"Token {staff_token}"
             member = requests.Session()
@@ -183,10 +157,9 @@ def main() -> None:
                 _row("POST /api/v1/requests/ (create or join)", creates, *_timed(create, creates))
             )
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            stack.stop()
             tmdb.stop()
-        print(f"gunicorn, 2 workers x 2 threads, {CLIENTS} concurrent clients, PostgreSQL")
+        print(f"gunicorn, 2 workers, {CLIENTS} concurrent clients, PostgreSQL")
         print_table(["call", "requests", "req/s", "p50 ms", "p95 ms"], rows)
         print()
         print_table(

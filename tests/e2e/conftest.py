@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import process_env, uses_real_services
-from tests.e2e.stack import Stack
+from tests.processes import Stack
 
 
 @pytest.fixture

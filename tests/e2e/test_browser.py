@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture, require_qbittorrent  # noqa: F401
-from tests.e2e.stack import Stack
 from tests.e2e.test_request_flow import DUNE, SIZE, make_user, prepare_database
 from tests.e2e.world import World
+from tests.processes import Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 

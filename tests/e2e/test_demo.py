@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.stack import ROOT, free_port
 from tests.plexkiosk.helpers import bare_env
+from tests.processes import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -23,8 +23,8 @@ from rest_framework.authtoken.models import Token
 from downloads.models import Indexer, QualityProfile
 from requests_app.models import Profile
 from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture, require_qbittorrent  # noqa: F401
-from tests.e2e.stack import Stack
 from tests.e2e.world import INDEXER_KEY, World
+from tests.processes import Stack
 
 
 def report_timing(what: str, seconds: float) -> None:

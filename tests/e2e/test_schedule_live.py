@@ -9,7 +9,7 @@ import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
-from tests.e2e.stack import Stack
+from tests.processes import Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 

@@ -82,11 +82,9 @@ def test_each_task_outcome_is_one_json_log_line_with_id_and_duration(
     result = ping_task.delay()
     result.get(timeout=30)
     worker.stop()
-    lines = [
-        json.loads(line) for line in worker.log.read_text().splitlines() if line.startswith("{")
-    ]
+    lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
     outcome = [line for line in lines if line.get("task_id") == result.id and "duration" in line]
-    assert len(outcome) == 1, worker.log.read_text()
+    assert len(outcome) == 1, worker.log()
     assert outcome[0]["state"] == "SUCCESS"
     assert outcome[0]["task"] == "plexkiosk.tasks.ping_task"
     assert outcome[0]["level"] == "INFO"

@@ -1,4 +1,4 @@
-"""The app's real processes for end-to-end tests: web server, Celery worker, Celery beat.
+"""The app's real processes for tests: web server, Celery workers, Celery beat.
 
 Each runs as a child process of the test, against the test run's PostgreSQL database and
 Redis broker, with its output in a log file the failure message shows.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -64,6 +64,28 @@ class Child:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self._log.close()
+
+
+def worker_argv(queues: str, hostname: str, concurrency: int = 1) -> list[str]:
+    """The command line of a Celery worker, as `make run` starts one."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "plexkiosk",
+        "worker",
+        "-Q",
+        queues,
+        "-n",
+        hostname,
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "info",
+    ]
 
 
 class Stack:
@@ -117,25 +139,7 @@ class Stack:
         return self.base_url
 
     def worker(self, queues: str = "default,priority,plex_sync,downloads") -> Child:
-        child = self._start(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "plexkiosk",
-                "worker",
-                "-Q",
-                queues,
-                "--concurrency",
-                "2",
-                "-n",
-                f"e2e-{os.getpid()}@localhost",
-                "-l",
-                "info",
-            ],
-        )
+        child = self._start("worker", worker_argv(queues, f"e2e-{os.getpid()}@localhost", 2))
         child.wait_until(lambda: "ready." in child.log())
         return child
 
