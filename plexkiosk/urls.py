@@ -12,6 +12,7 @@ from plexkiosk import views
 
 api_v1 = [
     path("library/", include("library.api_urls")),
+    path("downloads/", include("downloads.api_urls")),
     path("", include("requests_app.api_urls")),
 ]
 
@@ -29,5 +30,6 @@ urlpatterns = [
         login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("downloads/", include("downloads.urls")),
     path("", include("requests_app.urls")),
 ]
