@@ -40,3 +40,25 @@ def qbt_sim(tmp_path: Path, settings: Any) -> Iterator[QBittorrentSimulator]:
     settings.DOWNLOADS_DIR = downloads
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture
+def queued_imports(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the imports the monitor queues instead of sending them to the broker."""
+    queued: list[int] = []
+    monkeypatch.setattr(
+        "downloads.tasks.import_download_task.delay", lambda download_id: queued.append(download_id)
+    )
+    return queued
+
+
+@pytest.fixture
+def library(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Point MOVIES_DIR and TV_DIR at temporary folders; record what Plex is asked to scan."""
+    settings.MOVIES_DIR = tmp_path / "media" / "Movies"
+    settings.TV_DIR = tmp_path / "media" / "TV"
+    settings.MOVIES_DIR.mkdir(parents=True)
+    settings.TV_DIR.mkdir(parents=True)
+    scanned: list[str] = []
+    monkeypatch.setattr("library.lookups.request_partial_scan", lambda path: scanned.append(path))
+    return scanned

@@ -77,16 +77,6 @@ def client_for(sim: QBittorrentSimulator) -> QBittorrent:
 
 
 @pytest.fixture
-def queued_imports(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the imports the monitor queues instead of sending them to the broker."""
-    queued: list[int] = []
-    monkeypatch.setattr(
-        "downloads.tasks.import_download_task.delay", lambda download_id: queued.append(download_id)
-    )
-    return queued
-
-
-@pytest.fixture
 def told() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Record the download_completed and download_failed signals."""
     heard: list[tuple[str, dict[str, Any]]] = []
@@ -102,18 +92,6 @@ def told() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     yield heard
     download_completed.disconnect(dispatch_uid="test-completed")
     download_failed.disconnect(dispatch_uid="test-failed")
-
-
-@pytest.fixture
-def library(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Point MOVIES_DIR and TV_DIR at temporary folders; record what Plex is asked to scan."""
-    settings.MOVIES_DIR = tmp_path / "media" / "Movies"
-    settings.TV_DIR = tmp_path / "media" / "TV"
-    settings.MOVIES_DIR.mkdir(parents=True)
-    settings.TV_DIR.mkdir(parents=True)
-    scanned: list[str] = []
-    monkeypatch.setattr("library.lookups.request_partial_scan", lambda path: scanned.append(path))
-    return scanned
 
 
 def start(sim: QBittorrentSimulator, n: int = 1, **kwargs: Any) -> Download:
