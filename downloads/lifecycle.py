@@ -140,7 +140,7 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
         snapshot = snapshots.get(download.info_hash)
         if snapshot is None:
             if now - download.added_at > LOST_GRACE:
-                _fail(download, "qBittorrent no longer has this torrent", client, remove=False)
+                _fail(download, "qBittorrent no longer has this torrent")
                 report.failed.append((download.pk, "lost"))
             continue
         outcome = _follow(download, snapshot, now)
@@ -150,6 +150,8 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
             _fail(download, outcome, client)
             report.failed.append((download.pk, outcome))
             continue
+        # bulk_update never fills auto_now fields: set it by hand.
+        download.updated_at = now
         changed.append(download)
     Download.objects.bulk_update(
         changed,
@@ -165,13 +167,14 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
             "last_progress_at",
             "last_seeded_at",
             "completed_at",
+            "updated_at",
         ],
         batch_size=500,
     )
     report.updated = len(changed)
     for download_id in report.completed:
         _queue_import(download_id)
-    _requeue_forgotten_imports(now)
+    _requeue_forgotten_imports(now, skip=report.completed)
     return report
 
 
@@ -211,12 +214,17 @@ def _hours(delta: timedelta) -> str:
     return f"{hours:g} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"
 
 
-def _fail(download: Download, reason: str, client: QBittorrent, *, remove: bool = True) -> None:
-    """Give up on a download: remove it with its data, blocklist it, tell its owner."""
-    if remove:
+def _fail(download: Download, reason: str, client: QBittorrent | None = None) -> None:
+    """Give up on a download: remove it (given a client), blocklist it, tell its owner."""
+    if client is not None:
         client.remove(download.info_hash, delete_files=True)
-    # Dead or broken for everyone, not only for this request.
+    # Dead or broken for everyone, not only for this request; the owner's own entry
+    # survives an admin lifting the global one by mistake for this request.
     blocklist_release(info_hash=download.info_hash, reason=reason)
+    if download.owner_ref:
+        blocklist_release(
+            info_hash=download.info_hash, request_ref=download.owner_ref, reason=reason
+        )
     with transaction.atomic():
         claimed = Download.objects.filter(
             pk=download.pk, state__in=[*ACTIVE, S.COMPLETED, S.IMPORTING]
@@ -240,10 +248,14 @@ def _queue_import(download_id: int) -> None:
     transaction.on_commit(lambda: import_download_task.delay(download_id))
 
 
-def _requeue_forgotten_imports(now: object) -> None:
-    for download_id in Download.objects.filter(
-        state=S.COMPLETED, completed_at__lt=now - IMPORT_REQUEUE_AFTER
-    ).values_list("pk", flat=True):
+def _requeue_forgotten_imports(now: object, *, skip: list[int]) -> None:
+    """Queue again the imports of downloads completed long ago but never imported."""
+    # `skip`: completed by this very pass (qBittorrent's completion time may be old), queued.
+    for download_id in (
+        Download.objects.filter(state=S.COMPLETED, completed_at__lt=now - IMPORT_REQUEUE_AFTER)
+        .exclude(pk__in=skip)
+        .values_list("pk", flat=True)
+    ):
         _queue_import(download_id)
 
 
@@ -274,7 +286,7 @@ def import_download(download_id: int) -> importer.ImportResult | None:
     except importer.ImportFailed as exc:
         if exc.temporary:
             raise
-        _fail(download, f"import failed: {exc}", QBittorrent(), remove=False)
+        _fail(download, f"import failed: {exc}")
         return None
     _scan(result.folder)
     with transaction.atomic():
@@ -310,7 +322,7 @@ def give_up_import(download_id: int, reason: str) -> None:
     """End an import that kept failing for a temporary reason (disk full, library away)."""
     download = Download.objects.filter(pk=download_id).first()
     if download is not None:
-        _fail(download, reason, QBittorrent(), remove=False)
+        _fail(download, reason)
 
 
 # --- cleanups -----------------------------------------------------------------------------

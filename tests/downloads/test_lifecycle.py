@@ -249,6 +249,7 @@ def test_a_stalled_download_is_failed_blocklisted_and_its_owner_told(
     assert report.failed == [(download.pk, reason)]
     assert download.info_hash not in qbt_sim.torrents
     assert Blocklist.objects.filter(info_hash=download.info_hash, request_ref="").exists()
+    assert Blocklist.objects.filter(info_hash=download.info_hash, request_ref=OWNER).exists()
     assert [(kind, kw["owner_ref"], kw["reason"]) for kind, kw in told] == [
         ("failed", OWNER, reason)
     ]
@@ -577,11 +578,6 @@ def test_a_real_download_nobody_seeds_is_failed_by_the_monitor(
     assert told[0][0] == "failed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lifecycle.monitor_once queues the import twice when qBittorrent's completion_on "
-    "is older than IMPORT_REQUEUE_AFTER (the requeue sweep sees the row it just completed)",
-)
 def test_a_download_qbittorrent_finished_long_ago_is_queued_for_import_once(
     qbt_sim: QBittorrentSimulator,
     queued_imports: list[int],
@@ -596,11 +592,6 @@ def test_a_download_qbittorrent_finished_long_ago_is_queued_for_import_once(
     assert queued_imports == [download.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="monitor_once saves with bulk_update, which never sets auto_now fields: "
-    "Download.updated_at stays at the row's creation",
-)
 def test_the_monitor_marks_the_downloads_it_updated(qbt_sim: QBittorrentSimulator) -> None:
     download = start(qbt_sim)
     Download.objects.filter(pk=download.pk).update(updated_at=timezone.now() - timedelta(hours=1))
@@ -609,11 +600,6 @@ def test_the_monitor_marks_the_downloads_it_updated(qbt_sim: QBittorrentSimulato
     assert timezone.now() - download.updated_at < timedelta(minutes=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_download builds QBittorrent() to fail a download without removing it, "
-    "which raises PermanentError when QBITTORRENT_URL is unset instead of failing it",
-)
 def test_an_import_with_no_video_fails_the_download_even_without_qbittorrent_settings(
     qbt_sim: QBittorrentSimulator, queued_imports: list[int], library: list[str], settings: Any
 ) -> None:
