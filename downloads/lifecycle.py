@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -153,7 +153,7 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
         # bulk_update never fills auto_now fields: set it by hand.
         download.updated_at = now
         changed.append(download)
-    Download.objects.bulk_update(
+    _save_followed(
         changed,
         [
             "state",
@@ -169,13 +169,40 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
             "completed_at",
             "updated_at",
         ],
-        batch_size=500,
     )
     report.updated = len(changed)
     for download_id in report.completed:
         _queue_import(download_id)
     _requeue_forgotten_imports(now, skip=report.completed)
     return report
+
+
+def _save_followed(downloads: list[Download], fields: list[str]) -> None:
+    """Write these columns of many downloads with one statement per 5,000 rows."""
+    if connection.vendor != "postgresql":
+        Download.objects.bulk_update(downloads, fields, batch_size=500)
+        return
+    # bulk_update builds a CASE expression per row and column in Python: about 2 s for
+    # 1,000 downloads. UPDATE ... FROM (VALUES ...) says the same in milliseconds.
+    model_fields = [Download._meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    row = "(%s::bigint, " + ", ".join(f"%s::{f.db_type(connection)}" for f in model_fields) + ")"
+    assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
+    names = ", ".join(qn(f.column) for f in model_fields)
+    table = qn(Download._meta.db_table)
+    for start in range(0, len(downloads), 5000):
+        batch = downloads[start : start + 5000]
+        params: list[object] = []
+        for download in batch:
+            params.append(download.pk)
+            params.extend(
+                f.get_db_prep_save(getattr(download, f.attname), connection) for f in model_fields
+            )
+        with connection.cursor() as cursor:
+            # Names come from the model, every value is a parameter.
+            values = ", ".join([row] * len(batch))
+            sql = f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v(id, {names}) "  # noqa: S608
+            cursor.execute(sql + f"WHERE {table}.{qn('id')} = v.id", params)
 
 
 def _follow(download: Download, snapshot: TorrentSnapshot, now: object) -> str:

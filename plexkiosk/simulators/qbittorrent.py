@@ -625,8 +625,12 @@ class QBittorrentSimulator:
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in extra.items():
                     self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client gave up waiting (slow-answer mode): nobody to answer.
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
