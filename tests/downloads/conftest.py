@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from downloads.signals import download_completed, download_failed
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.torznab import TorznabSimulator
 
@@ -62,3 +63,21 @@ def library(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> l
     scanned: list[str] = []
     monkeypatch.setattr("library.lookups.request_partial_scan", lambda path: scanned.append(path))
     return scanned
+
+
+@pytest.fixture
+def told() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Record the download_completed and download_failed signals."""
+    heard: list[tuple[str, dict[str, Any]]] = []
+
+    def completed(sender: Any, **kwargs: Any) -> None:
+        heard.append(("completed", kwargs))
+
+    def failed(sender: Any, **kwargs: Any) -> None:
+        heard.append(("failed", kwargs))
+
+    download_completed.connect(completed, dispatch_uid="test-completed")
+    download_failed.connect(failed, dispatch_uid="test-failed")
+    yield heard
+    download_completed.disconnect(dispatch_uid="test-completed")
+    download_failed.disconnect(dispatch_uid="test-failed")

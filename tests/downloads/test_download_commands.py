@@ -16,8 +16,8 @@ from django.core.management import CommandError, call_command
 from downloads.models import Download
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.conftest import ROOT, process_env
+from tests.downloads.lifecycle_helpers import completed_download, start
 from tests.downloads.qbt_harness import free_port
-from tests.downloads.test_lifecycle import completed_download, start
 
 pytestmark = pytest.mark.django_db
 S = Download.State

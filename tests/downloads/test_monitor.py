@@ -1,0 +1,212 @@
+"""The download monitor: one call, constant queries, completion, stall/error/lost failover."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from downloads import lifecycle
+from downloads.models import Blocklist, Download
+from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
+from tests.downloads.lifecycle_helpers import (
+    OWNER,
+    S,
+    client_for,
+    fake_hash,
+    start,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _monitor_cost(sim: QBittorrentSimulator, downloads: int) -> tuple[int, int]:
+    """Add `downloads` active downloads; return (HTTP calls, SQL queries) of one monitor pass."""
+    Download.objects.all().delete()
+    sim.torrents.clear()
+    for torrent in sim.add_many(downloads):
+        Download.objects.create(
+            info_hash=torrent.hash,
+            release_title=torrent.name,
+            media_type="movie",
+            title="Bench",
+            state=S.DOWNLOADING,
+            owner_ref=OWNER,
+        )
+    client = client_for(sim)
+    sim.reset_counts()
+    with CaptureQueriesContext(connection) as queries:
+        report = lifecycle.monitor_once(client=client)
+    assert report.updated == downloads
+    return sum(sim.calls.values()), len(queries)
+
+
+def test_the_monitor_makes_one_call_and_the_same_queries_for_1_or_50_downloads(
+    qbt_sim: QBittorrentSimulator, queued_imports: list[int]
+) -> None:
+    calls_one, queries_one = _monitor_cost(qbt_sim, 1)
+    calls_fifty, queries_fifty = _monitor_cost(qbt_sim, 50)
+
+    assert calls_one == calls_fifty == 1
+    assert qbt_sim.calls["torrents/info"] == 1
+    assert queries_one == queries_fifty <= 4
+    assert Download.objects.filter(progress__gt=0.2).count() > 10
+
+
+def test_the_monitor_follows_progress_then_queues_the_import_once(
+    qbt_sim: QBittorrentSimulator,
+    queued_imports: list[int],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    qbt_sim.speed = 1 << 20
+    download = start(qbt_sim)
+    time.sleep(0.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.state == S.DOWNLOADING
+    assert 0 < download.progress < 1 and download.dlspeed == 1 << 20 and download.eta
+    assert queued_imports == []
+
+    qbt_sim.finish(download.info_hash)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.state == S.COMPLETED and download.progress == 1
+    assert download.completed_at is not None and download.content_path.endswith(".mkv")
+    assert queued_imports == [download.pk]
+
+
+@pytest.mark.parametrize(
+    ("stall", "no_seeders", "reason"),
+    [(0, 3600, "no progress for 0 min"), (21600, 0, "no seeders for 0 min")],
+)
+def test_a_stalled_download_is_failed_blocklisted_and_its_owner_told(
+    qbt_sim: QBittorrentSimulator,
+    settings: Any,
+    told: list[tuple[str, dict[str, Any]]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    stall: int,
+    no_seeders: int,
+    reason: str,
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = stall
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = no_seeders
+    download = start(qbt_sim)
+    qbt_sim.stall(download.info_hash)
+    time.sleep(0.05)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = lifecycle.monitor_once()
+
+    download.refresh_from_db()
+    assert download.state == S.FAILED and download.error == reason
+    assert report.failed == [(download.pk, reason)]
+    assert download.info_hash not in qbt_sim.torrents
+    assert Blocklist.objects.filter(info_hash=download.info_hash, request_ref="").exists()
+    assert Blocklist.objects.filter(info_hash=download.info_hash, request_ref=OWNER).exists()
+    assert [(kind, kw["owner_ref"], kw["reason"]) for kind, kw in told] == [
+        ("failed", OWNER, reason)
+    ]
+
+
+def test_a_download_with_nothing_wrong_is_left_alone_within_the_timeouts(
+    qbt_sim: QBittorrentSimulator, settings: Any
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 3600
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 3600
+    download = start(qbt_sim)
+    qbt_sim.stall(download.info_hash)
+    lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.state == S.STALLED and download.info_hash in qbt_sim.torrents
+
+
+def test_an_errored_download_is_removed_with_its_data_and_failed(
+    qbt_sim: QBittorrentSimulator,
+    told: list[tuple[str, dict[str, Any]]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    download = start(qbt_sim)
+    time.sleep(0.3)
+    content = Path(client_for(qbt_sim).get(download.info_hash).content_path)
+    assert content.exists()
+    qbt_sim.error(download.info_hash)
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.monitor_once()
+
+    download.refresh_from_db()
+    assert download.state == S.FAILED and download.error == "qBittorrent reports an error (error)"
+    assert download.info_hash not in qbt_sim.torrents and not content.exists()
+    assert Blocklist.objects.filter(info_hash=download.info_hash).exists()
+    assert told[0][0] == "failed"
+
+
+def test_a_download_qbittorrent_lost_fails_after_a_grace_period(
+    qbt_sim: QBittorrentSimulator,
+    told: list[tuple[str, dict[str, Any]]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    download = start(qbt_sim)
+    qbt_sim.lose(download.info_hash)
+    lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.state == S.QUEUED  # just added: qBittorrent may not list it yet
+
+    Download.objects.filter(pk=download.pk).update(added_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.state == S.FAILED
+    assert download.error == "qBittorrent no longer has this torrent"
+    assert told == [("failed", mock.ANY)] and told[0][1]["reason"] == download.error
+
+
+def test_the_monitor_never_touches_torrents_outside_the_category(
+    qbt_sim: QBittorrentSimulator, settings: Any
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 0
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 0
+    for n, category in enumerate(["", "movies", "plexkiosk-other"]):
+        torrent = qbt_sim.add(
+            info_hash=fake_hash(n + 100), name=f"Mine.{n}", size=1 << 20, category=category
+        )
+        qbt_sim.error(torrent.hash)
+    # Even a Download row for that hash does not make a foreign torrent the app's.
+    Download.objects.create(
+        info_hash=fake_hash(100), release_title="x", media_type="movie", title="x", state=S.QUEUED
+    )
+    report = lifecycle.monitor_once()
+
+    assert report.seen == 0
+    assert len(qbt_sim.torrents) == 3 and qbt_sim.calls["torrents/delete"] == 0
+
+
+def test_a_download_qbittorrent_finished_long_ago_is_queued_for_import_once(
+    qbt_sim: QBittorrentSimulator,
+    queued_imports: list[int],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    download = start(qbt_sim)
+    qbt_sim.finish(download.info_hash)
+    # Already complete in qBittorrent for an hour (a release seeded before it was asked for).
+    qbt_sim.update(download.info_hash, completion_on=int(time.time()) - 3600)
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.monitor_once()
+    assert queued_imports == [download.pk]
+
+
+def test_the_monitor_marks_the_downloads_it_updated(qbt_sim: QBittorrentSimulator) -> None:
+    download = start(qbt_sim)
+    Download.objects.filter(pk=download.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert timezone.now() - download.updated_at < timedelta(minutes=1)
