@@ -7,8 +7,10 @@ download and a stall (monitor and import cases: test_monitor.py, test_import_flo
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -178,26 +180,94 @@ def real_qbt(qbt_pair: QbtPair, settings: Any, tmp_path: Path) -> QbtPair:
     return qbt_pair
 
 
-def test_a_real_qbittorrent_download_is_monitored_to_completion_and_filed(
-    real_qbt: QbtPair, queued_imports: list[int], library: list[str], settings: Any
+@pytest.fixture
+def torrent_link() -> Iterator[Callable[[bytes], str]]:
+    """Serve .torrent bytes over HTTP, as an indexer's download link does."""
+    served: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = served.get(self.path, b"")
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/x-bittorrent")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def link(data: bytes) -> str:
+        path = f"/download/{len(served)}.torrent"
+        served[path] = data
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+    yield link
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("added_by", "mode"), [("magnet", "hardlink"), (".torrent", "copy")], ids=["magnet", "torrent"]
+)
+def test_a_real_qbittorrent_download_is_monitored_filed_and_removed_after_seeding(
+    real_qbt: QbtPair,
+    queued_imports: list[int],
+    library: list[str],
+    settings: Any,
+    torrent_link: Callable[[bytes], str],
+    told: list[tuple[str, dict[str, Any]]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    added_by: str,
+    mode: str,
 ) -> None:
-    seeded = real_qbt.make_torrent("Dune.2021.1080p.BluRay.x264-REAL.mkv", 3 << 20)
-    tracker = f"http://127.0.0.1:{real_qbt.seeder.tracker_port}/announce"
-    candidate = make_candidate(seeded.name, seeded.size, magnet=f"{seeded.magnet}&tr={tracker}")
+    settings.TRANSFER_MODE = mode
+    seeded = real_qbt.make_torrent(f"Dune.2021.1080p.BluRay.x264-{mode.upper()}.mkv", 3 << 20)
+    if added_by == "magnet":
+        tracker = f"http://127.0.0.1:{real_qbt.seeder.tracker_port}/announce"
+        candidate = make_candidate(seeded.name, seeded.size, magnet=f"{seeded.magnet}&tr={tracker}")
+    else:
+        candidate = make_candidate(
+            seeded.name, seeded.size, link=torrent_link(seeded.torrent_bytes)
+        )
     download = lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE)
     assert download.info_hash == seeded.info_hash
+    tags = real_qbt.client.api.torrents_info(torrent_hashes=download.info_hash)[0].tags
+    assert f"pk-{download.info_hash[:8]}" in tags
+
+    progress: list[float] = []
 
     def completed() -> bool:
-        lifecycle.monitor_once()
-        return Download.objects.get(pk=download.pk).state == S.COMPLETED
+        with django_capture_on_commit_callbacks(execute=True):
+            lifecycle.monitor_once()
+        row = Download.objects.get(pk=download.pk)
+        progress.append(row.progress)
+        return row.state == S.COMPLETED
 
     wait_for(completed, timeout=30, what="the monitor to see the download complete")
-    lifecycle.import_download(download.pk)
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    assert queued_imports == [download.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.import_download(download.pk)
 
     film = settings.MOVIES_DIR / "Dune (2021)" / "Dune (2021).mkv"
     assert film.read_bytes() == seeded.path.read_bytes()
+    kept = Path(Download.objects.get(pk=download.pk).content_path)
+    # A hard link is the same file as qBittorrent's; a copy is another one.
+    assert film.samefile(kept) is (mode == "hardlink")
     assert Download.objects.get(pk=download.pk).state == S.IMPORTED
     assert library == [str(film.parent)]
+    assert [(kind, kw["owner_ref"]) for kind, kw in told] == [("completed", OWNER)]
+
+    # Seeded enough (a ratio of 0 is reached at once): gone from qBittorrent, film kept.
+    settings.SEED_RATIO_LIMIT = 0.0
+    assert lifecycle.remove_seeded_torrents() == 1
+    assert real_qbt.client.api.torrents_info(torrent_hashes=download.info_hash) == []
+    assert Download.objects.get(pk=download.pk).state == S.REMOVED
+    assert film.read_bytes() == seeded.path.read_bytes()
 
 
 def test_a_real_download_nobody_seeds_is_failed_by_the_monitor(
