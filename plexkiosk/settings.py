@@ -270,7 +270,6 @@ REQUEST_QUOTA_MOVIES = _env("REQUEST_QUOTA_MOVIES", int, 10)
 REQUEST_QUOTA_SEASONS = _env("REQUEST_QUOTA_SEASONS", int, 10)
 REQUEST_QUOTA_DAYS = _env("REQUEST_QUOTA_DAYS", int, 7)
 REQUEST_MAX_FAILOVERS = _env("REQUEST_MAX_FAILOVERS", int, 3)
-REQUEST_RETENTION_DAYS = _env("REQUEST_RETENTION_DAYS", int, 90)
 
 # --- Cache and logging --------------------------------------------------------------
 try:
