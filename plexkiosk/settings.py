@@ -181,8 +181,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "plexkiosk.pagination.Pages",
+    "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_RATES": {
         "user": _env("API_RATE_USER", str, "600/minute"),
         "request_create": _env("API_RATE_REQUEST_CREATE", str, "30/minute"),

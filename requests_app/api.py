@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
+from plexkiosk.pagination import LateRowLookupPages
 from requests_app import flow, search
 from requests_app.models import MediaRequest
 from requests_app.serializers import (
@@ -23,6 +24,12 @@ from requests_app.serializers import (
     SearchQuerySerializer,
     SearchResultSerializer,
 )
+
+# What the list shows of a request and its requester; the rest is read only for detail.
+LIST_COLUMNS = [
+    *(f for f in MediaRequestSerializer.Meta.fields if f not in ("display_title", "status_label")),
+    "requested_by__username",
+]
 
 
 class CreateRequestThrottle(UserRateThrottle):
@@ -35,6 +42,7 @@ class MediaRequestViewSet(
     """Members list, create, read and cancel their own requests; staff see all and approve."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = LateRowLookupPages
 
     def get_queryset(self) -> QuerySet[MediaRequest]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -42,6 +50,8 @@ class MediaRequestViewSet(
         qs = flow.visible_requests(self.request.user)
         if self.action == "retrieve":
             qs = qs.prefetch_related("events")
+        elif self.action == "list":
+            qs = qs.only(*LIST_COLUMNS)
         wanted = self.request.query_params.get("status")
         return qs.filter(status=wanted) if wanted else qs
 

@@ -20,9 +20,13 @@ class DownloadProgressSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
+# Unbound, so turning a timestamp into text does not build every field of a serializer.
+_TIMESTAMP = serializers.DateTimeField()
+
+
 class MediaRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = serializers.CharField(read_only=True)
     display_title = serializers.CharField(read_only=True)
 
     class Meta:
@@ -50,6 +54,32 @@ class MediaRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: MediaRequest) -> dict:
+        # A list page of 50 is the API's hottest read; DRF's field-by-field walk cost
+        # ~0.2 ms a row, so the same fields are built directly (a test compares both).
+        timestamp = _TIMESTAMP.to_representation
+        return {
+            "id": instance.pk,
+            "media_type": instance.media_type,
+            "title": instance.title,
+            "year": instance.year,
+            "season": instance.season,
+            "display_title": instance.display_title,
+            "tmdb_id": instance.tmdb_id,
+            "imdb_id": instance.imdb_id,
+            "tvdb_id": instance.tvdb_id,
+            "poster_url": instance.poster_url,
+            "status": instance.status,
+            "status_label": instance.status_label,
+            "status_reason": instance.status_reason,
+            "requested_by": instance.requested_by.get_username(),
+            "release_title": instance.release_title,
+            "celery_task_id": instance.celery_task_id,
+            "created_at": timestamp(instance.created_at),
+            "updated_at": timestamp(instance.updated_at),
+            "completed_at": instance.completed_at and timestamp(instance.completed_at),
+        }
+
 
 class MediaRequestDetailSerializer(MediaRequestSerializer):
     events = RequestEventSerializer(many=True, read_only=True)
@@ -58,6 +88,13 @@ class MediaRequestDetailSerializer(MediaRequestSerializer):
     class Meta(MediaRequestSerializer.Meta):
         fields = [*MediaRequestSerializer.Meta.fields, "overview", "events", "progress"]
         read_only_fields = fields
+
+    def to_representation(self, instance: MediaRequest) -> dict:
+        body = super().to_representation(instance)
+        body["overview"] = instance.overview
+        body["events"] = RequestEventSerializer(instance.events.all(), many=True).data
+        body["progress"] = self.get_progress(instance)
+        return body
 
     def get_progress(self, obj: MediaRequest) -> dict | None:
         from requests_app.progress import progress_of

@@ -159,3 +159,56 @@ def test_the_openapi_schema_validates() -> None:
     out = StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     assert "/api/v1/requests/" in out.getvalue()
+
+
+def _requests_of(user: AbstractUser, count: int) -> None:
+    MediaRequest.objects.bulk_create(
+        MediaRequest(
+            requested_by=user,
+            media_type="tv" if n % 2 else "movie",
+            season=n if n % 2 else None,
+            title=f"Title {n}",
+            year=2000 + n % 20,
+            tmdb_id=5_000 + n,
+            status=Status.COMPLETED,
+        )
+        for n in range(count)
+    )
+
+
+def test_the_list_costs_the_same_queries_for_three_rows_or_a_full_page(
+    member, other_member, staff, django_assert_num_queries
+) -> None:
+    _requests_of(member, 3)
+    with django_assert_num_queries(3):  # count, page, requesters (force_authenticate: no token)
+        assert len(api(staff).get("/api/v1/requests/").json()["results"]) == 3
+    _requests_of(other_member, 120)
+    with django_assert_num_queries(3):
+        assert len(api(staff).get("/api/v1/requests/?page=2").json()["results"]) == 20
+
+
+def test_a_list_page_holds_20_by_default_and_up_to_100_on_request(member, staff) -> None:
+    _requests_of(member, 130)
+    sizes = {
+        query: len(api(staff).get(f"/api/v1/requests/{query}").json()["results"])
+        for query in ("", "?page_size=50", "?page_size=1000", "?page=7")
+    }
+    assert sizes == {"": 20, "?page_size=50": 50, "?page_size=1000": 100, "?page=7": 10}
+    newest_first = [r["id"] for r in api(staff).get("/api/v1/requests/").json()["results"]]
+    assert newest_first == sorted(newest_first, reverse=True)
+
+
+def test_the_list_shows_each_request_as_the_generic_serializer_would(member) -> None:
+    from rest_framework import serializers
+
+    from requests_app.serializers import MediaRequestSerializer
+
+    _requests_of(member, 2)
+    MediaRequest.objects.filter(media_type="tv").update(completed_at="2026-11-28T10:00:00Z")
+    for request in MediaRequest.objects.all():
+        fast = MediaRequestSerializer(request).data
+        generic = serializers.ModelSerializer.to_representation(
+            MediaRequestSerializer(request), request
+        )
+        assert fast == generic
+        assert list(fast) == MediaRequestSerializer.Meta.fields
