@@ -122,6 +122,7 @@ def create_request(
                 tvdb_id=info.tvdb_id,
                 poster_url=info.poster_url,
                 overview=info.overview[:5000],
+                aliases=list(info.aliases),
                 status=status,
                 status_reason=reason,
                 celery_task_id=task_id,

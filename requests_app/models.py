@@ -61,6 +61,8 @@ class MediaRequest(models.Model):
     tvdb_id = models.PositiveIntegerField(null=True, blank=True)
     poster_url = models.URLField(max_length=500, blank=True)
     overview = models.TextField(blank=True)
+    # Original and alternative titles from TMDB: releases are often named by one of them.
+    aliases = models.JSONField(default=list, blank=True)
 
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True

@@ -58,6 +58,7 @@ def media_query(request: MediaRequest) -> MediaQuery:
         imdb_id=request.imdb_id or None,
         tmdb_id=request.tmdb_id,
         tvdb_id=request.tvdb_id,
+        aliases=tuple(a for a in request.aliases if isinstance(a, str)),
     )
 
 

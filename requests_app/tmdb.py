@@ -31,7 +31,9 @@ CONFIGURATION_CACHE_SECONDS = 24 * 60 * 60
 MAX_QUERY_LENGTH = 100
 MAX_PAGE = 500  # TMDB refuses later pages
 DETAILS_WORKERS = 6  # TMDB allows ~50 requests/s; a page has at most 20 shows
-CACHE_VERSION = 1  # bump when TitleResult changes shape, so old pickles are not read back
+CACHE_VERSION = 2  # bump when TitleResult changes shape, so old pickles are not read back
+# Other names a release may carry (original title, titles abroad); beyond this, noise.
+MAX_ALIASES = 20
 
 _session = requests.Session()
 _session.headers.update({"Accept": "application/json", "User-Agent": "PlexKiosk"})
@@ -78,6 +80,7 @@ class TitleResult:
     imdb_id: str = ""
     tvdb_id: int | None = None
     seasons: tuple[int, ...] = ()  # TV only: season numbers, "Specials" (season 0) excluded
+    aliases: tuple[str, ...] = ()  # details only: original and alternative titles
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,9 @@ def details(media_type: str, tmdb_id: int) -> TitleResult:
     if cached is not None:
         return cached
     try:
-        data = _get(f"/{media_type}/{tmdb_id}", {"append_to_response": "external_ids"})
+        data = _get(
+            f"/{media_type}/{tmdb_id}", {"append_to_response": "external_ids,alternative_titles"}
+        )
     except TMDBError as exc:
         if exc.status == 404:
             kind = "movie" if media_type == "movie" else "TV show"
@@ -347,6 +352,7 @@ def _title_result(
         if media_type == "tv":
             extra["tvdb_id"] = _int(external.get("tvdb_id"))
             extra["seasons"] = _season_numbers(item.get("seasons"))
+        extra["aliases"] = _aliases(media_type, item, str(title or "").strip())
     return TitleResult(
         media_type=media_type,
         tmdb_id=tmdb_id,
@@ -356,6 +362,29 @@ def _title_result(
         poster_url=_poster_url(image_base, item.get("poster_path")),
         **extra,
     )
+
+
+def _aliases(media_type: str, item: dict[str, Any], title: str) -> tuple[str, ...]:
+    """The original title and TMDB's alternative titles, so releases named abroad match."""
+    original = item.get("original_title" if media_type == "movie" else "original_name")
+    others = item.get("alternative_titles")
+    # Movies list them under "titles", shows under "results".
+    listed = (
+        others.get("titles" if media_type == "movie" else "results")
+        if isinstance(others, dict)
+        else None
+    )
+    names = [original] + [t.get("title") for t in listed or [] if isinstance(t, dict)]
+    seen = {title.casefold()}
+    aliases = []
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        name = " ".join(name.split())[:200]
+        if name and name.isprintable() and name.casefold() not in seen:
+            seen.add(name.casefold())
+            aliases.append(name)
+    return tuple(aliases[:MAX_ALIASES])
 
 
 def _season_numbers(seasons: object) -> tuple[int, ...]:

@@ -73,8 +73,10 @@ def _movie(
     original_title: str = "",
     original_language: str = "en",
     poster: bool = True,
+    alternative_titles: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     return {
+        "alternative_titles": alternative_titles,
         "id": tmdb_id,
         "title": title,
         "original_title": original_title or title,
@@ -102,8 +104,10 @@ def _show(
     specials: bool = True,
     original_name: str = "",
     original_language: str = "en",
+    alternative_titles: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     return {
+        "alternative_titles": alternative_titles,
         "id": tmdb_id,
         "name": name,
         "original_name": original_name or name,
@@ -167,17 +171,21 @@ MOVIES: list[dict[str, Any]] = [
     _movie(194, "Amélie", "2001-04-25", "tt0211915",
            "A shy waitress in Montmartre decides to change the lives of the people around "
            "her, and struggles with her own isolation.", popularity=30.1,
-           original_title="Le Fabuleux Destin d'Amélie Poulain", original_language="fr"),
+           original_title="Le Fabuleux Destin d'Amélie Poulain", original_language="fr",
+           alternative_titles=(("US", "Amelie"), ("FR", "Amélie Poulain"))),
     _movie(129, "Spirited Away", "2001-07-20", "tt0245429",
            "A young girl wanders into a world ruled by gods, witches and spirits, where "
            "humans are changed into beasts.", popularity=65.2,
-           original_title="千と千尋の神隠し", original_language="ja"),
+           original_title="千と千尋の神隠し", original_language="ja",
+           alternative_titles=(("JP", "Sen to Chihiro no Kamikakushi"),
+                               ("DE", "Chihiros Reise ins Zauberland"))),
     _movie(120, "The Lord of the Rings: The Fellowship of the Ring", "2001-12-18", "tt0120737",
            "A young hobbit and eight companions set out to destroy the One Ring.",
            popularity=88.8),
     _movie(496243, "Parasite", "2019-05-30", "tt6751668",
            "All unemployed, Ki-taek's family takes a peculiar interest in the wealthy "
-           "Park family.", popularity=55.5, original_title="기생충", original_language="ko"),
+           "Park family.", popularity=55.5, original_title="기생충", original_language="ko",
+           alternative_titles=(("KR", "Gisaengchung"),)),
     _movie(348, "Alien", "1979-05-25", "tt0078748",
            "The crew of the commercial spacecraft Nostromo answers a distress call and "
            "meets a deadly life form.", popularity=42.3),
@@ -312,6 +320,13 @@ def _person_result(person: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _alternative_titles(title: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {"iso_3166_1": country, "title": name, "type": ""}
+        for country, name in title["alternative_titles"]
+    ]
+
+
 def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
     body = _movie_result(movie)
     del body["genre_ids"]
@@ -323,6 +338,8 @@ def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
         tagline="",
         homepage="",
     )
+    if "alternative_titles" in append:
+        body["alternative_titles"] = {"titles": _alternative_titles(movie)}
     if "external_ids" in append:
         body["external_ids"] = {
             "imdb_id": movie["imdb_id"],
@@ -359,6 +376,8 @@ def _tv_details(show: dict[str, Any], append: set[str]) -> dict[str, Any]:
             for n in numbers
         ],
     )
+    if "alternative_titles" in append:
+        body["alternative_titles"] = {"results": _alternative_titles(show)}
     if "external_ids" in append:
         body["external_ids"] = {
             "imdb_id": show["imdb_id"],

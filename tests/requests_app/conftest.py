@@ -20,6 +20,7 @@ DUNE = tmdb.TitleResult(
     overview="Paul Atreides…",
     poster_url="https://image.tmdb.org/t/p/w342/dune.jpg",
     imdb_id="tt1160419",
+    aliases=("Dune: Part One",),
 )
 BREAKING_BAD = tmdb.TitleResult(
     media_type="tv",

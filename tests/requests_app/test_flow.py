@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from requests_app import flow
+from requests_app import flow, pipeline
 from requests_app.models import MediaRequest, RequestEvent, Status
 from tests.requests_app.conftest import BREAKING_BAD, DUNE
 
@@ -36,6 +36,8 @@ def test_an_auto_approved_request_is_queued_after_commit_with_its_task_id(
     request = outcome.request
     assert request.status == Status.APPROVED
     queued.process.assert_called_once_with(args=[request.pk], task_id=request.celery_task_id)
+    # The search will also accept releases named by TMDB's other titles for it.
+    assert pipeline.media_query(request).aliases == ("Dune: Part One",)
 
 
 def test_a_title_already_in_plex_is_completed_at_once_without_a_download(

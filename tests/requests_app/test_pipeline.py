@@ -186,3 +186,31 @@ def test_indexers_that_are_all_down_make_the_step_retry_later(
     assert request.status == Status.SEARCHING
     # The retry of the same task may claim it again.
     assert pipeline._claim_search(request.pk, request.celery_task_id, "again") is not None
+
+
+@pytest.mark.parametrize(
+    ("aliases", "outcome"),
+    [(["千と千尋の神隠し", "Sen to Chihiro no Kamikakushi"], "downloading"), ([], "not_found")],
+)
+def test_a_release_named_by_its_original_title_is_taken_through_the_tmdb_aliases(
+    trusted_member, qbittorrent, aliases, outcome
+) -> None:
+    ids = {"imdb_id": "tt0245429", "tmdb_id": 129}
+    release = SimRelease(
+        "Sen.to.Chihiro.no.Kamikakushi.2001.1080p.BluRay.x264-GRP", 8 * GB, 90, **ids
+    )
+    request = MediaRequest.objects.create(
+        requested_by=trusted_member,
+        media_type="movie",
+        title="Spirited Away",
+        year=2001,
+        status=Status.APPROVED,
+        aliases=aliases,
+        **ids,
+    )
+    with TorznabSimulator([release], api_key="k") as simulator:
+        Indexer.objects.create(name="sim", url=simulator.url, api_key="k")
+        pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    assert request.status == outcome
+    assert [c.title for c in qbittorrent] == ([release.title] if aliases else [])

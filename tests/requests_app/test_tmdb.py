@@ -127,7 +127,43 @@ def test_movie_details_carry_the_imdb_id(simulator: TMDBSimulatorServer) -> None
     assert (dune.title, dune.year, dune.imdb_id) == ("Dune", 2021, "tt1160419")
     assert dune.tvdb_id is None
     assert dune.seasons == ()
-    assert "/3/movie/438631?append_to_response=external_ids" in simulator.requests
+    assert "/3/movie/438631?append_to_response=external_ids,alternative_titles" in (
+        simulator.requests
+    )
+
+
+def test_details_carry_the_original_and_alternative_titles_once_each(
+    simulator: TMDBSimulatorServer,
+) -> None:
+    spirited_away = tmdb.details("movie", 129)
+    dune = tmdb.details("movie", 438631)
+
+    assert spirited_away.aliases == (
+        "千と千尋の神隠し",
+        "Sen to Chihiro no Kamikakushi",
+        "Chihiros Reise ins Zauberland",
+    )
+    assert dune.aliases == ()  # its original title is its title
+
+
+def test_odd_alternative_titles_are_left_out() -> None:
+    item = {
+        "original_title": "Dune",
+        "alternative_titles": {
+            "titles": [
+                {"title": "DUNE"},
+                {"title": None},
+                {"title": "Bad\x00name"},
+                "not a dict",
+                {"title": "  Dune   Part  One "},
+                *({"title": f"Dune {n}"} for n in range(40)),
+            ]
+        },
+    }
+    aliases = tmdb._aliases("movie", item, "Dune")
+    assert aliases[0] == "Dune Part One"
+    assert len(aliases) == tmdb.MAX_ALIASES
+    assert not any("\x00" in a for a in aliases)
 
 
 def test_tv_details_carry_imdb_and_tvdb_ids_and_seasons_without_specials(
