@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
+    "corsheaders",
+    "axes",
     "django_celery_beat",
     "django_celery_results",
     "plexkiosk",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer (WhiteNoise, CommonMiddleware), as its docs ask.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -84,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "plexkiosk.urls"
@@ -133,6 +139,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username+address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -173,6 +184,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = _env("SILENCED_SYSTEM_CHECKS", list, [])
+
+# Cross-origin API use is closed unless origins are listed; never with the session cookie,
+# so another site can at most use a token its user pasted into it.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+
+# Failed logins (kiosk page, admin) lock that username from that address for a while.
+AXES_FAILURE_LIMIT = _env("LOGIN_FAILURE_LIMIT", int, 5)
+AXES_COOLOFF_TIME = _env("LOGIN_COOLOFF_MINUTES", int, 15) / 60  # hours, as axes reads it
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= 0:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be above 0")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "plexkiosk.lockout.lockout_response"
+# The client's address is the socket's unless proxies are declared: X-Forwarded-For is
+# whatever a client wants it to be, so trusting it unasked would let anyone dodge the lock.
+TRUSTED_PROXY_COUNT = _env("TRUSTED_PROXY_COUNT", int, 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # --- REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -296,5 +329,7 @@ LOGGING = {
     "loggers": {
         # urllib3 logs full URLs at DEBUG, and some carry API keys in the query string.
         "urllib3": {"level": "WARNING"},
+        # django-axes announces itself at every start; its login failures stay (WARNING).
+        "axes.apps": {"level": "WARNING"},
     },
 }

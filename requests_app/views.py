@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import flow, search
+from requests_app.api import CreateRequestThrottle
 from requests_app.forms import DeclineForm, NotificationsForm, RequestForm, SearchForm
 from requests_app.models import MediaRequest, Profile, Status
 from requests_app.progress import progress_of
@@ -71,6 +72,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
+    # The API's per-user creation rate, and the same budget: a script cannot go around
+    # the API's throttle by posting the kiosk form instead.
+    if not CreateRequestThrottle().allow_request(request, None):
+        messages.error(request, _("Too many requests in a short time. Try again in a minute."))
+        return redirect(_safe_next(request, "/"))
     form = RequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That request is not valid."))
