@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAdminUser
 
@@ -53,6 +54,13 @@ class DownloadSerializer(serializers.ModelSerializer):
         return round(download.progress * 100, 1)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("state", enum=Download.State.values, description="only this state")
+        ]
+    )
+)
 class DownloadViewSet(viewsets.ReadOnlyModelViewSet):
     """List and read downloads, newest first; `state` filters (e.g. `?state=downloading`)."""
 

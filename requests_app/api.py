@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django_celery_results.models import TaskResult
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound, ValidationError
@@ -15,7 +20,7 @@ from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
 from plexkiosk.pagination import LateRowLookupPages
 from requests_app import flow, search
-from requests_app.models import MediaRequest
+from requests_app.models import MediaRequest, Status
 from requests_app.serializers import (
     CreateRequestSerializer,
     DeclineSerializer,
@@ -36,6 +41,11 @@ class CreateRequestThrottle(UserRateThrottle):
     scope = "request_create"
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("status", enum=Status.values, description="only this state")]
+    )
+)
 class MediaRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -67,7 +77,11 @@ class MediaRequestViewSet(
     def get_throttles(self) -> list[BaseThrottle]:
         return [CreateRequestThrottle()] if self.action == "create" else super().get_throttles()
 
-    @extend_schema(request=CreateRequestSerializer, responses={201: MediaRequestSerializer})
+    @extend_schema(
+        request=CreateRequestSerializer,
+        responses={201: MediaRequestSerializer, 200: MediaRequestSerializer},
+        description="201: a new request; 200: joined the request someone already made.",
+    )
     def create(self, request: Request) -> Response:
         data = CreateRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -118,7 +132,12 @@ class MediaRequestViewSet(
 
 
 @extend_schema(
-    parameters=[SearchQuerySerializer], responses={200: SearchResultSerializer(many=True)}
+    parameters=[SearchQuerySerializer],
+    # The hits come wrapped in {"results": [...]}, as every list of the API does.
+    responses={
+        200: inline_serializer("SearchResults", {"results": SearchResultSerializer(many=True)}),
+        503: inline_serializer("SearchUnavailable", {"detail": serializers.CharField()}),
+    },
 )
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])

@@ -28,6 +28,9 @@ class MediaRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
     status_label = serializers.CharField(read_only=True)
     display_title = serializers.CharField(read_only=True)
+    # Text, not the model's URLField: TMDB has no poster for some titles, and "" is no URI
+    # (the schema fuzz test caught the schema promising one).
+    poster_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = MediaRequest
