@@ -329,7 +329,7 @@ LOGGING = {
     "loggers": {
         # urllib3 logs full URLs at DEBUG, and some carry API keys in the query string.
         "urllib3": {"level": "WARNING"},
-        # django-axes announces itself at every start; its login failures stay (WARNING).
-        "axes.apps": {"level": "WARNING"},
+        # django-axes logs every login at INFO; its lockouts (WARNING) are what matter.
+        "axes": {"level": "WARNING"},
     },
 }

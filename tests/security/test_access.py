@@ -1,0 +1,231 @@
+"""Who reaches what: a login everywhere but /healthz; members only their own requests.
+
+Builds on the URL-conf walk of tests/plexkiosk/test_url_login.py (every route, found from
+the URL conf itself) and makes it strict: real ids, GET and POST, no 404 shrugged off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractUser
+from django.forms.models import model_to_dict
+from django.test import Client
+from rest_framework.test import APIClient
+
+from downloads.models import Download
+from library.models import LibraryItem, PlexSection
+from requests_app import flow
+from requests_app.models import MediaRequest, Status
+from tests.plexkiosk.test_url_login import PUBLIC, URLS
+from tests.requests_app.conftest import BREAKING_BAD, DUNE
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued", "plex_has", "fake_tmdb")]
+
+STAFF_ONLY_PAGES = ["/status/", "/downloads/", "/admin/"]
+STAFF_ONLY_API = ["/api/v1/downloads/", "/api/v1/downloads/{download}/"]
+
+
+@pytest.fixture
+def rows(member, other_member) -> dict[str, int]:
+    """One row behind every id-taking route, so a refusal is never just 'no such row'."""
+    pending = flow.create_request(user=other_member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    failed = flow.create_request(
+        user=other_member, media_type="tv", tmdb_id=BREAKING_BAD.tmdb_id, season=2
+    )
+    MediaRequest.objects.filter(pk=failed.request.pk).update(
+        status=Status.FAILED, celery_task_id="task-of-ben"
+    )
+    mine = flow.create_request(
+        user=member, media_type="tv", tmdb_id=BREAKING_BAD.tmdb_id, season=1
+    ).request
+    download = Download.objects.create(info_hash="d" * 40, release_title="Dune-GRP", size=1)
+    section = PlexSection.objects.create(key="1", type="movie", title="Movies")
+    item = LibraryItem.objects.create(section=section, rating_key=9, type="movie", title="Dune")
+    return {
+        "pending": pending.request.pk,
+        "failed": failed.request.pk,
+        "mine": mine.pk,
+        "download": download.pk,
+        "item": item.pk,
+        "missing": MediaRequest.objects.order_by("-pk").first().pk + 1000,
+    }
+
+
+def with_real_ids(url: str, rows: dict[str, int], staff: AbstractUser) -> str:
+    """Swap the walk's sample ids for ids of real rows of the route's kind."""
+    if url.startswith("/api/v1/downloads/"):
+        return url.replace("/1/", f"/{rows['download']}/")
+    if url.startswith(("/library/", "/api/v1/library/")):
+        return url.replace("/1/", f"/{rows['item']}/").replace(
+            "/1/poster", f"/{rows['item']}/poster"
+        )
+    if url.startswith("/admin/auth/user/x/"):
+        return url.replace("/x/", f"/{staff.pk}/")
+    if url.startswith("/admin/") and "/x/" in url:
+        return url  # admin's "no such object" is itself behind the staff check
+    return re.sub(r"/1/", f"/{rows['pending']}/", url).replace("/x/", "/task-of-ben/")
+
+
+def login(user: AbstractUser) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def turned_away_anonymous(response) -> bool:
+    """True for a redirect to a login page, or DRF's 401/403."""
+    if response.status_code == 302:
+        return "/login/" in response["Location"]
+    return response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("url", [u for u in URLS if u not in PUBLIC])
+def test_an_anonymous_visitor_gets_nothing_from_any_route(
+    client: Client, rows, staff, url: str, method: str
+) -> None:
+    before = MediaRequest.objects.values_list("pk", "status").order_by("pk")
+    before = list(before)
+    response = getattr(client, method)(with_real_ids(url, rows, staff))
+    assert turned_away_anonymous(response), (method, url, response.status_code)
+    assert list(MediaRequest.objects.values_list("pk", "status").order_by("pk")) == before
+
+
+def test_the_walk_covers_the_api_admin_status_downloads_and_the_api_docs() -> None:
+    for expected in (
+        "/api/v1/requests/1/approve/",
+        "/api/v1/downloads/",
+        "/api/v1/tasks/x/",
+        "/api/schema/",
+        "/api/docs/",
+        "/admin/",
+        "/admin/auth/user/x/change/",
+        "/status/",
+        "/downloads/",
+        "/requests/1/cancel/",
+    ):
+        assert expected in URLS
+    assert {"/healthz", "/login/", "/logout/", "/admin/login/", "/admin/logout/"} == PUBLIC
+
+
+@pytest.mark.parametrize("url", [u for u in URLS if u.startswith("/admin/") and u not in PUBLIC])
+def test_a_member_is_sent_to_the_admin_login_from_every_admin_page(
+    member, rows, staff, url: str
+) -> None:
+    response = login(member).get(with_real_ids(url, rows, staff))
+    assert response.status_code == 302, (url, response.status_code)
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("url", STAFF_ONLY_PAGES + STAFF_ONLY_API)
+def test_staff_only_pages_and_api_refuse_a_member_and_serve_staff(
+    member, staff, rows, url: str
+) -> None:
+    url = url.format(**rows)
+    refused = login(member).get(url)
+    assert refused.status_code in (302, 403), (url, refused.status_code)
+    if refused.status_code == 302:
+        assert "login" in refused["Location"]
+    assert login(staff).get(url).status_code == 200
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One way to reach someone else's request, and the request it aims at."""
+
+    method: str
+    url: str
+    target: str  # a key of `rows`: the request on which the action would work for staff
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.url} ({self.target})"
+
+
+ON_OTHERS = [
+    Attempt("get", "/requests/{id}/", "pending"),
+    Attempt("get", "/requests/{id}/status/", "pending"),
+    Attempt("post", "/requests/{id}/cancel/", "pending"),
+    Attempt("post", "/requests/{id}/approve/", "pending"),
+    Attempt("post", "/requests/{id}/decline/", "pending"),
+    Attempt("get", "/api/v1/requests/{id}/", "pending"),
+    Attempt("post", "/api/v1/requests/{id}/cancel/", "pending"),
+    Attempt("post", "/api/v1/requests/{id}/approve/", "pending"),
+    Attempt("post", "/api/v1/requests/{id}/decline/", "pending"),
+    Attempt("post", "/api/v1/requests/{id}/retry/", "failed"),
+    Attempt("get", "/api/v1/tasks/task-of-ben/", "failed"),
+]
+# The real id, one that does not exist, and the one just below the member's own.
+ID_GUESSES = ["target", "missing", "below_mine"]
+
+
+def snapshot(pk: int) -> dict | None:
+    """Everything about a request that an intruder could change, or None if it is gone."""
+    row = MediaRequest.objects.filter(pk=pk).first()
+    if row is None:
+        return None
+    return {
+        **model_to_dict(row),
+        "updated_at": row.updated_at,
+        "events": list(row.events.values_list("to_status", flat=True)),
+    }
+
+
+@pytest.mark.parametrize("guess", ID_GUESSES)
+@pytest.mark.parametrize("attempt", ON_OTHERS, ids=str)
+def test_a_member_cannot_see_change_cancel_or_approve_anothers_request(
+    member, rows, attempt: Attempt, guess: str
+) -> None:
+    target = rows[attempt.target]
+    pk = {
+        "target": target,
+        "missing": rows["missing"],
+        "below_mine": rows["mine"] - 1,
+    }[guess]
+    watched = {key: snapshot(rows[key]) for key in ("pending", "failed")}
+    client = login(member) if attempt.url.startswith("/requests") else APIClient()
+    if isinstance(client, APIClient):
+        client.force_authenticate(member)
+    response = getattr(client, attempt.method)(attempt.url.format(id=pk), {"reason": "mine now"})
+    assert response.status_code in (403, 404), (str(attempt), guess, response.status_code)
+    assert "Dune" not in response.content.decode()
+    assert {key: snapshot(rows[key]) for key in watched} == watched
+
+
+def test_a_member_lists_only_their_own_requests_on_the_page_and_the_api(member, rows) -> None:
+    page = login(member).get("/requests/").content.decode()
+    api = APIClient()
+    api.force_authenticate(member)
+    listed = {r["id"] for r in api.get("/api/v1/requests/").json()["results"]}
+    assert listed == {rows["mine"]}
+    assert f"/requests/{rows['mine']}/" in page
+    assert f"/requests/{rows['pending']}/" not in page
+    assert "Dune" not in page
+
+
+def test_a_watcher_sees_a_joined_request_but_cannot_cancel_it(member, rows) -> None:
+    joined = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    assert joined.request.pk == rows["pending"]
+    before = snapshot(rows["pending"])
+    client = login(member)
+    assert client.get(f"/requests/{rows['pending']}/").status_code == 200
+    assert client.post(f"/requests/{rows['pending']}/cancel/").status_code == 403
+    api = APIClient()
+    api.force_authenticate(member)
+    assert api.post(f"/api/v1/requests/{rows['pending']}/cancel/").status_code == 403
+    assert snapshot(rows["pending"]) == before
+
+
+@pytest.mark.parametrize(
+    "attempt", [a for a in ON_OTHERS if a.method == "post" and "/api/" in a.url], ids=str
+)
+def test_staff_can_do_what_members_are_refused(staff, rows, attempt: Attempt) -> None:
+    api = APIClient()
+    api.force_authenticate(staff)
+    pk = rows[attempt.target]
+    before = snapshot(pk)
+    response = api.post(attempt.url.format(id=pk), {"reason": "no"})
+    assert response.status_code == 200, response.content
+    assert snapshot(pk) != before
