@@ -22,3 +22,16 @@ def lockout_response(
     )
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def client_address(request: HttpRequest) -> str:
+    """Return the address a login came from, believing X-Forwarded-For only as configured."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if not proxies:
+        return remote
+    # Each trusted proxy appends the address it got the request from, so the client is the
+    # N-th entry from the right; anything left of it was written by the client itself.
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    return hops[-proxies] if len(hops) >= proxies else remote

@@ -201,11 +201,7 @@ AXES_LOCKOUT_CALLABLE = "plexkiosk.lockout.lockout_response"
 # The client's address is the socket's unless proxies are declared: X-Forwarded-For is
 # whatever a client wants it to be, so trusting it unasked would let anyone dodge the lock.
 TRUSTED_PROXY_COUNT = _env("TRUSTED_PROXY_COUNT", int, 0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "plexkiosk.lockout.client_address"
 
 # --- REST API -----------------------------------------------------------------------
 REST_FRAMEWORK = {
