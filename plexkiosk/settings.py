@@ -201,6 +201,8 @@ AXES_LOCKOUT_CALLABLE = "plexkiosk.lockout.lockout_response"
 # The client's address is the socket's unless proxies are declared: X-Forwarded-For is
 # whatever a client wants it to be, so trusting it unasked would let anyone dodge the lock.
 TRUSTED_PROXY_COUNT = _env("TRUSTED_PROXY_COUNT", int, 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 AXES_CLIENT_IP_CALLABLE = "plexkiosk.lockout.client_address"
 
 # --- REST API -----------------------------------------------------------------------
