@@ -214,6 +214,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "plexkiosk.pagination.Pages",
     "PAGE_SIZE": 20,
+    # API_RATE_USER holds for every API call of a person (creation has its own rate too).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": _env("API_RATE_USER", str, "600/minute"),
         "request_create": _env("API_RATE_REQUEST_CREATE", str, "30/minute"),

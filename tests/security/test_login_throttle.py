@@ -10,6 +10,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
 
 from requests_app.api import CreateRequestThrottle
 from requests_app.models import MediaRequest
@@ -170,3 +171,19 @@ def test_the_kiosk_form_shares_the_apis_budget(member) -> None:
     assert "Too many requests in a short time" in refused.content.decode()
     assert MediaRequest.objects.count() == 3
     assert api.post("/api/v1/requests/", season(5), format="json").status_code == 429
+
+
+def test_every_api_call_counts_against_the_per_user_rate(
+    member, other_member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rates = {**UserRateThrottle.THROTTLE_RATES, "user": "5/minute"}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
+    api = APIClient()
+    api.force_authenticate(member)
+    for url in ("/api/v1/requests/", "/api/v1/library/", "/api/v1/requests/", "/api/v1/library/"):
+        assert api.get(url).status_code == 200
+    assert api.get("/api/v1/requests/").status_code == 200
+    assert api.get("/api/v1/library/").status_code == 429
+    other = APIClient()
+    other.force_authenticate(other_member)
+    assert other.get("/api/v1/library/").status_code == 200
