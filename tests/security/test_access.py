@@ -229,3 +229,29 @@ def test_staff_can_do_what_members_are_refused(staff, rows, attempt: Attempt) ->
     response = api.post(attempt.url.format(id=pk), {"reason": "no"})
     assert response.status_code == 200, response.content
     assert snapshot(pk) != before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/requests/{id}/approve/",
+        "/requests/{id}/decline/",
+        "/api/v1/requests/{id}/approve/",
+        "/api/v1/requests/{id}/decline/",
+        "/api/v1/requests/{id}/retry/",
+    ],
+)
+@pytest.mark.parametrize("status", [Status.PENDING, Status.FAILED])
+def test_a_member_cannot_approve_decline_or_retry_their_own_request(
+    member, rows, url: str, status: str
+) -> None:
+    MediaRequest.objects.filter(pk=rows["mine"]).update(status=status)
+    before = snapshot(rows["mine"])
+    if url.startswith("/api/"):
+        client = APIClient()
+        client.force_authenticate(member)
+    else:
+        client = login(member)
+    response = client.post(url.format(id=rows["mine"]), {"reason": "fine by me"})
+    assert response.status_code == 403, (url, response.status_code)
+    assert snapshot(rows["mine"]) == before
