@@ -192,7 +192,8 @@ def clean_name(name: str) -> str:
     name = _truncate(name.strip(" ."), MAX_TITLE_BYTES).strip(" .")
     if not name or set(name) <= {".", "-", " "}:
         raise UnsafePath(f"name {name!r} has nothing usable left once made safe")
-    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+    # Windows ignores spaces before the extension too: "con .txt" is the console.
+    if name.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
         name = f"{name}_"
     return name
 
@@ -305,6 +306,9 @@ def inside(root: Path, relative: Path | str) -> Path:
 def scan_download(content_path: Path | str, *, downloads_dir: Path | str) -> Scan:
     """List the videos and subtitles of a download, skipping junk, links and anything outside."""
     root = existing_root(downloads_dir, "DOWNLOADS_DIR")
+    if "\x00" in str(content_path):
+        # pathlib answers "does not exist" for these; say what is really wrong.
+        raise UnsafePath(f"download path {content_path!r} contains a NUL character")
     content = Path(content_path)
     if not content.is_absolute() or ".." in content.parts:
         raise UnsafePath(f"download path {content} is not a plain absolute path")

@@ -19,6 +19,7 @@ MAX_REDIRECTS = 5
 
 _HEX_HASH = re.compile(r"^[0-9a-fA-F]{40}$")
 _BASE32_HASH = re.compile(r"^[A-Za-z2-7]{32}$")
+_DRIVE = re.compile(rb"^[A-Za-z]:([/\\]|$)")
 _decoder = bencodepy.Bencode(encoding=None, max_depth=64)
 
 
@@ -79,6 +80,7 @@ def info_hash_from_torrent(data: bytes) -> str:
         raise InvalidTorrent(".torrent file has no v1 pieces (v2-only torrents unsupported)")
     if not isinstance(info.get(b"name"), bytes):
         raise InvalidTorrent(".torrent file's info has no name")
+    _refuse_unsafe_paths(info)
     encoded = bencodepy.encode(info)
     # The hash is over the bytes as written; re-encoding equals them only when the file is
     # canonical (sorted keys, no leading zeros), which every client writes. Refuse others
@@ -86,6 +88,32 @@ def info_hash_from_torrent(data: bytes) -> str:
     if b"4:info" + encoded not in data:
         raise InvalidTorrent(".torrent file's info dictionary is not canonically bencoded")
     return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
+
+
+def _refuse_unsafe_paths(info: dict) -> None:
+    """Refuse a torrent whose name or file paths would climb out of its save folder.
+
+    qBittorrent sanitises these itself; refusing here means the release is reported as
+    unusable and another one is tried, rather than trusting every client version with it.
+    """
+    paths = [[info[key]] for key in (b"name", b"name.utf-8") if key in info]
+    files = info.get(b"files", [])
+    for entry in files if isinstance(files, list) else [None]:
+        if not isinstance(entry, dict):
+            raise InvalidTorrent(".torrent file has an unsafe (malformed) file list")
+        paths += [entry[key] for key in (b"path", b"path.utf-8") if key in entry]
+    for path in paths:
+        if not isinstance(path, list) or not path:
+            raise InvalidTorrent(".torrent file has an unsafe (malformed) file path")
+        for part in path:
+            if (
+                not isinstance(part, bytes)
+                or b"\x00" in part
+                or part.startswith((b"/", b"\\"))
+                or _DRIVE.match(part)
+                or any(piece in (b".", b"..") for piece in re.split(rb"[/\\]", part))
+            ):
+                raise InvalidTorrent(f".torrent file has an unsafe file name: {part!r:.100}")
 
 
 def redact(url: str) -> str:
