@@ -324,7 +324,15 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Libraries log URLs with API keys and tokens at DEBUG: mask them before any handler.
+    "filters": {"redact_secrets": {"()": "plexkiosk.log_redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # urllib3 logs full URLs at DEBUG, and some carry API keys in the query string.

@@ -1,0 +1,89 @@
+"""A logging filter that masks secrets in every record before any handler writes it.
+
+The app's own code never logs a secret, but libraries do at DEBUG: urllib3 logs request
+URLs (`?apikey=...`, `?X-Plex-Token=...`) and tracebacks quote the URL a connection
+failed on. This filter masks credential-looking query and form values and the configured
+secret settings in the message, its arguments, the traceback and the stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+
+MASK = "***"
+# `name=value` in URLs, form bodies and reprs; the value ends at &, space, quote or bracket.
+_PAIRS = re.compile(
+    r"(?P<key>(?:x-plex-token|(?:jackett_)?api_?key|access_token|token|password|passwd|pass)"
+    r"(?:%3D|=|['\"]?\s*:\s*['\"]?))(?P<value>[^&\s'\"<>\])},;]+)",
+    re.IGNORECASE,
+)
+# `scheme://user:password@host` in notification and proxy URLs.
+_USERINFO = re.compile(r"(?P<key>[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<value>[^@\s/]+)(?=@)", re.I)
+_SECRET_SETTINGS = ("PLEX_TOKEN", "QBITTORRENT_PASSWORD", "TMDB_API_KEY", "SECRET_KEY")
+# Shorter values would mask ordinary words ("x", "admin") all over the logs.
+_MIN_SECRET_LENGTH = 6
+
+
+def known_secrets() -> list[str]:
+    """Return the configured secret values long enough to mask, longest first."""
+    values: list[str] = []
+    for name in _SECRET_SETTINGS:
+        value = getattr(settings, name, "")
+        if isinstance(value, str):
+            values.append(value)
+    notify = getattr(settings, "NOTIFY_URLS", [])
+    values += _url_secrets(notify if isinstance(notify, list | tuple) else [str(notify)])
+    return sorted({v for v in values if len(v) >= _MIN_SECRET_LENGTH}, key=len, reverse=True)
+
+
+def _url_secrets(urls: Iterable[str]) -> list[str]:
+    """Return the path, password and whole URL of each notification URL (all hold tokens)."""
+    found: list[str] = []
+    for url in urls:
+        url = str(url)
+        found.append(url)
+        _, _, rest = url.partition("://")
+        found += [part for part in re.split(r"[/:@?&=]", rest) if part]
+    return found
+
+
+def redact(text: str, secrets: Iterable[str] | None = None) -> str:
+    """Mask credential query/form values and the known secret values in `text`."""
+    for secret in known_secrets() if secrets is None else secrets:
+        text = text.replace(secret, MASK)
+    text = _PAIRS.sub(_mask, text)
+    return _USERINFO.sub(_mask, text)
+
+
+def _mask(match: re.Match[str]) -> str:
+    """Replace a matched value by the mask, leaving one masked already (`****`) as it is."""
+    if set(match["value"]) == {"*"}:
+        return match[0]
+    return match["key"] + MASK
+
+
+class RedactSecrets(logging.Filter):
+    """Mask secrets in a record's message, traceback and stack; never drop the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place with its secrets masked."""
+        try:
+            secrets = known_secrets()
+            record.msg = redact(record.getMessage(), secrets)
+            record.args = None
+            if record.exc_info:
+                # Formatters print exc_text when exc_info is gone (text and JSON alike).
+                text = logging.Formatter().formatException(record.exc_info)
+                record.exc_text = redact(text, secrets)
+                record.exc_info = None
+            elif record.exc_text:
+                record.exc_text = redact(record.exc_text, secrets)
+            if record.stack_info:
+                record.stack_info = redact(record.stack_info, secrets)
+        except Exception:  # a logging filter must never break logging
+            record.msg, record.args = "(log message withheld: it could not be redacted)", None
+        return True
