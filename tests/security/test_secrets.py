@@ -36,6 +36,8 @@ from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.tmdb import start_tmdb_simulator
 from plexkiosk.simulators.torznab import TorznabSimulator
 from requests_app import tmdb
+from requests_app.models import MediaRequest, Status
+from requests_app.tasks import process_request_task
 
 PLEX = "SECRET-plex-7f3a9"
 QBT = "SECRET-qbt-41c2e"
@@ -271,3 +273,55 @@ def test_pages_api_checks_and_the_error_page_show_no_secret(
     for where, text in seen.items():
         assert_clean(where, text)
     everything_logged()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("indexer_mode", ["server-error", "wrong-key"])
+def test_a_request_failed_by_its_indexers_shows_no_key_in_its_reason_task_page_or_api(
+    secret_settings: Any,
+    staff: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    everything_logged: Callable[..., None],
+    indexer_mode: str,
+) -> None:
+    simulator = TorznabSimulator(
+        api_key=INDEXER if indexer_mode == "server-error" else "not-the-configured-key",
+        mode="server-error" if indexer_mode == "server-error" else "ok",
+    ).start()
+    try:
+        Indexer.objects.create(name="broken", url=simulator.url, api_key=INDEXER, timeout=3)
+        Indexer.objects.create(name="down", url=closed_url(), api_key=INDEXER, timeout=3)
+        request = MediaRequest.objects.create(
+            requested_by=staff, media_type="movie", title="Dune", year=2021, tmdb_id=438631,
+            status=Status.APPROVED,
+        )  # fmt: skip
+        monkeypatch.setattr(process_request_task, "store_eager_result", True)
+        monkeypatch.setattr(process_request_task, "max_retries", 0)
+        result = process_request_task.apply(args=[request.pk])
+    finally:
+        simulator.stop()
+    request.refresh_from_db()
+    assert request.status == Status.FAILED and request.status_reason
+    row = TaskResult.objects.get(task_id=result.id)
+    client = Client(raise_request_exception=False)
+    client.force_login(staff)
+    seen = {
+        "the request's reason": request.status_reason,
+        "the task result row": json.dumps(
+            {f.name: str(getattr(row, f.name)) for f in TaskResult._meta.get_fields() if f.concrete}
+        ),
+    }
+    for url in (
+        f"/api/v1/requests/{request.pk}/",
+        f"/api/v1/tasks/{result.id}/",
+        "/api/v1/requests/",
+        "/status/",
+        f"/requests/{request.pk}/",
+        "/admin/downloads/indexer/",
+    ):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        seen[url] = response.content.decode()
+    for where, text in seen.items():
+        assert_clean(where, text)
+    everything_logged(expect_masked_urls=True)
