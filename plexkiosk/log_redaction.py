@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.views.debug import ExceptionReporter
 
 MASK = "***"
 # `name=value` in URLs, form bodies and reprs; the value ends at &, space, quote or bracket.
@@ -87,3 +88,19 @@ class RedactSecrets(logging.Filter):
         except Exception:  # a logging filter must never break logging
             record.msg, record.args = "(log message withheld: it could not be redacted)", None
         return True
+
+
+class RedactingExceptionReporter(ExceptionReporter):
+    """Django's error report (DEBUG page, admin e-mails) with the secrets masked.
+
+    Django hides settings named like KEY or TOKEN, but not a token inside NOTIFY_URLS, a
+    password in a broker URL, an exception's message, or a frame's local variables.
+    """
+
+    def get_traceback_html(self) -> str:
+        """Return the HTML report with secrets masked."""
+        return redact(super().get_traceback_html())
+
+    def get_traceback_text(self) -> str:
+        """Return the plain-text report with secrets masked."""
+        return redact(super().get_traceback_text())

@@ -312,6 +312,8 @@ except Exception as exc:
 
 LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 LOG_FORMAT = _choice("LOG_FORMAT", "text", ("text", "json"))
+# Error reports (the DEBUG page, admin e-mails) mask tokens Django's own filter misses.
+DEFAULT_EXCEPTION_REPORTER = "plexkiosk.log_redaction.RedactingExceptionReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -325,3 +325,26 @@ def test_a_request_failed_by_its_indexers_shows_no_key_in_its_reason_task_page_o
     for where, text in seen.items():
         assert_clean(where, text)
     everything_logged(expect_masked_urls=True)
+
+
+@pytest.mark.django_db
+def test_the_debug_error_page_masks_secrets_in_the_message_locals_and_settings(
+    secret_settings: Any, staff: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DEBUG=true is for development, but a self-hoster chasing a bug may turn it on.
+    secret_settings.DEBUG = True
+    secret_settings.CELERY_BROKER_URL = "redis://:SECRETbot77aa@127.0.0.1:6379/0"
+
+    def explode() -> None:
+        token, password = PLEX, QBT  # locals the page lists for every frame
+        raise RuntimeError(f"GET http://plex/?X-Plex-Token={token} as admin:{password}")
+
+    monkeypatch.setattr(views, "status_context", explode)
+    client = Client(raise_request_exception=False)
+    client.force_login(staff)
+    page = client.get("/status/", HTTP_ACCEPT="text/html")
+    text = client.get("/status/", HTTP_ACCEPT="text/plain")
+    assert page.status_code == text.status_code == 500
+    assert_clean("the DEBUG error page", page.content.decode())
+    assert_clean("the DEBUG error text", text.content.decode())
+    assert b"X-Plex-Token=***" in page.content and b"NOTIFY_URLS" in page.content
