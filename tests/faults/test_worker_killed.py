@@ -1,0 +1,200 @@
+"""A worker killed in the middle of a request's search: the message comes back and the
+request ends with exactly one torrent and one Download, never two."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from downloads.models import Download, Indexer
+from plexkiosk.simulators import torznab as torznab_sim
+from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
+from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
+from requests_app.models import MediaRequest, Status
+from requests_app.tasks import process_request_task
+from tests.conftest import WorkerProcess, requires_services
+
+pytestmark = [requires_services, pytest.mark.django_db(transaction=True)]
+
+DUNE = {"imdb_id": "tt1160419", "tmdb_id": 438631}
+SEARCHES = ("search", "movie", "tvsearch")
+
+
+class GatedIndexer:
+    """A Torznab simulator whose first search blocks until the test lets it go."""
+
+    def __init__(self, releases: list[SimRelease]) -> None:
+        self.hit = threading.Event()
+        self.release = threading.Event()
+        self.simulator = TorznabSimulator(releases, api_key="k")
+        gate = self
+
+        class Handler(torznab_sim._Handler):
+            def _api(self, params: dict[str, str]) -> None:
+                if params.get("t") in SEARCHES and not gate.hit.is_set():
+                    gate.hit.set()
+                    gate.release.wait(120)
+                super()._api(params)
+
+        # The server builds one handler per connection from this class.
+        self.simulator._server.RequestHandlerClass = Handler
+        self.simulator.start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.simulator.stop()
+
+
+@pytest.fixture
+def indexer() -> Iterator[GatedIndexer]:
+    gated = GatedIndexer(
+        [SimRelease("Dune.2021.1080p.BluRay.x264-FIRST", int(10 * GB), 500, **DUNE)]
+    )
+    Indexer.objects.create(name="gated", url=gated.simulator.url, api_key="k")
+    yield gated
+    gated.stop()
+
+
+@pytest.fixture
+def qbt(tmp_path: Path, indexer: GatedIndexer) -> Iterator[QBittorrentSimulator]:
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    simulator = QBittorrentSimulator(
+        save_path=str(downloads), torrents_url=indexer.simulator.url, speed=1
+    )
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def worker_env(qbt: QBittorrentSimulator, tmp_path: Path) -> dict[str, str]:
+    return {
+        "QBITTORRENT_URL": qbt.url,
+        "QBITTORRENT_USERNAME": qbt.username,
+        "QBITTORRENT_PASSWORD": qbt.password,
+        "DOWNLOADS_DIR": qbt.default_save_path,
+        "MOVIES_DIR": str(tmp_path / "media" / "Movies"),
+        "TV_DIR": str(tmp_path / "media" / "TV"),
+        # Redis hands an unacknowledged message to another consumer after this long.
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+    }
+
+
+def children_of(pid: int) -> list[int]:
+    """Return the pids whose parent is `pid`, read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces; the fields after its closing ")" do not.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float, *logs: WorkerProcess) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    tail = "\n".join(f"--- {w.name} ---\n{w.log()[-3000:]}" for w in logs)
+    raise AssertionError(f"{what} did not happen within {timeout} s\n{tail}")
+
+
+def approved_dune() -> MediaRequest:
+    """Queue an approved Dune request as the app does: row first, then its task."""
+    user = get_user_model().objects.create_user("ana", password="pw-ana-123")
+    task_id = str(uuid.uuid4())
+    request = MediaRequest.objects.create(
+        requested_by=user,
+        media_type="movie",
+        title="Dune",
+        year=2021,
+        status=Status.APPROVED,
+        celery_task_id=task_id,
+        **DUNE,
+    )
+    process_request_task.apply_async(args=[request.pk], task_id=task_id)
+    return request
+
+
+def assert_downloaded_once(request: MediaRequest, qbt: QBittorrentSimulator, *logs: Any) -> None:
+    def downloading() -> bool:
+        request.refresh_from_db()
+        return request.status == Status.DOWNLOADING
+
+    wait_for("the request reaching downloading", downloading, 90, *logs)
+    assert len(qbt.torrents) == 1, list(qbt.torrents)
+    assert Download.objects.count() == 1
+    assert request.download_hash == next(iter(qbt.torrents))
+
+
+def test_a_killed_pool_process_mid_search_is_retried_and_downloads_exactly_one_torrent(
+    celery_worker_process: Callable[..., WorkerProcess],
+    indexer: GatedIndexer,
+    qbt: QBittorrentSimulator,
+    worker_env: dict[str, str],
+) -> None:
+    worker = celery_worker_process(**worker_env)
+    request = approved_dune()
+    wait_for("the search reaching the indexer", indexer.hit.is_set, 60, worker)
+    pool = children_of(worker.proc.pid)
+    assert len(pool) == 1, pool  # concurrency 1: the one child is running the search
+    os.kill(pool[0], signal.SIGKILL)
+    indexer.release.set()
+
+    assert_downloaded_once(request, qbt, worker)
+    assert "WorkerLostError" in worker.log() or "signal 9" in worker.log()
+    # The second run resumed the same claim: one search attempt counted.
+    assert request.search_attempts == 1
+
+
+def test_a_whole_worker_killed_mid_search_is_redelivered_to_the_next_worker_once(
+    celery_worker_process: Callable[..., WorkerProcess],
+    indexer: GatedIndexer,
+    qbt: QBittorrentSimulator,
+    worker_env: dict[str, str],
+) -> None:
+    first = celery_worker_process(**worker_env)
+    request = approved_dune()
+    wait_for("the search reaching the indexer", indexer.hit.is_set, 60, first)
+    # The whole process group, main process included: nothing gets to requeue the message.
+    os.killpg(first.proc.pid, signal.SIGKILL)
+    first.proc.wait(timeout=30)
+    indexer.release.set()
+
+    # kombu restores unacked messages older than the visibility timeout when a consumer
+    # starts polling (then only every unacked_restore_interval x unacked_restore_throttle
+    # = 100 s): wait until the lost delivery is older than that timeout before starting.
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    delivered = wait_for(
+        "the message waiting unacked",
+        lambda: broker.zrange("unacked_index", 0, -1, withscores=True),
+        10,
+        first,
+    )
+    oldest = min(score for _, score in delivered)
+    while time.time() - oldest <= 6:
+        time.sleep(0.25)
+    second = celery_worker_process(**worker_env)
+
+    assert_downloaded_once(request, qbt, first, second)
+    assert request.search_attempts == 1
