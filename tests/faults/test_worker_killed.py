@@ -198,3 +198,117 @@ def test_a_whole_worker_killed_mid_search_is_redelivered_to_the_next_worker_once
 
     assert_downloaded_once(request, qbt, first, second)
     assert request.search_attempts == 1
+
+
+@pytest.fixture
+def import_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Plex (whose first folder refresh blocks), its scanner, TMDB and a notification sink."""
+    from plexkiosk.demo import PlexScanner
+    from plexkiosk.simulators.plex import PlexSimulator
+    from plexkiosk.simulators.tmdb import start_tmdb_simulator
+    from tests.e2e.world import NotificationSink
+
+    movies, downloads = tmp_path / "media" / "Movies", tmp_path / "downloads"
+    for folder in (movies, tmp_path / "media" / "TV", downloads):
+        folder.mkdir(parents=True)
+    plex = PlexSimulator(token="t", movie_root=str(movies), tv_root=str(tmp_path / "media/TV"))
+    hit, release = threading.Event(), threading.Event()
+    answer = plex.handle
+
+    def gated(method: str, path: str, headers: dict[str, str]) -> Any:
+        # The import has filed the files when it asks Plex to scan the folder.
+        if "/refresh" in path and not hit.is_set():
+            hit.set()
+            release.wait(120)
+        return answer(method, path, headers)
+
+    plex.handle = gated  # the handler looks the method up on the instance for each call
+    plex.start()
+    tmdb, _url = start_tmdb_simulator()
+    scanner = PlexScanner(plex, tmdb)
+    scanner.start()
+    sink = NotificationSink()
+    yield {
+        "hit": hit,
+        "release": release,
+        "movies": movies,
+        "downloads": downloads,
+        "sink": sink,
+        "env": {
+            "PLEX_URL": plex.url,
+            "PLEX_TOKEN": "t",
+            "MOVIES_DIR": str(movies),
+            "TV_DIR": str(tmp_path / "media" / "TV"),
+            "DOWNLOADS_DIR": str(downloads),
+            "TRANSFER_MODE": "hardlink",
+            "NOTIFY_URLS": sink.url,
+        },
+    }
+    release.set()
+    scanner.stop()
+    for part in (sink, plex, tmdb):
+        part.stop()
+
+
+def broker_idle() -> bool:
+    """True when no message waits in a queue or unacknowledged in Redis."""
+    from plexkiosk.celery import QUEUES
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    waiting = sum(broker.llen(queue) for queue in QUEUES)
+    return waiting == 0 and broker.zcard("unacked_index") == 0
+
+
+def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
+    celery_worker_process: Callable[..., WorkerProcess], import_world: dict[str, Any]
+) -> None:
+    from downloads.tasks import import_download_task
+    from requests_app.models import Profile
+    from requests_app.pipeline import owner_ref
+
+    user = get_user_model().objects.create_user("ana", password="pw-ana-123")
+    # "Dune is in Plex" goes to the requester's own notification URLs.
+    Profile.objects.create(user=user, notify_urls=import_world["sink"].url)
+    request = MediaRequest.objects.create(
+        requested_by=user,
+        media_type="movie",
+        title="Dune",
+        year=2021,
+        status=Status.DOWNLOADING,
+        download_hash="a" * 40,
+        **DUNE,
+    )
+    content = import_world["downloads"] / "Dune.2021.1080p.BluRay.x264-FIRST"
+    content.mkdir()
+    with (content / "Dune.2021.1080p.BluRay.x264-FIRST.mkv").open("wb") as film:
+        film.truncate(400 * 1024 * 1024)  # sparse: big enough not to pass for a sample
+    download = Download.objects.create(
+        info_hash="a" * 40,
+        release_title=content.name,
+        owner_ref=owner_ref(request.pk),
+        media_type="movie",
+        title="Dune",
+        year=2021,
+        state=Download.State.COMPLETED,
+        save_path=str(import_world["downloads"]),
+        content_path=str(content),
+    )
+    worker = celery_worker_process(**import_world["env"])
+    import_download_task.delay(download.pk)
+    wait_for("the import asking Plex to scan", import_world["hit"].is_set, 60, worker)
+    os.kill(children_of(worker.proc.pid)[0], signal.SIGKILL)
+    import_world["release"].set()
+
+    def completed() -> bool:
+        request.refresh_from_db()
+        return request.status == Status.COMPLETED
+
+    wait_for("the request completing", completed, 120, worker)
+    wait_for("the notification", lambda: import_world["sink"].received, 60, worker)
+    wait_for("the queues draining", broker_idle, 60, worker)
+    assert "WorkerLostError" in worker.log() or "signal 9" in worker.log()
+    filed = [p for p in import_world["movies"].rglob("*") if p.is_file()]
+    assert len(filed) == 1, filed
+    assert len(import_world["sink"].received) == 1, import_world["sink"].received
+    download.refresh_from_db()
+    assert download.state == Download.State.IMPORTED
