@@ -312,3 +312,35 @@ def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
     assert len(import_world["sink"].received) == 1, import_world["sink"].received
     download.refresh_from_db()
     assert download.state == Download.State.IMPORTED
+
+
+def test_a_pool_process_killed_after_qbittorrent_took_the_torrent_does_not_add_it_twice(
+    celery_worker_process: Callable[..., WorkerProcess],
+    indexer: GatedIndexer,
+    qbt: QBittorrentSimulator,
+    worker_env: dict[str, str],
+) -> None:
+    indexer.hit.set()  # this time the search goes through
+    indexer.release.set()
+    added, release = threading.Event(), threading.Event()
+    answer = qbt.handle
+
+    def gated(method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
+        reply = answer(method, path, headers, body)
+        # qBittorrent holds the torrent; the worker dies before it hears "Ok."
+        if "torrents/add" in path and not added.is_set():
+            added.set()
+            release.wait(120)
+        return reply
+
+    qbt.handle = gated  # the handler looks the method up on the instance for each call
+    worker = celery_worker_process(**worker_env)
+    request = approved_dune()
+    wait_for("qBittorrent receiving the torrent", added.is_set, 60, worker)
+    os.kill(children_of(worker.proc.pid)[0], signal.SIGKILL)
+    release.set()
+
+    assert_downloaded_once(request, qbt, worker)
+    assert "WorkerLostError" in worker.log() or "signal 9" in worker.log()
+    # The second run found the torrent in qBittorrent and did not add it again.
+    assert qbt.calls["torrents/add"] == 1
