@@ -3,6 +3,7 @@ request ends with exactly one torrent and one Download, never two."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -119,6 +120,16 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, *logs: WorkerP
     raise AssertionError(f"{what} did not happen within {timeout} s\n{tail}")
 
 
+def unacked_since(task_id: str) -> float | None:
+    """When Redis handed out the task's message that nobody acknowledged, if it did."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    for tag, payload in broker.hgetall("unacked").items():
+        message = json.loads(payload)[0]
+        if message["headers"].get("id") == task_id:
+            return broker.zscore("unacked_index", tag)
+    return None
+
+
 def approved_dune() -> MediaRequest:
     """Queue an approved Dune request as the app does: row first, then its task."""
     user = get_user_model().objects.create_user("ana", password="pw-ana-123")
@@ -184,15 +195,10 @@ def test_a_whole_worker_killed_mid_search_is_redelivered_to_the_next_worker_once
     # kombu restores unacked messages older than the visibility timeout when a consumer
     # starts polling (then only every unacked_restore_interval x unacked_restore_throttle
     # = 100 s): wait until the lost delivery is older than that timeout before starting.
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    delivered = wait_for(
-        "the message waiting unacked",
-        lambda: broker.zrange("unacked_index", 0, -1, withscores=True),
-        10,
-        first,
+    delivered_at = wait_for(
+        "the message waiting unacked", lambda: unacked_since(request.celery_task_id), 10, first
     )
-    oldest = min(score for _, score in delivered)
-    while time.time() - oldest <= 6:
+    while time.time() - delivered_at <= 6:
         time.sleep(0.25)
     second = celery_worker_process(**worker_env)
 
