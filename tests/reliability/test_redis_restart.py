@@ -1,0 +1,134 @@
+"""Redis restarted under the app: queued tasks survive (append-only file on), the running
+worker and beat reconnect on their own; without persistence the queue is lost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_results.models import TaskResult
+
+from plexkiosk.celery import app
+from plexkiosk.tasks import ping_task
+from tests.conftest import process_env, requires_services
+from tests.processes import Stack
+from tests.reliability.servers import RedisServer
+
+pytestmark = [
+    requires_services,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_schedule"),
+]
+
+PING = "plexkiosk.tasks.ping_task"
+CLEANUP = "plexkiosk.tasks.cleanup_temp_files_task"
+
+
+def wait_for(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def queue_pings(broker_url: str, n: int) -> list[str]:
+    """Send `n` ping tasks through this broker (as the web process would); return their ids."""
+    with app.connection_for_write(broker_url) as conn, app.amqp.Producer(conn) as producer:
+        return [ping_task.apply_async(producer=producer).id for _ in range(n)]
+
+
+def done(ids: list[str]) -> int:
+    return TaskResult.objects.filter(task_id__in=ids, status="SUCCESS").count()
+
+
+@pytest.fixture
+def broker() -> Iterator[RedisServer]:
+    server = RedisServer(appendonly=True)
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, broker: RedisServer, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The app's worker and beat on the private Redis; their logs print if the test fails."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    running = Stack(process_env(CELERY_BROKER_URL=broker.url), logs)
+    yield running
+    running.stop()
+    if getattr(request.node, "rep_call", None) and request.node.rep_call.failed:
+        print(running.logs_text())
+        print("--- redis ---\n" + broker.log()[-2000:])
+
+
+def every_second(*names: str) -> None:
+    """Make these schedule rows due every second and switch every other row off."""
+    PeriodicTask.objects.exclude(name__in=names).update(enabled=False)
+    interval, _ = IntervalSchedule.objects.get_or_create(every=1, period="seconds")
+    for row in PeriodicTask.objects.filter(name__in=names):
+        row.crontab = None
+        row.interval = interval
+        row.save()  # what saving the admin form does; beat notices the change
+
+
+def test_tasks_queued_before_a_redis_restart_all_run_and_worker_and_beat_carry_on_through_one(
+    broker: RedisServer, stack: Stack
+) -> None:
+    # Twenty tasks wait in Redis with no worker to take them, and Redis restarts.
+    queued = queue_pings(broker.url, 20)
+    assert broker.client().llen("default") == 20
+    broker.restart()
+    assert broker.client().llen("default") == 20, "the append-only file kept the queue"
+
+    every_second("beat-heartbeat", "cleanup-temp-files")
+    worker = stack.worker()
+    stack.beat()
+    assert wait_for(lambda: done(queued) == 20, 90), stack.logs_text()
+    assert wait_for(lambda: TaskResult.objects.filter(task_name=CLEANUP).exists(), 60)
+
+    # Redis restarts again under the running worker and beat: nobody restarts them.
+    worker_pid = worker.proc.pid
+    broker.stop()
+    time.sleep(3)  # down long enough for both to notice and start retrying
+    broker.start()
+    restarted_at = timezone.now()
+
+    after = queue_pings(broker.url, 20)
+    assert wait_for(lambda: done(after) == 20, 120), stack.logs_text()
+    assert worker.proc.poll() is None and worker.proc.pid == worker_pid
+    # Beat's rows keep arriving: it marks the heartbeat row sent, and its messages reach
+    # the worker (the cleanup row stores a result each run).
+    assert wait_for(
+        lambda: (
+            TaskResult.objects.filter(task_name=CLEANUP, date_done__gt=restarted_at).count() >= 2
+        ),
+        60,
+    ), stack.logs_text()
+    assert wait_for(
+        lambda: PeriodicTask.objects.filter(
+            name="beat-heartbeat", last_run_at__gt=restarted_at
+        ).exists(),
+        30,
+    ), stack.logs_text()
+    assert all(child.proc.poll() is None for child in stack.children)
+
+
+def test_without_persistence_a_redis_restart_loses_every_queued_task() -> None:
+    """The reason the README asks for the append-only file: this is what happens without."""
+    server = RedisServer(appendonly=False)
+    server.start()
+    try:
+        queue_pings(server.url, 5)
+        assert server.client().llen("default") == 5
+        server.restart()
+        assert server.client().llen("default") == 0
+    finally:
+        server.remove()
