@@ -210,3 +210,82 @@ def test_the_monitor_marks_the_downloads_it_updated(qbt_sim: QBittorrentSimulato
     lifecycle.monitor_once()
     download.refresh_from_db()
     assert timezone.now() - download.updated_at < timedelta(minutes=1)
+
+
+def test_one_monitor_pass_over_1000_active_downloads_follows_each_and_acts_on_the_right_ones(
+    qbt_sim: QBittorrentSimulator,
+    queued_imports: list[int],
+    settings: Any,
+    told: list[tuple[str, dict[str, Any]]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 3600
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 3600
+    # Slow enough that no torrent at 95 % completes on its own while a loaded machine runs this.
+    qbt_sim.speed = 1 << 10
+    torrents = qbt_sim.add_many(1000)
+    downloads = Download.objects.bulk_create(
+        Download(
+            info_hash=t.hash,
+            release_title=t.name,
+            media_type="movie",
+            title=t.name,
+            state=S.QUEUED,
+            owner_ref=f"test:{n}",
+        )
+        for n, t in enumerate(torrents)
+    )
+    hashes = [d.info_hash for d in downloads]
+    # 50 of the 1,000 go wrong or finish in five ways, 10 each, spread over the list.
+    finished, errored, dead, waiting, lost = (set(hashes[k::100][:10]) for k in range(5))
+    for info_hash in finished:
+        qbt_sim.finish(info_hash)
+    for info_hash in errored:
+        qbt_sim.error(info_hash)
+    for info_hash in dead | waiting:
+        qbt_sim.stall(info_hash)
+    for info_hash in lost:
+        qbt_sim.lose(info_hash)
+    before = {s.hash: s.progress for s in client_for(qbt_sim).list_torrents()}
+    # Dead: no progress for two hours. Waiting: stalled, but only since a minute ago.
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    for info_hash in dead:
+        Download.objects.filter(info_hash=info_hash).update(
+            added_at=two_hours_ago, progress=before[info_hash]
+        )
+    Download.objects.filter(info_hash__in=lost).update(added_at=two_hours_ago)
+    Download.objects.update(updated_at=two_hours_ago)
+
+    qbt_sim.reset_counts()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = lifecycle.monitor_once()
+    deletes = qbt_sim.calls["torrents/delete"]
+    after = {s.hash: s.progress for s in client_for(qbt_sim).list_torrents()}
+
+    by_hash = {d.info_hash: d for d in Download.objects.all()}
+    assert report.seen == 990 and report.updated == 970
+    assert sorted(report.completed) == sorted(by_hash[h].pk for h in finished)
+    assert sorted(queued_imports) == sorted(report.completed)
+    failed = {by_hash[h].pk: h for h in errored | dead | lost}
+    assert {pk for pk, _ in report.failed} == set(failed)
+    for info_hash in errored | dead | lost:
+        assert by_hash[info_hash].state == S.FAILED, info_hash
+    assert {by_hash[h].error for h in errored} == {"qBittorrent reports an error (error)"}
+    assert {by_hash[h].error for h in dead} == {"no progress for 1 h"}
+    assert {by_hash[h].error for h in lost} == {"qBittorrent no longer has this torrent"}
+    # The failed ones are gone from qBittorrent, blocklisted, and their owners told once each.
+    assert deletes == 20 and not (errored | dead) & set(qbt_sim.torrents)
+    assert Blocklist.objects.filter(info_hash__in=failed.values(), request_ref="").count() == 30
+    assert sorted(kw["owner_ref"] for kind, kw in told if kind == "failed") == sorted(
+        by_hash[h].owner_ref for h in failed.values()
+    )
+    # Every other row now mirrors qBittorrent and carries this pass's time.
+    for info_hash in set(hashes) - set(failed.values()):
+        download = by_hash[info_hash]
+        assert timezone.now() - download.updated_at < timedelta(minutes=5), info_hash
+        assert before[info_hash] <= download.progress <= after.get(info_hash, 1.0), info_hash
+        assert download.qbt_state, info_hash
+    assert {by_hash[h].state for h in finished} == {S.COMPLETED}
+    assert {by_hash[h].state for h in waiting} == {S.STALLED}
+    rest = set(hashes) - finished - errored - dead - waiting - lost
+    assert len(rest) == 950 and {by_hash[h].state for h in rest} == {S.DOWNLOADING}
