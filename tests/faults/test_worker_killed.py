@@ -265,16 +265,14 @@ def broker_idle() -> bool:
     return waiting == 0 and broker.zcard("unacked_index") == 0
 
 
-def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
-    celery_worker_process: Callable[..., WorkerProcess], import_world: dict[str, Any]
-) -> None:
-    from downloads.tasks import import_download_task
+def dune_ready_to_import(world: dict[str, Any]) -> tuple[MediaRequest, Download]:
+    """Leave Dune downloaded and completed in qBittorrent's folder, its request downloading."""
     from requests_app.models import Profile
     from requests_app.pipeline import owner_ref
 
     user = get_user_model().objects.create_user("ana", password="pw-ana-123")
     # "Dune is in Plex" goes to the requester's own notification URLs.
-    Profile.objects.create(user=user, notify_urls=import_world["sink"].url)
+    Profile.objects.create(user=user, notify_urls=world["sink"].url)
     request = MediaRequest.objects.create(
         requested_by=user,
         media_type="movie",
@@ -284,7 +282,7 @@ def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
         download_hash="a" * 40,
         **DUNE,
     )
-    content = import_world["downloads"] / "Dune.2021.1080p.BluRay.x264-FIRST"
+    content = world["downloads"] / "Dune.2021.1080p.BluRay.x264-FIRST"
     content.mkdir()
     with (content / "Dune.2021.1080p.BluRay.x264-FIRST.mkv").open("wb") as film:
         film.truncate(400 * 1024 * 1024)  # sparse: big enough not to pass for a sample
@@ -296,28 +294,76 @@ def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
         title="Dune",
         year=2021,
         state=Download.State.COMPLETED,
-        save_path=str(import_world["downloads"]),
+        save_path=str(world["downloads"]),
         content_path=str(content),
     )
+    return request, download
+
+
+def assert_imported_once(
+    world: dict[str, Any], request: MediaRequest, download: Download, *logs: WorkerProcess
+) -> None:
+    def completed() -> bool:
+        request.refresh_from_db()
+        return request.status == Status.COMPLETED
+
+    wait_for("the request completing", completed, 120, *logs)
+    wait_for("the notification", lambda: world["sink"].received, 60, *logs)
+    wait_for("the queues draining", broker_idle, 60, *logs)
+    filed = [p for p in world["movies"].rglob("*") if p.is_file()]
+    assert len(filed) == 1, filed
+    assert len(world["sink"].received) == 1, world["sink"].received
+    download.refresh_from_db()
+    assert download.state == Download.State.IMPORTED
+
+
+def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
+    celery_worker_process: Callable[..., WorkerProcess], import_world: dict[str, Any]
+) -> None:
+    from downloads.tasks import import_download_task
+
+    request, download = dune_ready_to_import(import_world)
     worker = celery_worker_process(**import_world["env"])
     import_download_task.delay(download.pk)
     wait_for("the import asking Plex to scan", import_world["hit"].is_set, 60, worker)
     os.kill(children_of(worker.proc.pid)[0], signal.SIGKILL)
     import_world["release"].set()
 
-    def completed() -> bool:
-        request.refresh_from_db()
-        return request.status == Status.COMPLETED
-
-    wait_for("the request completing", completed, 120, worker)
-    wait_for("the notification", lambda: import_world["sink"].received, 60, worker)
-    wait_for("the queues draining", broker_idle, 60, worker)
+    assert_imported_once(import_world, request, download, worker)
     assert "WorkerLostError" in worker.log() or "signal 9" in worker.log()
-    filed = [p for p in import_world["movies"].rglob("*") if p.is_file()]
-    assert len(filed) == 1, filed
-    assert len(import_world["sink"].received) == 1, import_world["sink"].received
-    download.refresh_from_db()
-    assert download.state == Download.State.IMPORTED
+
+
+def test_a_whole_worker_killed_mid_import_is_redelivered_and_files_one_copy_with_one_notification(
+    celery_worker_process: Callable[..., WorkerProcess], import_world: dict[str, Any]
+) -> None:
+    from downloads.tasks import import_download_task
+
+    request, download = dune_ready_to_import(import_world)
+    # Small, so the test waits seconds for Redis to hand the lost message on (default: 1 h).
+    env = {**import_world["env"], "CELERY_VISIBILITY_TIMEOUT": "5"}
+    first = celery_worker_process(**env)
+    task_id = str(uuid.uuid4())
+    import_download_task.apply_async(args=[download.pk], task_id=task_id)
+    wait_for("the import asking Plex to scan", import_world["hit"].is_set, 60, first)
+    # Main process and pool child together: nothing is left to reject or requeue the message.
+    os.killpg(first.proc.pid, signal.SIGKILL)
+    first.proc.wait(timeout=30)
+    import_world["release"].set()
+    # The first run filed the film before it died; the second must not file it twice.
+    assert [p for p in import_world["movies"].rglob("*") if p.is_file()]
+    assert import_world["sink"].received == []
+
+    # As in the search test: kombu restores the lost delivery only once it is older than
+    # the visibility timeout when the next consumer starts polling.
+    delivered_at = wait_for(
+        "the message waiting unacked", lambda: unacked_since(task_id), 10, first
+    )
+    while time.time() - delivered_at <= 6:
+        time.sleep(0.25)
+    second = celery_worker_process(**env)
+
+    assert_imported_once(import_world, request, download, first, second)
+    assert "import_download_task" in second.log()
 
 
 def test_a_pool_process_killed_after_qbittorrent_took_the_torrent_does_not_add_it_twice(
