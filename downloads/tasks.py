@@ -10,11 +10,12 @@ from downloads.models import Download
 from downloads.qbittorrent import TemporaryError
 from downloads.search import prune_searches
 from library.plex import PlexTemporaryError
-from plexkiosk.locks import LockHeld, single_flight
+from plexkiosk.locks import DATABASE_GONE, LockHeld, single_flight
 
 
 @shared_task(
-    autoretry_for=(TemporaryError,),
+    # qBittorrent away, or the database restarted mid-pass: both pass, so try again.
+    autoretry_for=(TemporaryError, *DATABASE_GONE),
     retry_backoff=5,
     retry_backoff_max=120,
     retry_jitter=True,
@@ -23,7 +24,9 @@ from plexkiosk.locks import LockHeld, single_flight
 def monitor_downloads_task() -> dict[str, int]:
     """One pass over the app's torrents; passes never overlap."""
     try:
-        with single_flight("download-monitor", ttl=300):
+        # Owned by the task id: a retry takes over a lock its cut attempt left behind.
+        owner = monitor_downloads_task.request.id
+        with single_flight("download-monitor", ttl=300, owner=owner):
             report = lifecycle.monitor_once()
     except LockHeld:
         return {"skipped": 1}

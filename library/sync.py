@@ -277,7 +277,14 @@ class _LibrarySync:
                 else:
                     self._incremental_section(plex_section, row, since)  # type: ignore[arg-type]
         except Exception as exc:
-            self._finish(SyncRun.Status.FAILED, str(exc) or type(exc).__name__, requests_before)
+            if isinstance(exc, locks.DATABASE_GONE):
+                locks.reconnect()  # the database restarted under us: record it on a new link
+            try:
+                self._finish(SyncRun.Status.FAILED, str(exc) or type(exc).__name__, requests_before)
+            except locks.DATABASE_GONE:
+                # Still away: the next run marks this one failed. Raise the first error.
+                logger.warning("Plex library sync failed and could not be recorded: %s", exc)
+                raise exc from None
             logger.warning("Plex library sync failed: %s", self.record.error)
             raise
         self._finish(SyncRun.Status.SUCCEEDED, "", requests_before)
@@ -534,15 +541,17 @@ def sync_library(
     full: bool = False,
     client: PlexClient | None = None,
     progress: ProgressCallback | None = None,
+    lock_owner: str | None = None,
 ) -> SyncRun:
     """Mirror Plex (incrementally, or fully with deletions) and return the run's record.
 
     A run that finds another one in progress is recorded as skipped. A failed run is
     recorded with its error, and the error (a `PlexError` saying whether it is
-    temporary) is raised again for the caller to retry or report.
+    temporary, or the database's when it went away) is raised again for the caller to
+    retry or report. `lock_owner` (the task id) lets a retry take over its own lock.
     """
     try:
-        with locks.single_flight(LOCK_NAME, ttl=LOCK_TTL) as token:
+        with locks.single_flight(LOCK_NAME, ttl=LOCK_TTL, owner=lock_owner) as token:
             worker = _LibrarySync(
                 client or PlexClient(), full=full, progress=progress, lock_token=token
             )

@@ -9,12 +9,14 @@ from celery import shared_task
 from library import conf
 from library.plex import PlexTemporaryError
 from library.sync import cleanup_old_sync_runs, sync_library
+from plexkiosk.locks import DATABASE_GONE
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    autoretry_for=(PlexTemporaryError,),
+    # A database restart mid-run is as temporary as Plex being away.
+    autoretry_for=(PlexTemporaryError, *DATABASE_GONE),
     retry_backoff=30,
     retry_backoff_max=600,
     retry_jitter=True,
@@ -26,7 +28,9 @@ def sync_plex_library_task(full_sync: bool = False) -> dict[str, object]:
         # A fresh install without Plex yet: the hourly row should not fail every hour.
         logger.info("PLEX_URL or PLEX_TOKEN is not set; the library sync has nothing to do")
         return {"status": "not_configured"}
-    run = sync_library(full=full_sync)
+    # The task id stays the same on a retry: the retry may take over the lock its
+    # first attempt could not release while the database was away.
+    run = sync_library(full=full_sync, lock_owner=sync_plex_library_task.request.id)
     return {
         "sync_run": run.pk,
         "kind": run.kind,
