@@ -350,7 +350,7 @@ class QBittorrentSimulator:
         self._advance(torrent, now)
         state = torrent.state(now)
         done = torrent.downloaded >= torrent.size
-        # Speed 0 is a swarm with nobody sending: "downloading" with no ETA, as qBittorrent shows it.
+        # Speed 0: a swarm with nobody sending, "downloading" with no ETA as qBittorrent shows.
         moving = state == "downloading" and self.speed > 0
         left = torrent.size - torrent.downloaded
         seeds = 0 if torrent.fault == "stall" else 5
