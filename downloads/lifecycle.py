@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -35,6 +35,10 @@ ACTIVE = (S.QUEUED, S.DOWNLOADING, S.STALLED)
 LOST_GRACE = timedelta(minutes=2)
 # A completed download whose import message went missing is queued again after this.
 IMPORT_REQUEUE_AFTER = timedelta(minutes=10)
+# A torrent the monitor has not seen for longer than this was unwatched (qBittorrent or the
+# server down); that time does not count toward the stall timeouts. The monitor row must run
+# more often than this (every 15 s by default).
+UNWATCHED_GAP = timedelta(minutes=30)
 
 
 class ReleaseUnusable(Exception):
@@ -205,11 +209,16 @@ def _save_followed(downloads: list[Download], fields: list[str]) -> None:
             cursor.execute(sql + f"WHERE {table}.{qn('id')} = v.id", params)
 
 
-def _follow(download: Download, snapshot: TorrentSnapshot, now: object) -> str:
+def _follow(download: Download, snapshot: TorrentSnapshot, now: datetime) -> str:
     """Copy qBittorrent's view onto the row; return "completed", a failure reason, or ""."""
-    if snapshot.progress > download.progress:
+    verdict = classify(snapshot)
+    _discount_unwatched_time(download, now)
+    # Paused by someone, being checked, or waiting its turn in qBittorrent's queue: not
+    # stalled, so those hours must not run the stall and no-seeders clocks.
+    waiting = verdict in {"paused", "checking"} or snapshot.state == "queuedDL"
+    if snapshot.progress > download.progress or waiting:
         download.last_progress_at = now
-    if snapshot.num_seeds > 0 or snapshot.num_complete > 0:
+    if snapshot.num_seeds > 0 or snapshot.num_complete > 0 or waiting:
         download.last_seeded_at = now
     download.progress = snapshot.progress
     download.dlspeed = snapshot.dlspeed
@@ -218,7 +227,6 @@ def _follow(download: Download, snapshot: TorrentSnapshot, now: object) -> str:
     download.qbt_state = snapshot.state
     download.save_path = snapshot.save_path or download.save_path
     download.content_path = snapshot.content_path
-    verdict = classify(snapshot)
     if verdict == "completed":
         download.state = S.COMPLETED
         download.completed_at = snapshot.completion_on or now
@@ -234,6 +242,21 @@ def _follow(download: Download, snapshot: TorrentSnapshot, now: object) -> str:
         return f"no seeders for {_hours(no_seeders)}"
     download.state = S.STALLED if verdict == "stalled" else S.DOWNLOADING
     return ""
+
+
+def _discount_unwatched_time(download: Download, now: datetime) -> None:
+    """Move the stall clocks forward by a long gap since the monitor last saw this torrent.
+
+    Every pass stamps `updated_at`. A gap longer than UNWATCHED_GAP means no pass saw
+    the torrent: qBittorrent (or the whole server) was down, and a torrent cannot move
+    while qBittorrent is off, so that time must not count as "no progress". Gaps between
+    ordinary passes (every 15 s by default) stay far below it and count as usual.
+    """
+    gap = now - (download.updated_at or now)
+    if gap <= UNWATCHED_GAP:
+        return
+    download.last_progress_at = (download.last_progress_at or download.added_at) + gap
+    download.last_seeded_at = (download.last_seeded_at or download.added_at) + gap
 
 
 def _hours(delta: timedelta) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from downloads import lifecycle
 from downloads.models import Blocklist, Download
+from downloads.qbittorrent import QBittorrent, QBittorrentError, TorrentSnapshot
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.downloads.lifecycle_helpers import (
     OWNER,
@@ -254,7 +256,8 @@ def test_one_monitor_pass_over_1000_active_downloads_follows_each_and_acts_on_th
             added_at=two_hours_ago, progress=before[info_hash]
         )
     Download.objects.filter(info_hash__in=lost).update(added_at=two_hours_ago)
-    Download.objects.update(updated_at=two_hours_ago)
+    # The previous pass saw them all a minute ago (a longer gap would be an outage).
+    Download.objects.update(updated_at=timezone.now() - timedelta(minutes=1))
 
     qbt_sim.reset_counts()
     with django_capture_on_commit_callbacks(execute=True):
@@ -282,10 +285,91 @@ def test_one_monitor_pass_over_1000_active_downloads_follows_each_and_acts_on_th
     # Every other row now mirrors qBittorrent and carries this pass's time.
     for info_hash in set(hashes) - set(failed.values()):
         download = by_hash[info_hash]
-        assert timezone.now() - download.updated_at < timedelta(minutes=5), info_hash
+        assert timezone.now() - download.updated_at < timedelta(seconds=50), info_hash
         assert before[info_hash] <= download.progress <= after.get(info_hash, 1.0), info_hash
         assert download.qbt_state, info_hash
     assert {by_hash[h].state for h in finished} == {S.COMPLETED}
     assert {by_hash[h].state for h in waiting} == {S.STALLED}
     rest = set(hashes) - finished - errored - dead - waiting - lost
     assert len(rest) == 950 and {by_hash[h].state for h in rest} == {S.DOWNLOADING}
+
+
+def _age(download: Download, **clocks: timedelta) -> None:
+    """Move a download's clocks back in time, as if that much had passed."""
+    now = timezone.now()
+    Download.objects.filter(pk=download.pk).update(**{k: now - v for k, v in clocks.items()})
+
+
+@pytest.mark.parametrize("state", ["pausedDL", "checkingDL", "queuedDL", "checkingResumeData"])
+def test_time_paused_checked_or_queued_in_qbittorrent_is_not_a_stall(
+    qbt_sim: QBittorrentSimulator, settings: Any, state: str
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 3600
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 3600
+    download = start(qbt_sim)
+    qbt_sim.stall(download.info_hash)
+    # Followed every 15 s for two hours while qBittorrent held it paused, checking or queued.
+    hours = timedelta(hours=2)
+    _age(download, added_at=hours, last_progress_at=hours, last_seeded_at=hours)
+    real_list = QBittorrent.list_torrents
+
+    def listed(self: QBittorrent) -> list[TorrentSnapshot]:
+        return [replace(s, state=state) for s in real_list(self)]
+
+    with mock.patch.object(QBittorrent, "list_torrents", listed):
+        report = lifecycle.monitor_once()
+    assert report.failed == []
+    download.refresh_from_db()
+    assert download.state == S.DOWNLOADING and download.qbt_state == state
+
+    # Going again, still with nobody sending: the clocks start now, not two hours ago.
+    report = lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert report.failed == [] and download.state == S.STALLED
+
+
+def test_a_long_qbittorrent_outage_does_not_count_toward_the_stall_timeouts(
+    qbt_sim: QBittorrentSimulator, settings: Any
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 3600
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 3600
+    download = start(qbt_sim)
+    qbt_sim.stall(download.info_hash)
+    lifecycle.monitor_once()
+
+    # qBittorrent is off for three hours: every pass fails before touching the row.
+    qbt_sim.down()
+    with pytest.raises(QBittorrentError) as away:
+        lifecycle.monitor_once()
+    assert away.value.temporary
+    hours = timedelta(hours=3)
+    _age(download, added_at=hours, updated_at=hours, last_progress_at=hours, last_seeded_at=hours)
+    qbt_sim.up()
+
+    report = lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert report.failed == [] and download.state == S.STALLED, download.error
+
+    # Back and still stuck for a whole timeout after its return: that is a real stall.
+    _age(download, last_progress_at=timedelta(minutes=61), last_seeded_at=timedelta(minutes=61))
+    report = lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.state == S.FAILED and download.error == "no progress for 1 h"
+
+
+def test_ordinary_gaps_between_passes_count_toward_the_stall_timeouts(
+    qbt_sim: QBittorrentSimulator, settings: Any
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 3600
+    download = start(qbt_sim)
+    qbt_sim.stall(download.info_hash)
+    # Seen 20 minutes ago (a slow monitor row), no progress for 61 minutes.
+    _age(
+        download,
+        added_at=timedelta(minutes=61),
+        updated_at=timedelta(minutes=20),
+        last_progress_at=timedelta(minutes=61),
+    )
+    report = lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert [reason for _, reason in report.failed] == ["no progress for 1 h"]
