@@ -11,6 +11,7 @@ import pytest
 
 from downloads import importer, lifecycle
 from downloads.models import Download
+from library.plex import PlexTemporaryError
 from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.downloads.lifecycle_helpers import (
@@ -148,3 +149,43 @@ def test_an_import_with_no_video_fails_the_download_even_without_qbittorrent_set
     settings.QBITTORRENT_URL = ""
     assert lifecycle.import_download(download.pk) is None
     assert Download.objects.get(pk=download.pk).state == S.FAILED
+
+
+def test_plex_away_during_the_scan_keeps_the_file_and_the_retry_finishes_once(
+    qbt_sim: QBittorrentSimulator,
+    queued_imports: list[int],
+    settings: Any,
+    tmp_path: Path,
+    told: list[tuple[str, dict[str, Any]]],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    settings.MOVIES_DIR = tmp_path / "media" / "Movies"
+    settings.MOVIES_DIR.mkdir(parents=True)
+    plex = PlexSimulator(movie_root=str(settings.MOVIES_DIR), tv_root=str(tmp_path / "tv"))
+    settings.PLEX_URL = plex.start()
+    settings.PLEX_TOKEN = plex.token
+    try:
+        download = completed_download(qbt_sim, queued_imports)
+        plex.fail(path="/refresh", status=503)
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(PlexTemporaryError, match="503"),
+        ):
+            lifecycle.import_download(download.pk)
+        download.refresh_from_db()
+        # Filed, not yet announced: the task retries (PlexTemporaryError) and nobody is told.
+        assert download.state == S.IMPORTING and told == []
+
+        plex.clear_failures()
+        with django_capture_on_commit_callbacks(execute=True):
+            result = lifecycle.import_download(download.pk)
+    finally:
+        plex.stop()
+
+    folder = settings.MOVIES_DIR / "Dune (2021)"
+    assert result is not None and not result.changed
+    assert [p.name for p in folder.iterdir()] == ["Dune (2021).mkv"]
+    assert plex.refreshes == [(1, str(folder))]
+    download.refresh_from_db()
+    assert download.state == S.IMPORTED
+    assert [kind for kind, _ in told] == ["completed"]

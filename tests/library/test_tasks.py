@@ -17,6 +17,7 @@ from library.models import LibraryItem, SyncRun
 from library.plex import PlexTemporaryError
 from library.tasks import cleanup_old_sync_data, sync_plex_library_task
 from plexkiosk.celery import app
+from plexkiosk.locks import DATABASE_GONE
 from plexkiosk.simulators.plex import PlexSimulator
 from tests.conftest import ROOT, process_env, requires_services
 
@@ -40,7 +41,7 @@ def test_the_migration_creates_the_three_library_schedule_rows() -> None:
 
 
 def test_the_sync_task_retries_temporary_plex_errors_with_jittered_backoff() -> None:
-    assert sync_plex_library_task.autoretry_for == (PlexTemporaryError,)
+    assert sync_plex_library_task.autoretry_for == (PlexTemporaryError, *DATABASE_GONE)
     assert sync_plex_library_task.retry_backoff and sync_plex_library_task.retry_jitter
     assert app.amqp.router.route({}, sync_plex_library_task.name)["queue"].name == "plex_sync"
 
