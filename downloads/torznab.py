@@ -35,6 +35,11 @@ NEWZNAB_NS = "http://www.newznab.com/DTD/2010/feeds/attributes/"
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_ITEMS = 1000
 MAX_TITLE_LENGTH = 500
+# Beyond these an item is lying (or garbled): the biggest public swarms have a few hundred
+# thousand seeders, the biggest packs a few TB. Such items are skipped, not ranked first, and
+# their numbers would not fit the database's integer columns anyway.
+MAX_SEEDERS = 1_000_000
+MAX_SIZE = 100 * 1024**4
 CAPS_MAX_AGE = timedelta(hours=24)
 MOVIE_CATEGORY = 2000
 TV_CATEGORY = 5000
@@ -336,16 +341,25 @@ def search_params(
 
 
 def parse_results(root: Element, config: IndexerConfig) -> list[Release]:
-    """Turn an RSS answer into releases, skipping items that lack a title or a size."""
+    """Turn an RSS answer into releases, skipping items without a title, size or link."""
     if root.tag != "rss":
         raise PermanentTorznabError(f"search answer has root <{root.tag[:30]}>, not <rss>")
     releases = []
+    skipped = 0
     for item in root.iter("item"):
         if len(releases) >= MAX_ITEMS:
             break
         release = _release_from_item(item, config)
         if release is not None:
             releases.append(release)
+        else:
+            skipped += 1
+    if skipped:
+        logger.info(
+            "Indexer %s: %d items skipped (no title, size or link, or impossible numbers)",
+            config.name,
+            skipped,
+        )
     return releases
 
 
@@ -361,12 +375,17 @@ def _release_from_item(item: Element, config: IndexerConfig) -> Release | None:
     size = _to_int(item.findtext("size")) or _to_int(attrs.get("size"))
     if not size and enclosure is not None:
         size = _to_int(enclosure.get("length"))
-    if not title or not size:
+    if not title or not size or size > MAX_SIZE:
         return None
     link = (item.findtext("link") or "").strip()
     if not link and enclosure is not None:
         link = enclosure.get("url", "")
     magnet = attrs.get("magneturl") or (link if link.startswith("magnet:") else None)
+    if not magnet and not link.startswith(("http://", "https://")):
+        # Nothing to hand to qBittorrent: ranking it could only choose a dead end.
+        return None
+    if _beyond(attrs.get("seeders"), MAX_SEEDERS) or _beyond(attrs.get("peers"), MAX_SEEDERS):
+        return None
     seeders = _to_int(attrs.get("seeders")) or 0
     peers = _to_int(attrs.get("peers"))
     return Release(
@@ -398,12 +417,21 @@ def _all_values(item: Element, name: str) -> list[str]:
     ]
 
 
+def _beyond(value: str | None, limit: int) -> bool:
+    """Say whether a numeric field is over `limit` (infinity included)."""
+    try:
+        return float(value or 0) > limit
+    except ValueError:
+        return False
+
+
 def _to_int(value: str | None) -> int | None:
     if value is None:
         return None
     try:
         return max(int(float(value)), 0)
-    except (TypeError, ValueError):
+    # OverflowError: "1e999" and "inf" are floats, but no integer.
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -2,8 +2,9 @@
 
 It answers `t=caps`, `t=search`, `t=movie` and `t=tvsearch` from fixture releases, serves
 real bencoded `.torrent` files whose info hash is the one advertised, and can misbehave on
-request (slow, trickling, down, HTML, garbage, wrong content type, Torznab errors, 503,
-429, a huge body, XXE and billion-laughs payloads).
+request (slow, hanging, trickling, down, HTML, garbage, truncated XML, wrong content type,
+Torznab errors, 500, 503, 429, a 50 MB body, XXE and billion-laughs payloads, and feeds
+mixing good items with invalid ones).
 
 Standalone: `python -m plexkiosk.simulators.torznab --port 9117 [--api-key KEY] [--mode slow]`
 then point an indexer at `http://127.0.0.1:9117/api`. `GET /control?mode=…&delay=…`
@@ -24,15 +25,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 MODES = (
-    "ok", "slow", "trickle", "down", "html", "garbage", "wrong-type", "error", "server-error",
-    "rate-limit", "huge", "xxe", "billion-laughs",
+    "ok", "slow", "hang", "trickle", "down", "html", "garbage", "truncated", "wrong-type",
+    "error", "internal-error", "server-error", "rate-limit", "huge", "xxe", "billion-laughs",
+    "invalid-items",
 )  # fmt: skip
+HUGE_BYTES = 50 * 1024 * 1024
 PIECE_LENGTH = 16 * 1024 * 1024
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -123,6 +127,12 @@ class SimulatorState:
     tv_params: tuple[str, ...] | None = ("q", "season", "ep", "tvdbid")
     requests: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Bytes of the "huge" body written before the client hung up.
+    bytes_sent: int = 0
+    # What the "xxe" payload's external entity points at.
+    xxe_target: str = "file:///etc/passwd"
+    # Set when the simulator stops, so "hang" handlers let go.
+    stopped: threading.Event = field(default_factory=threading.Event)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -174,7 +184,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         if mode == "slow":
-            time.sleep(state.delay)
+            state.stopped.wait(state.delay)
+        if mode == "hang":
+            # Accept the request and never say a word, like a server stuck behind a proxy.
+            state.stopped.wait(600)
+            return
         misbehaviour = _MISBEHAVIOURS.get(mode)
         if misbehaviour is not None:
             misbehaviour(self)
@@ -192,9 +206,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._xml(_error_xml(203, "Function not available"))
                 return
             found = list(_search(state.releases, kind, params))
-            body = _results_xml(found, self._base_url(), state.api_key)
+            body = _results_xml(found, self._base_url(), state.api_key, mode == "invalid-items")
             if mode == "trickle":
                 self._trickle(body, state.delay)
+            elif mode == "truncated":
+                # The connection dropped mid-answer behind a proxy that still said 200.
+                self._send(200, "application/rss+xml", body.encode()[: len(body) // 2])
             else:
                 self._xml(body)
         else:
@@ -237,11 +254,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        state = self.server.state
+        item = b"<item><title>" + b"x" * 65_000 + b"</title></item>"
         chunks = [b'<?xml version="1.0"?><rss><channel>']
-        chunks += [b"<item><title>" + b"x" * 65_000 + b"</title></item>"] * 400  # ~26 MB
+        chunks += [item] * (HUGE_BYTES // len(item) + 1)  # 50 MB, one shared bytes object
         try:
             for chunk in chunks:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                with state.lock:
+                    state.bytes_sent += len(chunk)
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -258,11 +279,17 @@ _MISBEHAVIOURS = {
     "wrong-type": lambda h: h._send(200, "application/json", b'{"results": []}'),
     "error": lambda h: h._xml(_error_xml(100, "Invalid API Key")),
     "server-error": lambda h: h._send(503, "text/plain", b"Service Unavailable"),
+    # Jackett's error page echoes the failing URL, API key included.
+    "internal-error": lambda h: h._send(
+        500, "text/html", b"<html><body>Internal Server Error at " + h.path.encode() + b"</body>"
+    ),
     "rate-limit": lambda h: h._send(429, "text/plain", b"Too Many Requests", Retry_After="60"),
     "huge": lambda h: h._huge(),
     "xxe": lambda h: h._xml(
-        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-        "<rss><channel><item><title>&xxe;</title><size>1000000000</size></item></channel></rss>"
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM '
+        f"{quoteattr(h.server.state.xxe_target)}>]><rss><channel><item><title>&xxe;</title>"
+        "<size>1000000000</size><link>http://example.invalid/x.torrent</link></item>"
+        "</channel></rss>"
     ),
     "billion-laughs": lambda h: h._xml(
         '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -329,7 +356,38 @@ def _caps_xml(state: SimulatorState) -> str:
     )
 
 
-def _results_xml(releases: list[SimRelease], base_url: str, api_key: str) -> str:
+# Items a careless or hostile indexer sends: no link, no size, a negative or absurd size,
+# impossible seeder counts. Named like the real release, so a client that kept one would rank
+# it (the absurd seeders first of all); the client must skip them and keep the good items.
+_INVALID_ITEMS = (
+    ("NOLINK", "<size>1000000000</size>"),
+    ("NOSIZE", "<link>{base}/download/nosize.torrent</link>"),
+    ("NEGATIVE", "<size>-5000000000</size><link>{base}/download/negative.torrent</link>"),
+    ("HUGESIZE", "<size>1e30</size><link>{base}/download/hugesize.torrent</link>"),
+    (
+        "SEEDERS",
+        "<size>1000000000</size><link>{base}/download/seeders.torrent</link>"
+        '<torznab:attr name="seeders" value="99999999999999999999"/>',
+    ),
+    (
+        "INFINITE",
+        "<size>1000000000</size><link>{base}/download/infinite.torrent</link>"
+        '<torznab:attr name="seeders" value="1e999"/><torznab:attr name="peers" value="inf"/>',
+    ),
+)
+
+
+def _invalid_items(like: str, base_url: str) -> list[str]:
+    stem = like.rsplit("-", 1)[0]
+    return [
+        f"<item><title>{escape(stem)}-{group}</title>{fields.format(base=base_url)}</item>"
+        for group, fields in _INVALID_ITEMS
+    ]
+
+
+def _results_xml(
+    releases: list[SimRelease], base_url: str, api_key: str, invalid: bool = False
+) -> str:
     now = format_datetime(datetime.now(UTC))
     items = []
     for r in releases:
@@ -359,6 +417,10 @@ def _results_xml(releases: list[SimRelease], base_url: str, api_key: str) -> str
             f'<enclosure url={quoteattr(link)} length="{r.size}" type="application/x-bittorrent"/>'
             f"{attr_xml}</item>"
         )
+    if invalid and releases:
+        # Interleaved, so a client that gives up on the first bad item loses good ones.
+        bad = _invalid_items(releases[0].title, base_url)
+        items = [part for pair in zip_longest(bad, items, fillvalue="") for part in pair]
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" '
@@ -435,6 +497,7 @@ class TorznabSimulator:
 
     def stop(self) -> None:
         """Stop serving and free the port."""
+        self.state.stopped.set()
         self._server.shutdown()
         self._server.server_close()
 

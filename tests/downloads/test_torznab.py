@@ -247,10 +247,11 @@ def test_redact_url_hides_keys_in_download_links() -> None:
 
 def test_hostile_item_fields_are_cleaned_capped_or_skipped() -> None:
     long_title = "Heat.1995.1080p." + "A" * 5000
+    link = "http://indexer/dl/1.torrent"
     body = (
         '<rss xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>'
-        f"<item><title>{long_title}</title><size>8000000000</size></item>"
-        "<item><title>Heat\t.1995.720p.BluRay</title><size>4000000000</size>"
+        f"<item><title>{long_title}</title><size>8000000000</size><link>{link}</link></item>"
+        f"<item><title>Heat\t.1995.720p.BluRay</title><size>4000000000</size><link>{link}</link>"
         '<torznab:attr name="seeders" value="-5"/><torznab:attr name="peers" value="lots"/></item>'
         "<item><title>no size</title></item>"
         "<item><title></title><size>1</size></item>"
