@@ -1,0 +1,379 @@
+"""qBittorrent down, restarted, or forgetting the app's session, with a real qbittorrent-nox.
+
+Adding and following downloads wait it out and log in again on their own: an outage is a
+temporary error that the tasks retry, never a failed download, and the time qBittorrent
+was away (or a torrent sat paused) does not count toward the stall timeouts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from downloads import lifecycle
+from downloads.models import Download, Indexer, QualityProfile
+from downloads.qbittorrent import QBittorrent, TemporaryError
+from downloads.tasks import monitor_downloads_task
+from plexkiosk.celery import app
+from plexkiosk.simulators.torznab import TorznabSimulator
+from requests_app.models import MediaRequest, Status
+from requests_app.tasks import process_request_task
+from tests.conftest import WorkerProcess, requires_services
+from tests.downloads.lifecycle_helpers import DUNE, make_candidate
+from tests.downloads.qbt_harness import (
+    QbtInstance,
+    QbtPair,
+    SeededTorrent,
+    require_qbittorrent,
+    start_instance,
+)
+from tests.downloads.qbt_harness import wait_for as poll
+from tests.e2e.world import RealRelease
+
+pytestmark = pytest.mark.slow
+
+S = Download.State
+OWNER = "test:outage"  # not a request: the request flow's receivers leave these alone
+DUNE_IDS = {"imdb_id": "tt1160419", "tmdb_id": 438631}
+
+
+# --- a real qBittorrent the test may stop and start ---------------------------------------
+@pytest.fixture(scope="module")
+def seeder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QbtInstance]:
+    """One seeder (with its tracker) for the module; it stays up through every outage."""
+    require_qbittorrent()
+    instance = start_instance(tmp_path_factory.mktemp("seeder"), "seeder", tracker=True)
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def qbt(seeder: QbtInstance, tmp_path: Path, settings: Any) -> Iterator[QbtPair]:
+    """The app's own qbittorrent-nox, for this test alone, with the app's settings on it."""
+    client = start_instance(tmp_path, "client", username="kiosk")
+    settings.QBITTORRENT_URL = client.url
+    settings.QBITTORRENT_USERNAME = client.username
+    settings.QBITTORRENT_PASSWORD = client.password
+    settings.QBITTORRENT_CATEGORY = "plexkiosk"
+    settings.DOWNLOADS_DIR = tmp_path / "downloads"
+    settings.DOWNLOADS_DIR.mkdir()
+    yield QbtPair(root=tmp_path, seeder=seeder, client=client)
+    client.stop()
+
+
+def restart(client: QbtInstance) -> None:
+    """Stop qbittorrent-nox and start it again on the same port and profile."""
+    client.stop()
+    client.start()
+
+
+def seeded_magnet(qbt: QbtPair, torrent: SeededTorrent) -> str:
+    """A magnet with the seeder's tracker, so qBittorrent finds the peer by itself."""
+    return f"{torrent.magnet}&tr=http://127.0.0.1:{qbt.seeder.tracker_port}/announce"
+
+
+def start(qbt: QbtPair, name: str, *, seed: bool = True, client: QBittorrent | None = None):
+    """Make a release (seeded, or that nobody serves) and start its download as the app does.
+
+    Names must differ between the tests of the module: they share the seeder's folder.
+    """
+    torrent = qbt.make_torrent(f"{name}.mkv", 4 << 20, seed=seed)
+    magnet = seeded_magnet(qbt, torrent) if seed else torrent.magnet
+    candidate = make_candidate(torrent.name, torrent.size, magnet=magnet)
+    return lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE, client=client)
+
+
+def hashes_in_qbittorrent(qbt: QbtPair) -> set[str]:
+    return {t.hash for t in qbt.client.api.torrents_info(category="plexkiosk")}
+
+
+def rows() -> dict[int, tuple[str, float, str, datetime]]:
+    """Each download's state, progress, error and last update, by id."""
+    return {
+        pk: (state, progress, error, updated)
+        for pk, state, progress, error, updated in Download.objects.values_list(
+            "pk", "state", "progress", "error", "updated_at"
+        )
+    }
+
+
+class LoginCounter:
+    """Count the logins of one app client's qbittorrent-api session, and show its cookie."""
+
+    def __init__(self, client: QBittorrent) -> None:
+        self.api = client._api
+        self.count = 0
+        log_in = self.api.auth_log_in
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return log_in(*args, **kwargs)
+
+        # qbittorrent-api looks auth_log_in up on the instance when a call gets a 403.
+        self.api.auth_log_in = counting
+
+    @property
+    def sid(self) -> str | None:
+        return self.api._SID
+
+
+def expire_session(url: str, sid: str) -> None:
+    """End a session on qBittorrent's side only, as its session timeout does."""
+    assert requests.post(f"{url}/api/v2/auth/logout", cookies={"SID": sid}, timeout=5).ok
+    # The client still holds the cookie, but qBittorrent no longer knows it.
+    assert (
+        requests.get(f"{url}/api/v2/app/version", cookies={"SID": sid}, timeout=5).status_code
+        == 403
+    )
+
+
+# --- (a) adding while qBittorrent is down ---------------------------------------------------
+@pytest.mark.django_db
+def test_adding_while_qbittorrent_is_down_is_a_temporary_error_that_writes_nothing(
+    qbt: QbtPair,
+) -> None:
+    torrent = qbt.make_torrent("Dune.2021.1080p.BluRay.x264-DOWN.mkv", 4 << 20)
+    candidate = make_candidate(torrent.name, torrent.size, magnet=seeded_magnet(qbt, torrent))
+    qbt.client.stop()
+
+    with pytest.raises(TemporaryError, match="unreachable"):
+        lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE)
+    assert not Download.objects.exists()
+
+    qbt.client.start()
+    download = lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE)
+    assert download.info_hash == torrent.info_hash and download.state == S.QUEUED
+    assert hashes_in_qbittorrent(qbt) == {torrent.info_hash}
+    assert Download.objects.count() == 1
+
+
+@pytest.fixture
+def broker_emptied() -> Iterator[None]:
+    """Drop what a test's workers leave queued on the broker (a retry due in minutes)."""
+    yield
+    app.control.purge()
+    broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    broker.delete("unacked", "unacked_index")
+
+
+@pytest.fixture
+def indexer(qbt: QbtPair) -> Iterator[TorznabSimulator]:
+    """An indexer offering one real, seeded Dune release; a profile that accepts 4 MB films."""
+    simulator = TorznabSimulator([], api_key="k").start()
+    Indexer.objects.create(name="Simulated", url=simulator.url, api_key="k")
+    profile = QualityProfile.get_default()
+    QualityProfile.objects.filter(pk=profile.pk).update(
+        movie_min_gb=0.001, movie_min_gb_by_resolution={}
+    )
+    yield simulator
+    simulator.stop()
+
+
+def worker_env(qbt: QbtPair, tmp_path: Path) -> dict[str, str]:
+    client = qbt.client
+    return {
+        "QBITTORRENT_URL": client.url,
+        "QBITTORRENT_USERNAME": client.username,
+        "QBITTORRENT_PASSWORD": client.password,
+        "QBITTORRENT_CATEGORY": "plexkiosk",
+        "DOWNLOADS_DIR": str(django_settings.DOWNLOADS_DIR),
+        "MOVIES_DIR": str(tmp_path / "media" / "Movies"),
+        "TV_DIR": str(tmp_path / "media" / "TV"),
+    }
+
+
+def task_state(task_id: str) -> TaskResult | None:
+    return TaskResult.objects.filter(task_id=task_id).first()
+
+
+def wait_for_state(
+    task_id: str, states: set[str], worker: WorkerProcess, timeout: float
+) -> TaskResult:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = task_state(task_id)
+        if result is not None and result.status in states:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(
+        f"task {task_id} never reached {states}: {task_state(task_id)}\n{worker.log()[-4000:]}"
+    )
+
+
+@requires_services
+@pytest.mark.django_db(transaction=True)
+def test_a_request_added_while_qbittorrent_is_down_is_retried_and_ends_with_one_torrent(
+    broker_emptied: None,
+    celery_worker_process: Callable[..., WorkerProcess],
+    qbt: QbtPair,
+    indexer: TorznabSimulator,
+    tmp_path: Path,
+) -> None:
+    seeded = qbt.make_torrent("Dune.2021.1080p.BluRay.x264-RETRY.mkv", 4 << 20)
+    tracker = f"http://127.0.0.1:{qbt.seeder.tracker_port}/announce"
+    release = RealRelease(seeded, tracker=tracker, **DUNE_IDS)
+    indexer.state.releases.append(release)
+    qbt.client.stop()
+    worker = celery_worker_process(**worker_env(qbt, tmp_path))
+
+    user = get_user_model().objects.create_user("ana", password="pw-ana-123")
+    task_id = str(uuid.uuid4())
+    request = MediaRequest.objects.create(
+        requested_by=user,
+        media_type="movie",
+        title="Dune",
+        year=2021,
+        status=Status.APPROVED,
+        celery_task_id=task_id,
+        **DUNE_IDS,
+    )
+    process_request_task.apply_async(args=[request.pk], task_id=task_id)
+
+    # The search found the release; handing it to qBittorrent failed: the task retries.
+    retried = wait_for_state(task_id, {"RETRY", "SUCCESS", "FAILURE"}, worker, 60)
+    request.refresh_from_db()
+    assert retried.status == "RETRY", (retried.result, request.status_reason)
+    assert "unreachable" in retried.result
+    # Still this task's claim (its retry resumes it), not failed; nothing was recorded.
+    assert (request.status, request.celery_task_id) == (Status.SEARCHING, task_id)
+    assert not Download.objects.exists()
+    scheduled = app.control.inspect([worker.hostname], timeout=5).scheduled() or {}
+    held = [
+        entry for entry in scheduled.get(worker.hostname, []) if entry["request"]["id"] == task_id
+    ]
+    assert len(held) == 1, scheduled
+    due = datetime.fromisoformat(held[0]["eta"])
+    assert due - timezone.now() > timedelta(minutes=4)  # 300 s + jitter, not a busy loop
+
+    qbt.client.start()
+    # The countdown is a fixed 5 minutes: send now the very message it would deliver then
+    # (same task id, first retry), instead of waiting for it.
+    process_request_task.apply_async(args=[request.pk], task_id=task_id, retries=1)
+    done = wait_for_state(task_id, {"SUCCESS", "FAILURE"}, worker, 60)
+
+    assert done.status == "SUCCESS" and json.loads(done.result) == "downloading", done.result
+    request.refresh_from_db()
+    assert request.status == Status.DOWNLOADING
+    assert request.download_hash == release.info_hash
+    assert hashes_in_qbittorrent(qbt) == {release.info_hash}
+    assert list(Download.objects.values_list("info_hash", "state")) == [
+        (release.info_hash, S.QUEUED)
+    ]
+
+
+# --- (b) restarted while downloads exist ---------------------------------------------------
+@pytest.mark.django_db
+def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_updates_all(
+    qbt: QbtPair,
+) -> None:
+    client = QBittorrent()
+    logins = LoginCounter(client)
+    slow = start(qbt, "Dune.2021.1080p.BluRay.x264-SLOW", client=client)
+    # 4 MB at 256 KiB/s: still downloading across the restart.
+    qbt.seeder.api.torrents_set_upload_limit(limit=256 << 10, torrent_hashes=slow.info_hash)
+    stuck = start(qbt, "Dune.2021.1080p.BluRay.x264-NOBODY", seed=False, client=client)
+    poll(
+        lambda: (
+            lifecycle.monitor_once(client=client).updated == 2
+            and Download.objects.get(pk=slow.pk).progress > 0
+        ),
+        timeout=20,
+        what="the slow download to start moving",
+    )
+    first_sid = logins.sid
+    logins.count = 0
+
+    qbt.client.stop()
+    before = rows()
+    with pytest.raises(TemporaryError):
+        lifecycle.monitor_once(client=client)
+    assert rows() == before  # nothing failed, nothing touched
+
+    qbt.client.start()
+    restarted_at = timezone.now()
+    report = lifecycle.monitor_once(client=client)
+
+    assert report.failed == [] and report.updated == 2
+    assert logins.count == 1 and logins.sid not in (None, first_sid)
+    # The torrents survived in qBittorrent's own profile, and every row was followed.
+    assert hashes_in_qbittorrent(qbt) == {slow.info_hash, stuck.info_hash}
+    after = rows()
+    assert all(updated >= restarted_at for _, _, _, updated in after.values()), after
+    assert after[stuck.pk][0] == S.STALLED and not after[stuck.pk][2]
+    # Right after a start qBittorrent may say checkingResumeData at 0 %; then it goes on.
+    poll(
+        lambda: (
+            lifecycle.monitor_once(client=client).failed == []
+            and Download.objects.get(pk=slow.pk).progress > before[slow.pk][1]
+        ),
+        timeout=20,
+        what="the slow download to go on after the restart",
+    )
+    assert logins.count == 1
+
+
+@requires_services
+@pytest.mark.django_db(transaction=True)
+def test_the_monitor_task_retries_through_a_restart_and_its_retry_updates_every_download(
+    broker_emptied: None,
+    celery_worker_process: Callable[..., WorkerProcess],
+    qbt: QbtPair,
+    tmp_path: Path,
+) -> None:
+    downloads = [
+        start(qbt, "Dune.2021.1080p.BluRay.x264-TASK1", seed=False),
+        start(qbt, "Dune.2021.1080p.BluRay.x264-TASK2", seed=False),
+    ]
+    worker = celery_worker_process(**worker_env(qbt, tmp_path))
+    qbt.client.stop()
+
+    task_id = monitor_downloads_task.delay().id
+    retried = wait_for_state(task_id, {"RETRY", "SUCCESS", "FAILURE"}, worker, 60)
+    assert retried.status == "RETRY" and "unreachable" in retried.result, retried.result
+    qbt.client.start()  # the retry is due in 0-5 s (backoff 5 s with full jitter)
+    restarted_at = timezone.now()
+    done = wait_for_state(task_id, {"SUCCESS", "FAILURE"}, worker, 60)
+
+    assert done.status == "SUCCESS", done.result
+    assert json.loads(done.result) == {"seen": 2, "updated": 2, "completed": 0, "failed": 0}
+    for download in downloads:
+        download.refresh_from_db()
+        assert download.state == S.STALLED and download.updated_at >= restarted_at
+
+
+# --- (c) the session expired ---------------------------------------------------------------
+@pytest.mark.django_db
+def test_an_expired_session_is_renewed_once_by_the_next_add_and_the_next_monitor_pass(
+    qbt: QbtPair,
+) -> None:
+    client = QBittorrent()
+    client.login()
+    logins = LoginCounter(client)
+    first = start(qbt, "Dune.2021.1080p.BluRay.x264-SESSION1", seed=False, client=client)
+    assert logins.count == 0
+
+    expired = logins.sid
+    expire_session(qbt.client.url, expired)
+    second = start(qbt, "Dune.2021.1080p.BluRay.x264-SESSION2", seed=False, client=client)
+    assert logins.count == 1 and logins.sid not in (None, expired)
+    assert hashes_in_qbittorrent(qbt) == {first.info_hash, second.info_hash}
+
+    expired = logins.sid
+    expire_session(qbt.client.url, expired)
+    report = lifecycle.monitor_once(client=client)
+    assert report.updated == 2 and report.failed == []
+    assert logins.count == 2 and logins.sid not in (None, expired)
+    assert set(Download.objects.values_list("state", flat=True)) == {S.STALLED}
