@@ -20,6 +20,8 @@ import redis
 import requests
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
@@ -377,3 +379,88 @@ def test_an_expired_session_is_renewed_once_by_the_next_add_and_the_next_monitor
     assert report.updated == 2 and report.failed == []
     assert logins.count == 2 and logins.sid not in (None, expired)
     assert set(Download.objects.values_list("state", flat=True)) == {S.STALLED}
+
+
+# --- (d) time away, or paused, is not a stall ------------------------------------------------
+def move_clocks_back(download: Download, by: timedelta, *, watched: bool) -> None:
+    """Move every time on the row back by `by`, as if that much time had passed since.
+
+    `watched`: the monitor kept passing meanwhile (its last pass was just now), so only
+    the row's history moves; otherwise nobody saw the torrent for all that time.
+    """
+    clocks = [f.name for f in Download._meta.fields if isinstance(f, models.DateTimeField)]
+    moved: dict[str, Any] = {name: F(name) - by for name in clocks}
+    if watched:
+        moved["updated_at"] = timezone.now() - timedelta(seconds=15)
+    Download.objects.filter(pk=download.pk).update(**moved)
+
+
+@pytest.mark.django_db
+def test_an_outage_longer_than_the_stall_timeout_fails_nothing_but_a_stall_after_it_does(
+    qbt: QbtPair, settings: Any
+) -> None:
+    settings.DOWNLOAD_STALL_TIMEOUT = 2 * 3600
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 2 * 3600
+    stuck = start(qbt, "Dune.2021.1080p.BluRay.x264-UNSEEDED", seed=False)
+    assert lifecycle.monitor_once().updated == 1
+
+    qbt.client.stop()
+    with pytest.raises(TemporaryError):
+        lifecycle.monitor_once()
+    # qBittorrent stays off for three hours, more than either timeout.
+    move_clocks_back(stuck, timedelta(hours=3), watched=False)
+    qbt.client.start()
+
+    report = lifecycle.monitor_once()
+    stuck.refresh_from_db()
+    assert report.failed == [] and (stuck.state, stuck.error) == (S.STALLED, "")
+    assert hashes_in_qbittorrent(qbt) == {stuck.info_hash}
+
+    # Back, followed every 15 s, and still nothing for a whole timeout: a real stall.
+    move_clocks_back(stuck, timedelta(hours=2, minutes=1), watched=True)
+    report = lifecycle.monitor_once(client=QBittorrent())
+    stuck.refresh_from_db()
+    assert report.failed == [(stuck.pk, "no progress for 2 h")]
+    assert (stuck.state, stuck.error) == (S.FAILED, "no progress for 2 h")
+    assert hashes_in_qbittorrent(qbt) == set()
+
+
+@pytest.mark.django_db
+def test_a_torrent_paused_in_qbittorrent_longer_than_the_stall_timeout_is_not_failed(
+    qbt: QbtPair, settings: Any
+) -> None:
+    # Real seconds: a torrent nobody serves is failed after 2 s unless it is paused.
+    settings.DOWNLOAD_STALL_TIMEOUT = 2
+    settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 2
+    running = start(qbt, "Dune.2021.1080p.BluRay.x264-RUNNING", seed=False)
+    paused = start(qbt, "Dune.2021.1080p.BluRay.x264-PAUSED", seed=False)
+    api = qbt.client.api
+    api.torrents_pause(torrent_hashes=paused.info_hash)
+    poll(
+        lambda: api.torrents_info(torrent_hashes=paused.info_hash)[0].state == "pausedDL",
+        timeout=10,
+        what="qBittorrent to pause the torrent",
+    )
+    paused_at = time.monotonic()
+
+    def states() -> dict[int, str]:
+        lifecycle.monitor_once()
+        return dict(Download.objects.values_list("pk", "state"))
+
+    # Passes go on until the running one is failed and the pause outlasted the timeout.
+    poll(
+        lambda: states()[running.pk] == S.FAILED and time.monotonic() - paused_at > 3,
+        timeout=20,
+        what="the unpaused torrent nobody serves to be failed",
+    )
+    paused.refresh_from_db()
+    assert (paused.state, paused.qbt_state, paused.error) == (S.DOWNLOADING, "pausedDL", "")
+    assert hashes_in_qbittorrent(qbt) == {paused.info_hash}
+
+    # Resumed, still nobody serving it: its clocks run again from the resume on.
+    api.torrents_resume(torrent_hashes=paused.info_hash)
+    poll(
+        lambda: states()[paused.pk] == S.FAILED,
+        timeout=20,
+        what="the resumed torrent nobody serves to be failed",
+    )
