@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from requests_app import quotas, tmdb
 from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Profile, Status
@@ -163,9 +164,15 @@ def queue_processing(request_id: int, task_id: str) -> None:
     """Queue the search-and-download step once the current transaction commits."""
     from requests_app.tasks import process_request_task
 
-    transaction.on_commit(
-        lambda: process_request_task.apply_async(args=[request_id], task_id=task_id)
-    )
+    def send() -> None:
+        try:
+            process_request_task.apply_async(args=[request_id], task_id=task_id)
+        except KombuOperationalError as exc:
+            # The broker is down: the request is saved and shown as approved; the
+            # recover-requests row sends its search once the broker is back.
+            logger.warning("request %s: search not queued yet (%s); retried later", request_id, exc)
+
+    transaction.on_commit(send)
 
 
 def notify_later(request_id: int, event: str) -> None:

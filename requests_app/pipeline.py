@@ -74,11 +74,13 @@ def _claim_search(request_id: int, task_id: str | None, reason: str) -> MediaReq
         to=Status.SEARCHING,
         reason=reason,
         only_from={Status.APPROVED, Status.NOT_FOUND},
+        for_task=task_id,
         search_attempts=F("search_attempts") + 1,
     )
     if request is not None:
         return request
-    # A redelivered or retried run of the same task finds its own claim still in place.
+    # A redelivered or retried run of the same task finds its own claim still in place
+    # (and a message superseded by the recovery sweep finds another task's id: skipped).
     current = MediaRequest.objects.filter(pk=request_id).first()
     if (
         current is not None

@@ -12,6 +12,16 @@ JOBS = [
         description="Search again for requests that found nothing acceptable (with back-off).",
     ),
     ScheduledJob(
+        name="recover-requests",
+        task="requests_app.tasks.recover_requests_task",
+        every_seconds=600,
+        description=(
+            "Send again the next step of requests stuck far longer than it takes "
+            "(a message lost with the broker): approved 30 min, searching 3 h, "
+            "a download ended 15 min ago."
+        ),
+    ),
+    ScheduledJob(
         name="cleanup-old-requests",
         task="requests_app.tasks.cleanup_old_requests_task",
         crontab="45 4 * * *",

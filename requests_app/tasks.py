@@ -7,7 +7,7 @@ import uuid
 
 from celery import Task, shared_task
 
-from requests_app import notifications, pipeline
+from requests_app import notifications, pipeline, recovery
 from requests_app.models import MediaRequest
 
 logger = logging.getLogger(__name__)
@@ -100,3 +100,9 @@ def research_not_found_task() -> int:
 def cleanup_old_requests_task(days: int = 90) -> int:
     """Delete finished requests older than `days`."""
     return pipeline.delete_old_finished(days=days)
+
+
+@shared_task
+def recover_requests_task() -> dict[str, list[int]]:
+    """Send again the lost next step of requests that have waited far too long."""
+    return recovery.recover_requests().as_dict()

@@ -43,9 +43,12 @@ def transition(
     actor: AbstractBaseUser | None = None,
     actor_label: str = SYSTEM,
     only_from: set[str] | None = None,
+    for_task: str | None = None,
     **fields: Any,
 ) -> MediaRequest | None:
     """Move a request to `to` if allowed (and if in `only_from`, when given); record it.
+
+    With `for_task`, only if the request is not assigned to another Celery task.
 
     Returns the updated request, or None when the change was not allowed — which is what
     makes a redelivered task harmless: the second run finds the state already moved.
@@ -57,6 +60,8 @@ def transition(
         source = request.status
         if to not in ALLOWED[source] or (only_from is not None and source not in only_from):
             return None
+        if for_task and request.celery_task_id not in ("", for_task):
+            return None  # the request was handed to a newer task (see requests_app.recovery)
         now = timezone.now()
         updates: dict[str, Any] = {"status": to, "status_reason": reason[:500], "updated_at": now}
         if to == S.COMPLETED:

@@ -9,8 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
+from downloads.models import Download, Indexer, ReleaseCandidate
+from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import flow, tmdb
-from requests_app.models import Profile
+from requests_app.models import MediaRequest, Profile
 
 DUNE = tmdb.TitleResult(
     media_type="movie",
@@ -88,3 +90,48 @@ def queued() -> Iterator[mock.MagicMock]:
         mock.patch("requests_app.flow.stop_download_later") as stop,
     ):
         yield mock.MagicMock(process=process, notify=notify, stop=stop)
+
+
+DUNE_IDS = {"imdb_id": "tt1160419", "tmdb_id": 438631}
+
+
+@pytest.fixture
+def indexer() -> Iterator[TorznabSimulator]:
+    """A simulated indexer with two acceptable Dune releases (and a camera rip)."""
+    releases = [
+        SimRelease("Dune.2021.1080p.BluRay.x264-FIRST", int(10 * GB), 500, **DUNE_IDS),
+        SimRelease("Dune.2021.1080p.WEB-DL.DDP5.1.H.264-SECOND", int(6 * GB), 200, **DUNE_IDS),
+        SimRelease("Dune.2021.HDCAM.x264-CAM", int(1.5 * GB), 900, **DUNE_IDS),
+    ]
+    with TorznabSimulator(releases, api_key="k") as simulator:
+        Indexer.objects.create(name="sim", url=simulator.url, api_key="k")
+        yield simulator
+
+
+@pytest.fixture
+def qbittorrent() -> Iterator[list[ReleaseCandidate]]:
+    """Stand in for the hand-over to qBittorrent: record what was started."""
+    started: list[ReleaseCandidate] = []
+
+    def start(*, candidate: ReleaseCandidate, owner_ref: str, media: object) -> Download:
+        started.append(candidate)
+        return Download.objects.create(
+            info_hash=candidate.info_hash,
+            release_title=candidate.title,
+            owner_ref=owner_ref,
+            media_type="movie",
+            title="Dune",
+            year=2021,
+            state="downloading",
+        )
+
+    with (
+        mock.patch("downloads.lifecycle.start_download", side_effect=start),
+        mock.patch("requests_app.tasks.notify_request_task.delay"),
+        mock.patch("requests_app.tasks.process_request_task.apply_async"),
+    ):
+        yield started
+
+
+def approved_dune(user: object) -> MediaRequest:
+    return flow.create_request(user=user, media_type="movie", tmdb_id=DUNE.tmdb_id).request

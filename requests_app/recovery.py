@@ -1,0 +1,126 @@
+"""Put back in motion the requests whose next step was lost.
+
+Every step of a request travels as a Celery message. Acks-late and Redis's append-only
+file keep those messages through a dead worker or a Redis restart, but a few can still
+go: the broker was unreachable at the moment a request was created, Redis lost its data,
+or a process died between a download's end and the message that tells its request.
+This sweep (the `recover-requests` row, every 10 minutes) finds requests that have waited
+far longer than their step ever takes and sends that step again. Each step is safe to
+send twice: a search is claimed by its task id, and the others move the request only from
+the state they expect.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from requests_app.models import MediaRequest, Status
+from requests_app.pipeline import owner_ref
+
+logger = logging.getLogger(__name__)
+
+# An approved request is searched within seconds; even a burst of retries (300 s apart)
+# is over well before this.
+APPROVED_LOST_AFTER = timedelta(minutes=30)
+# A download that ended (imported or failed) tells its request at once.
+DOWNLOAD_NEWS_LOST_AFTER = timedelta(minutes=15)
+
+
+def search_lost_after() -> timedelta:
+    """A search whose worker died comes back after Redis's visibility timeout: wait that
+    out, and a whole run (Celery's one-hour limit), before deciding its message is gone."""
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    return timedelta(seconds=options.get("visibility_timeout", 7200) + 3600)
+
+
+@dataclass
+class Recovered:
+    searches: list[int] = field(default_factory=list)
+    completions: list[int] = field(default_factory=list)
+    failovers: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {
+            "searches": self.searches,
+            "completions": self.completions,
+            "failovers": self.failovers,
+        }
+
+
+def recover_requests(now: datetime | None = None) -> Recovered:
+    """Send again the lost step of every request that has waited too long; say which."""
+    now = now or timezone.now()
+    recovered = Recovered()
+    for request in _waited(Status.APPROVED, now - APPROVED_LOST_AFTER):
+        if _search_again(request):
+            recovered.searches.append(request.pk)
+    for request in _waited(Status.SEARCHING, now - search_lost_after()):
+        if _search_again(request):
+            recovered.searches.append(request.pk)
+    _recover_download_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
+    if recovered.searches or recovered.completions or recovered.failovers:
+        logger.warning("requests whose next step was lost, sent again: %s", recovered.as_dict())
+    return recovered
+
+
+def _waited(status: str, since: datetime) -> QuerySet[MediaRequest]:
+    return MediaRequest.objects.filter(status=status, updated_at__lt=since).only(
+        "pk", "status", "updated_at", "celery_task_id"
+    )
+
+
+def _search_again(request: MediaRequest) -> bool:
+    """Queue the search under a new task id; the lost message, if it ever runs, is skipped."""
+    from requests_app.tasks import process_request_task
+
+    task_id = str(uuid.uuid4())
+    # Only if nothing moved since we read it: a step that just ran keeps its own message.
+    taken = MediaRequest.objects.filter(
+        pk=request.pk, status=request.status, updated_at=request.updated_at
+    ).update(celery_task_id=task_id, updated_at=timezone.now())
+    if taken:
+        process_request_task.apply_async(args=[request.pk], task_id=task_id)
+    return bool(taken)
+
+
+def _recover_download_news(since: datetime, recovered: Recovered) -> None:
+    """Tell downloading requests whose download ended long ago what became of it."""
+    from downloads.models import Download
+    from requests_app.tasks import complete_request_task, failover_request_task
+
+    waiting = {
+        r.download_hash: r
+        for r in MediaRequest.objects.filter(
+            status=Status.DOWNLOADING, updated_at__lt=since
+        ).exclude(download_hash="")
+    }
+    if not waiting:
+        return
+    ended = Download.objects.filter(
+        info_hash__in=list(waiting),
+        updated_at__lt=since,
+        state__in=[
+            Download.State.IMPORTED,
+            Download.State.REMOVED,
+            Download.State.FAILED,
+            Download.State.CANCELLED,
+        ],
+    )
+    for download in ended:
+        request = waiting[download.info_hash]
+        if download.owner_ref != owner_ref(request.pk):
+            continue  # another request's download of the same release
+        if download.state in (Download.State.IMPORTED, Download.State.REMOVED):
+            complete_request_task.delay(request.pk, download.info_hash)
+            recovered.completions.append(request.pk)
+        else:
+            reason = download.error or "the download ended"
+            failover_request_task.delay(request.pk, download.info_hash, reason)
+            recovered.failovers.append(request.pk)
