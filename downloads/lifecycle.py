@@ -125,11 +125,13 @@ def _obtain(candidate: ReleaseCandidate) -> tuple[str | None, bytes | None, str]
 
 
 def stop_download(info_hash: str, *, client: QBittorrent | None = None) -> None:
-    """Remove a download and its data from qBittorrent, and mark it cancelled (idempotent)."""
-    (client or QBittorrent()).remove(info_hash, delete_files=True)
+    """Mark a download cancelled, then remove it and its data from qBittorrent (idempotent)."""
+    # Cancelled first: were qBittorrent away for longer than the task's retries, the
+    # monitor would otherwise finish the torrent once it is back and import it.
     Download.objects.filter(info_hash=info_hash, state__in=[*ACTIVE, S.COMPLETED]).update(
         state=S.CANCELLED, dlspeed=0, eta=None
     )
+    (client or QBittorrent()).remove(info_hash, delete_files=True)
 
 
 # --- the monitor --------------------------------------------------------------------------

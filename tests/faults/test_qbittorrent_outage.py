@@ -464,3 +464,26 @@ def test_a_torrent_paused_in_qbittorrent_longer_than_the_stall_timeout_is_not_fa
         timeout=20,
         what="the resumed torrent nobody serves to be failed",
     )
+
+
+# --- a cancel while qBittorrent is down --------------------------------------------------------
+@pytest.mark.django_db
+def test_a_download_cancelled_while_qbittorrent_is_down_is_never_followed_again(
+    qbt: QbtPair,
+) -> None:
+    download = start(qbt, "Dune.2021.1080p.BluRay.x264-CANCEL")
+    qbt.client.stop()
+
+    with pytest.raises(TemporaryError):
+        lifecycle.stop_download(download.info_hash)
+    # Cancelled at once: however long qBittorrent stays away (longer than the task's
+    # retries), the monitor will not finish and import what nobody wants any more.
+    download.refresh_from_db()
+    assert download.state == S.CANCELLED
+
+    qbt.client.start()
+    assert lifecycle.monitor_once().updated == 0
+    lifecycle.stop_download(download.info_hash)  # the task's retry
+    assert hashes_in_qbittorrent(qbt) == set()
+    download.refresh_from_db()
+    assert download.state == S.CANCELLED
