@@ -4,16 +4,24 @@ worker and beat reconnect on their own; without persistence the queue is lost.""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
+from downloads.models import Download, Indexer
 from plexkiosk.celery import app
+from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
+from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from plexkiosk.tasks import ping_task
+from requests_app.models import MediaRequest, Status
+from requests_app.tasks import process_request_task
 from tests.conftest import process_env, requires_services
 from tests.processes import Stack
 from tests.reliability.servers import RedisServer
@@ -26,6 +34,7 @@ pytestmark = [
 ]
 
 PING = "plexkiosk.tasks.ping_task"
+DUNE = {"imdb_id": "tt1160419", "tmdb_id": 438631}
 CLEANUP = "plexkiosk.tasks.cleanup_temp_files_task"
 
 
@@ -131,4 +140,73 @@ def test_without_persistence_a_redis_restart_loses_every_queued_task() -> None:
         server.restart()
         assert server.client().llen("default") == 0
     finally:
+        server.remove()
+
+
+def test_a_search_lost_with_a_redis_that_kept_nothing_is_sent_again_by_the_recover_row(
+    tmp_path: Path,
+) -> None:
+    """Even without persistence, a request is not lost for good: its row in PostgreSQL
+    says it waits, and beat's recover-requests row sends its search again."""
+    server = RedisServer(appendonly=False)
+    server.start()
+    indexer = TorznabSimulator(
+        [SimRelease("Dune.2021.1080p.BluRay.x264-FIRST", int(10 * GB), 500, **DUNE)],
+        api_key="k",
+    ).start()
+    qbt = QBittorrentSimulator(save_path=str(tmp_path), torrents_url=indexer.url, speed=1)
+    qbt.start()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    stack = Stack(
+        process_env(
+            CELERY_BROKER_URL=server.url,
+            QBITTORRENT_URL=qbt.url,
+            QBITTORRENT_USERNAME=qbt.username,
+            QBITTORRENT_PASSWORD=qbt.password,
+            DOWNLOADS_DIR=str(tmp_path),
+        ),
+        logs,
+    )
+    try:
+        Indexer.objects.create(name="sim", url=indexer.url, api_key="k")
+        user = get_user_model().objects.create_user("ana", password="pw-ana-123")
+        lost_id = str(uuid.uuid4())
+        request = MediaRequest.objects.create(
+            requested_by=user,
+            media_type="movie",
+            title="Dune",
+            year=2021,
+            status=Status.APPROVED,
+            celery_task_id=lost_id,
+            **DUNE,
+        )
+        with app.connection_for_write(server.url) as conn, app.amqp.Producer(conn) as producer:
+            process_request_task.apply_async(args=[request.pk], task_id=lost_id, producer=producer)
+        assert server.client().llen("priority") == 1
+        server.restart()
+        assert server.client().llen("priority") == 0, "the search's message is gone"
+
+        # Half an hour later nothing has happened to it; beat runs the recovery row.
+        MediaRequest.objects.filter(pk=request.pk).update(
+            updated_at=timezone.now() - timedelta(minutes=31)
+        )
+        every_second("recover-requests")
+        stack.worker()
+        stack.beat()
+
+        def downloading() -> bool:
+            request.refresh_from_db()
+            return request.status == Status.DOWNLOADING
+
+        assert wait_for(downloading, 90), stack.logs_text()
+        assert request.celery_task_id != lost_id
+        assert len(qbt.torrents) == 1 and Download.objects.count() == 1
+        # The row goes on running and sends nothing more for it.
+        time.sleep(3)
+        assert len(qbt.torrents) == 1 and Download.objects.count() == 1
+    finally:
+        stack.stop()
+        qbt.stop()
+        indexer.stop()
         server.remove()
