@@ -52,7 +52,16 @@ def import_download_task(self: Task, download_id: int) -> str:
     return "nothing to do" if result is None else str(result.folder)
 
 
-@shared_task(autoretry_for=(TemporaryError,), retry_backoff=10, retry_jitter=True, max_retries=5)
+@shared_task(
+    # 12 retries, 10 s doubling to 10 min with full jitter (35 min on average, 70 at most):
+    # nothing else removes a cancelled torrent, which would go on downloading once
+    # qBittorrent is back.
+    autoretry_for=(TemporaryError,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=12,
+)
 def stop_download_task(info_hash: str) -> None:
     """Remove a cancelled download and its data from qBittorrent."""
     lifecycle.stop_download(info_hash)

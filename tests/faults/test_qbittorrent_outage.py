@@ -28,7 +28,7 @@ from django_celery_results.models import TaskResult
 from downloads import lifecycle
 from downloads.models import Download, Indexer, QualityProfile
 from downloads.qbittorrent import QBittorrent, TemporaryError
-from downloads.tasks import monitor_downloads_task
+from downloads.tasks import monitor_downloads_task, stop_download_task
 from plexkiosk.celery import app
 from plexkiosk.simulators.torznab import TorznabSimulator
 from requests_app.models import MediaRequest, Status
@@ -487,3 +487,27 @@ def test_a_download_cancelled_while_qbittorrent_is_down_is_never_followed_again(
     assert hashes_in_qbittorrent(qbt) == set()
     download.refresh_from_db()
     assert download.state == S.CANCELLED
+
+
+@requires_services
+@pytest.mark.django_db(transaction=True)
+def test_the_stop_task_retries_a_cancel_until_qbittorrent_is_back_and_removes_the_torrent(
+    broker_emptied: None,
+    celery_worker_process: Callable[..., WorkerProcess],
+    qbt: QbtPair,
+    tmp_path: Path,
+) -> None:
+    download = start(qbt, "Dune.2021.1080p.BluRay.x264-STOPTASK", seed=False)
+    worker = celery_worker_process(**worker_env(qbt, tmp_path))
+    qbt.client.stop()
+
+    task_id = stop_download_task.delay(download.info_hash).id
+    retried = wait_for_state(task_id, {"RETRY", "SUCCESS", "FAILURE"}, worker, 60)
+    assert retried.status == "RETRY" and "unreachable" in retried.result, retried.result
+    download.refresh_from_db()
+    assert download.state == S.CANCELLED
+    qbt.client.start()  # the retry is due in 0-10 s (backoff 10 s with full jitter)
+
+    done = wait_for_state(task_id, {"SUCCESS", "FAILURE"}, worker, 60)
+    assert done.status == "SUCCESS", done.result
+    assert hashes_in_qbittorrent(qbt) == set()
