@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -511,8 +512,9 @@ def remove_stale_partials(folder: Path) -> None:
 
 def _copy_atomically(source: Path, destination: Path, size: int) -> None:
     """Copy to a temporary name beside the destination, then rename it into place."""
-    if shutil.disk_usage(destination.parent).free < size:
-        raise NotEnoughSpace(f"not enough free space in {destination.parent} for {size} bytes")
+    free = shutil.disk_usage(destination.parent).free
+    if free < size:
+        raise _no_space(destination, size, free)
     partial = _partial_name(destination.parent)
     try:
         shutil.copyfile(source, partial)
@@ -523,12 +525,24 @@ def _copy_atomically(source: Path, destination: Path, size: int) -> None:
     except BaseException as exc:
         partial.unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            raise NotEnoughSpace(
-                f"the disk of {destination.parent} filled up while copying; nothing was left"
-            ) from exc
+            # The free-space check passed but something else wrote to the disk meanwhile.
+            raise _no_space(destination, size, shutil.disk_usage(destination.parent).free) from exc
         if isinstance(exc, OSError):
             raise ImportFailed(f"could not copy into {destination.parent}: {exc.strerror}") from exc
         raise
+
+
+def _no_space(destination: Path, size: int, free: int) -> NotEnoughSpace:
+    """Say, for a person, that a file does not fit on the library's disk."""
+    return NotEnoughSpace(
+        f"no space left on the library disk: {destination.name} needs {_megabytes(size)} "
+        f"and {destination.parent} has {_megabytes(free)} free; free some space there "
+        "(nothing was left half-copied)"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
 
 
 def _link_atomically(source: Path, destination: Path) -> bool:
@@ -601,8 +615,27 @@ def _check_free_space(plan: list[PlannedFile], library: Path) -> None:
     free = shutil.disk_usage(library).free
     if needed > free:
         raise NotEnoughSpace(
-            f"not enough free space in {library}: {needed} bytes to copy, {free} free"
+            f"no space left on the library disk: {_megabytes(needed)} to copy and {library} "
+            f"has {_megabytes(free)} free; free some space there"
         )
+
+
+def _folders_to_create(plan: list[PlannedFile], library: Path) -> list[Path]:
+    """Return the destination folders that do not exist yet, deepest first."""
+    missing: set[Path] = set()
+    for item in plan:
+        folder = item.destination.parent
+        while folder != library and not folder.exists():
+            missing.add(folder)
+            folder = folder.parent
+    return sorted(missing, key=lambda p: len(p.parts), reverse=True)
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        # Not empty (an earlier file of this import stays there), or already gone.
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def import_download(
@@ -633,7 +666,13 @@ def import_download(
         return ImportResult(folder, tuple(ImportedFile(p, p, "already present") for p in done))
     if mode == "copy":
         _check_free_space(plan, library)
-    files = tuple(ImportedFile(i.source, i.destination, transfer(i, mode=mode)) for i in plan)
+    created = _folders_to_create(plan, library)
+    try:
+        files = tuple(ImportedFile(i.source, i.destination, transfer(i, mode=mode)) for i in plan)
+    except ImportFailed:
+        # An empty "Title (Year)" folder would show in Plex's file browser and look filed.
+        _remove_if_empty(created)
+        raise
     for file in files:
         logger.info("import %s: %s -> %s", file.action, file.source.name, file.destination)
     return ImportResult(folder, files, tuple(skipped))

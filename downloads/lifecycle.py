@@ -24,7 +24,7 @@ from downloads.models import Download, ReleaseCandidate
 from downloads.qbittorrent import BadTorrentError, QBittorrent, TorrentSnapshot, classify
 from downloads.releases import MediaQuery
 from downloads.search import blocklist_release
-from downloads.signals import download_completed, download_failed
+from downloads.signals import download_completed, download_failed, import_delayed
 from downloads.torrentfile import InvalidTorrent, fetch_torrent, info_hash_from_magnet
 
 logger = logging.getLogger(__name__)
@@ -337,6 +337,7 @@ def import_download(download_id: int) -> importer.ImportResult | None:
         )
     except importer.ImportFailed as exc:
         if exc.temporary:
+            _delay_import(download, str(exc))
             raise
         _fail(download, f"import failed: {exc}")
         return None
@@ -356,6 +357,19 @@ def import_download(download_id: int) -> importer.ImportResult | None:
         )
     logger.info("download %s imported into %s", download_id, result.folder)
     return result
+
+
+def _delay_import(download: Download, reason: str) -> None:
+    """Say why the import waits (a full disk, an unmounted library) while the task retries."""
+    # Without this the download and its request said "importing"/"downloading" for the ~45
+    # minutes of retries, and the person who could free the space was never told why.
+    Download.objects.filter(pk=download.pk).update(error=f"import failed: {reason}"[:2000])
+    logger.warning("download %s: import failed: %s; it is retried", download.pk, reason)
+    transaction.on_commit(
+        lambda: import_delayed.send(
+            sender=Download, download=download, owner_ref=download.owner_ref, reason=reason
+        )
+    )
 
 
 def _scan(folder: Path) -> None:

@@ -9,8 +9,8 @@ class RequestsAppConfig(AppConfig):
 
     def ready(self) -> None:
         # The library tells us when new media appears; downloads when a download was
-        # filed into the library or failed.
-        from downloads.signals import download_completed, download_failed
+        # filed into the library, failed, or waits to be filed (a full disk).
+        from downloads.signals import download_completed, download_failed, import_delayed
         from library.signals import new_media
         from requests_app import receivers
 
@@ -20,4 +20,7 @@ class RequestsAppConfig(AppConfig):
         )
         download_failed.connect(
             receivers.on_download_failed, dispatch_uid="requests_on_download_failed"
+        )
+        import_delayed.connect(
+            receivers.on_import_delayed, dispatch_uid="requests_on_import_delayed"
         )

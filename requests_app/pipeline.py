@@ -246,6 +246,20 @@ def download_done(request_id: int, *, info_hash: str) -> str:
     return "processing"
 
 
+def import_delayed(request_id: int, *, info_hash: str, reason: str) -> bool:
+    """Show why the request's finished download is not filed yet; the import retries."""
+    # Status stays "downloading" (its files are not in the library); only the reason the
+    # requester and staff read changes, and only for this request's current download.
+    why = _("Downloaded, but not in the library yet: %(why)s. Trying again by itself.") % {
+        "why": reason
+    }
+    return bool(
+        MediaRequest.objects.filter(
+            pk=request_id, status=Status.DOWNLOADING, download_hash=info_hash
+        ).update(status_reason=why[:500], updated_at=timezone.now())
+    )
+
+
 def confirm_in_plex(request_id: int) -> bool:
     """Refresh the mirror's newest items and complete the request if Plex shows it."""
     from library.plex import PlexError

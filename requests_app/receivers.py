@@ -29,6 +29,18 @@ def on_download_failed(
         )
 
 
+def on_import_delayed(
+    sender: Any, download: Any, owner_ref: str, reason: str, **kwargs: Any
+) -> None:
+    from requests_app.tasks import import_delayed_task
+
+    request_id = request_id_of(owner_ref)
+    if request_id is not None:
+        transaction.on_commit(
+            lambda: import_delayed_task.delay(request_id, download.info_hash, reason)
+        )
+
+
 def on_new_media(
     sender: Any, item_ids: list[int] = (), episode_ids: list[int] = (), **kwargs: Any
 ) -> None:

@@ -44,6 +44,12 @@ def failover_request_task(self: Task, request_id: int, info_hash: str, reason: s
 
 
 @shared_task
+def import_delayed_task(request_id: int, info_hash: str, reason: str) -> bool:
+    """Tell the request why its downloaded files are not in the library yet."""
+    return pipeline.import_delayed(request_id, info_hash=info_hash, reason=reason)
+
+
+@shared_task
 def complete_request_task(request_id: int, info_hash: str) -> str:
     """Move a request whose files are filed to `processing` and start watching Plex."""
     outcome = pipeline.download_done(request_id, info_hash=info_hash)
