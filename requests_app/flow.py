@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -160,26 +161,40 @@ def library_has(info: tmdb.TitleResult, season: int | None) -> bool:
     )
 
 
+def _send_after_commit(send: Callable[[], object], what: str) -> None:
+    """Queue a task once the transaction commits; a broker that is down is logged, not raised.
+
+    The change is saved either way, and a page that fails after saving makes people try
+    again. The recover-requests row sends a lost search or download removal again later.
+    """
+
+    def run() -> None:
+        try:
+            send()
+        except KombuOperationalError as exc:
+            logger.warning("%s not queued, the broker is unreachable: %s", what, exc)
+
+    transaction.on_commit(run)
+
+
 def queue_processing(request_id: int, task_id: str) -> None:
     """Queue the search-and-download step once the current transaction commits."""
     from requests_app.tasks import process_request_task
 
-    def send() -> None:
-        try:
-            process_request_task.apply_async(args=[request_id], task_id=task_id)
-        except KombuOperationalError as exc:
-            # The broker is down: the request is saved and shown as approved; the
-            # recover-requests row sends its search once the broker is back.
-            logger.warning("request %s: search not queued yet (%s); retried later", request_id, exc)
-
-    transaction.on_commit(send)
+    _send_after_commit(
+        lambda: process_request_task.apply_async(args=[request_id], task_id=task_id),
+        f"request {request_id}: search",
+    )
 
 
 def notify_later(request_id: int, event: str) -> None:
     """Queue the notification of `event` ("pending" or "finished") after the commit."""
     from requests_app.tasks import notify_request_task
 
-    transaction.on_commit(lambda: notify_request_task.delay(request_id, event))
+    _send_after_commit(
+        lambda: notify_request_task.delay(request_id, event),
+        f"request {request_id}: {event} notification",
+    )
 
 
 def _start_again(
@@ -244,7 +259,7 @@ def stop_download_later(info_hash: str) -> None:
     """Queue the removal of a download (and its data) once the transaction commits."""
     from downloads.tasks import stop_download_task
 
-    transaction.on_commit(lambda: stop_download_task.delay(info_hash))
+    _send_after_commit(lambda: stop_download_task.delay(info_hash), f"removal of {info_hash}")
 
 
 def can_view(user: AbstractBaseUser, request: MediaRequest) -> bool:

@@ -5,7 +5,8 @@ file keep those messages through a dead worker or a Redis restart, but a few can
 go: the broker was unreachable at the moment a request was created, Redis lost its data,
 or a process died between a download's end and the message that tells its request.
 This sweep (the `recover-requests` row, every 10 minutes) finds requests that have waited
-far longer than their step ever takes and sends that step again. Each step is safe to
+far longer than their step ever takes and sends that step again (and removes the download
+of a request cancelled while the broker was away). Each step is safe to
 send twice: a search is claimed by its task id, and the others move the request only from
 the state they expect.
 """
@@ -45,12 +46,14 @@ class Recovered:
     searches: list[int] = field(default_factory=list)
     completions: list[int] = field(default_factory=list)
     failovers: list[int] = field(default_factory=list)
+    removals: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[int]]:
         return {
             "searches": self.searches,
             "completions": self.completions,
             "failovers": self.failovers,
+            "removals": self.removals,
         }
 
 
@@ -65,7 +68,8 @@ def recover_requests(now: datetime | None = None) -> Recovered:
         if _search_again(request):
             recovered.searches.append(request.pk)
     _recover_download_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
-    if recovered.searches or recovered.completions or recovered.failovers:
+    _recover_removals(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
+    if any(recovered.as_dict().values()):
         logger.warning("requests whose next step was lost, sent again: %s", recovered.as_dict())
     return recovered
 
@@ -124,3 +128,24 @@ def _recover_download_news(since: datetime, recovered: Recovered) -> None:
             reason = download.error or "the download ended"
             failover_request_task.delay(request.pk, download.info_hash, reason)
             recovered.failovers.append(request.pk)
+
+
+def _recover_removals(since: datetime, recovered: Recovered) -> None:
+    """Remove the downloads of requests cancelled long ago that still run in qBittorrent."""
+    from downloads.lifecycle import ACTIVE
+    from downloads.models import Download
+    from downloads.tasks import stop_download_task
+
+    cancelled = dict(
+        MediaRequest.objects.filter(status=Status.CANCELLED, updated_at__lt=since)
+        .exclude(download_hash="")
+        .values_list("download_hash", "pk")
+    )
+    if not cancelled:
+        return
+    running = Download.objects.filter(info_hash__in=list(cancelled), state__in=ACTIVE)
+    for download in running:
+        request_id = cancelled[download.info_hash]
+        if download.owner_ref == owner_ref(request_id):
+            stop_download_task.delay(download.info_hash)
+            recovered.removals.append(request_id)

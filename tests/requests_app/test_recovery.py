@@ -24,6 +24,8 @@ from tests.requests_app.conftest import DUNE, approved_dune
 
 pytestmark = pytest.mark.django_db
 
+NOTHING = {"searches": [], "completions": [], "failovers": [], "removals": []}
+
 
 @pytest.fixture
 def sent() -> Iterator[mock.MagicMock]:
@@ -32,8 +34,9 @@ def sent() -> Iterator[mock.MagicMock]:
         mock.patch("requests_app.tasks.process_request_task.apply_async") as search,
         mock.patch("requests_app.tasks.complete_request_task.delay") as complete,
         mock.patch("requests_app.tasks.failover_request_task.delay") as failover,
+        mock.patch("downloads.tasks.stop_download_task.delay") as remove,
     ):
-        yield mock.MagicMock(search=search, complete=complete, failover=failover)
+        yield mock.MagicMock(search=search, complete=complete, failover=failover, remove=remove)
 
 
 def waited(request: MediaRequest, delta: timedelta, **fields: Any) -> None:
@@ -78,6 +81,7 @@ def test_a_request_saved_while_the_broker_was_down_is_accepted_then_searched_by_
         "searches": [request.pk],
         "completions": [],
         "failovers": [],
+        "removals": [],
     }
     request.refresh_from_db()
     assert request.celery_task_id != first_id
@@ -163,11 +167,7 @@ def test_requests_that_are_moving_are_left_alone(
     request = approved_dune(trusted_member)
     waited(request, request_ago, status=Status.DOWNLOADING)
     download_of(request, state, ago=download_ago)
-    assert recovery.recover_requests().as_dict() == {
-        "searches": [],
-        "completions": [],
-        "failovers": [],
-    }
+    assert recovery.recover_requests().as_dict() == NOTHING
 
 
 def test_another_requests_download_of_the_same_release_is_not_taken_as_news(
@@ -186,9 +186,46 @@ def test_finished_pending_and_not_found_requests_are_never_touched(
     request = approved_dune(trusted_member)
     for status in (Status.PENDING, Status.NOT_FOUND, Status.COMPLETED, Status.FAILED):
         waited(request, timedelta(days=30), status=status)
-        assert recovery.recover_requests().as_dict() == {
-            "searches": [],
-            "completions": [],
-            "failovers": [],
-        }
+        assert recovery.recover_requests().as_dict() == NOTHING
     assert MediaRequest.objects.filter(pk=request.pk, updated_at__lt=F("created_at")).exists()
+
+
+def test_a_cancel_whose_removal_was_lost_removes_the_download_later(
+    trusted_member, fake_tmdb, plex_has, sent, django_capture_on_commit_callbacks
+) -> None:
+    from requests_app import flow
+
+    request = approved_dune(trusted_member)
+    waited(request, timedelta(minutes=20), status=Status.DOWNLOADING)
+    download = download_of(request, Download.State.DOWNLOADING, ago=timedelta(minutes=1))
+    sent.remove.side_effect = OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert flow.cancel(request.pk, by=trusted_member) is not None  # saved, not an error
+    assert sent.remove.call_count == 1
+    sent.remove.reset_mock(side_effect=True)
+
+    assert recovery.recover_requests().removals == []  # it may still be on its way
+    waited(request, timedelta(minutes=16))
+    assert recovery.recover_requests().removals == [request.pk]
+    sent.remove.assert_called_once_with(download.info_hash)
+    # Once qBittorrent removed it, there is nothing more to do.
+    Download.objects.filter(pk=download.pk).update(state=Download.State.CANCELLED)
+    assert recovery.recover_requests().removals == []
+
+
+def test_a_pending_request_made_while_the_broker_is_down_is_saved_without_an_error(
+    member, fake_tmdb, plex_has, django_capture_on_commit_callbacks
+) -> None:
+    api = APIClient()
+    api.force_authenticate(member)
+    with (
+        mock.patch(
+            "requests_app.tasks.notify_request_task.delay",
+            side_effect=OperationalError("Error 111 connecting to 127.0.0.1:6379."),
+        ) as notify,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        answer = api.post("/api/v1/requests/", {"media_type": "movie", "tmdb_id": DUNE.tmdb_id})
+    assert answer.status_code == 201, answer.content
+    assert notify.call_count == 1
+    assert MediaRequest.objects.get().status == Status.PENDING
