@@ -8,6 +8,8 @@ was away (or a torrent sat paused) does not count toward the stall timeouts.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +28,7 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from downloads import lifecycle
-from downloads.models import Download, Indexer, QualityProfile
+from downloads.models import Download, Indexer, QualityProfile, ReleaseCandidate
 from downloads.qbittorrent import QBittorrent, TemporaryError
 from downloads.tasks import monitor_downloads_task, stop_download_task
 from plexkiosk.celery import app
@@ -73,13 +75,9 @@ def qbt(seeder: QbtInstance, tmp_path: Path, settings: Any) -> Iterator[QbtPair]
     settings.DOWNLOADS_DIR = tmp_path / "downloads"
     settings.DOWNLOADS_DIR.mkdir()
     yield QbtPair(root=tmp_path, seeder=seeder, client=client)
+    if client.proc is not None and client.proc.poll() is None:
+        os.kill(client.proc.pid, signal.SIGCONT)  # a test that froze it may have failed
     client.stop()
-
-
-def restart(client: QbtInstance) -> None:
-    """Stop qbittorrent-nox and start it again on the same port and profile."""
-    client.stop()
-    client.start()
 
 
 def seeded_magnet(qbt: QbtPair, torrent: SeededTorrent) -> str:
@@ -95,6 +93,10 @@ def start(qbt: QbtPair, name: str, *, seed: bool = True, client: QBittorrent | N
     torrent = qbt.make_torrent(f"{name}.mkv", 4 << 20, seed=seed)
     magnet = seeded_magnet(qbt, torrent) if seed else torrent.magnet
     candidate = make_candidate(torrent.name, torrent.size, magnet=magnet)
+    return lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE, client=client)
+
+
+def start_download(candidate: ReleaseCandidate, client: QBittorrent) -> Download:
     return lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE, client=client)
 
 
@@ -144,19 +146,28 @@ def expire_session(url: str, sid: str) -> None:
 
 # --- (a) adding while qBittorrent is down ---------------------------------------------------
 @pytest.mark.django_db
+@pytest.mark.parametrize("outage", ["stopped", "frozen"])
 def test_adding_while_qbittorrent_is_down_is_a_temporary_error_that_writes_nothing(
-    qbt: QbtPair,
+    qbt: QbtPair, outage: str
 ) -> None:
-    torrent = qbt.make_torrent("Dune.2021.1080p.BluRay.x264-DOWN.mkv", 4 << 20)
+    torrent = qbt.make_torrent(f"Dune.2021.1080p.BluRay.x264-{outage.upper()}.mkv", 4 << 20)
     candidate = make_candidate(torrent.name, torrent.size, magnet=seeded_magnet(qbt, torrent))
-    qbt.client.stop()
+    # Short timeouts: a frozen qBittorrent accepts connections and never answers.
+    client = QBittorrent(timeout=(1.0, 1.0))
+    if outage == "stopped":
+        qbt.client.stop()
+    else:
+        os.kill(qbt.client.proc.pid, signal.SIGSTOP)
 
     with pytest.raises(TemporaryError, match="unreachable"):
-        lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE)
+        start_download(candidate, client)
     assert not Download.objects.exists()
 
-    qbt.client.start()
-    download = lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE)
+    if outage == "stopped":
+        qbt.client.start()
+    else:
+        os.kill(qbt.client.proc.pid, signal.SIGCONT)
+    download = start_download(candidate, client)
     assert download.info_hash == torrent.info_hash and download.state == S.QUEUED
     assert hashes_in_qbittorrent(qbt) == {torrent.info_hash}
     assert Download.objects.count() == 1
