@@ -266,14 +266,17 @@ def _hours(delta: timedelta) -> str:
     return f"{hours:g} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"
 
 
-def _fail(download: Download, reason: str, client: QBittorrent | None = None) -> None:
+def _fail(
+    download: Download, reason: str, client: QBittorrent | None = None, *, blocklist: bool = True
+) -> None:
     """Give up on a download: remove it (given a client), blocklist it, tell its owner."""
     if client is not None:
         client.remove(download.info_hash, delete_files=True)
     # Dead or broken for everyone, not only for this request; the owner's own entry
     # survives an admin lifting the global one by mistake for this request.
-    blocklist_release(info_hash=download.info_hash, reason=reason)
-    if download.owner_ref:
+    if blocklist:
+        blocklist_release(info_hash=download.info_hash, reason=reason)
+    if blocklist and download.owner_ref:
         blocklist_release(
             info_hash=download.info_hash, request_ref=download.owner_ref, reason=reason
         )
@@ -388,7 +391,10 @@ def give_up_import(download_id: int, reason: str) -> None:
     """End an import that kept failing for a temporary reason (disk full, library away)."""
     download = Download.objects.filter(pk=download_id).first()
     if download is not None:
-        _fail(download, reason)
+        # The release is fine, the library is not: blocklisting it barred a good release for
+        # everyone and sent the request to download another one that cannot fit either. The
+        # torrent and its files stay for `manage.py import_download` once space is freed.
+        _fail(download, reason, blocklist=False)
 
 
 # --- cleanups -----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from downloads import importer, lifecycle
-from downloads.models import Download
+from downloads.models import Blocklist, Download
 from downloads.signals import import_delayed
 from requests_app.models import MediaRequest, Status
 from requests_app.pipeline import owner_ref
@@ -200,6 +200,38 @@ def test_a_full_library_disk_fails_the_import_cleanly_and_the_retry_files_one_co
     download.refresh_from_db()
     assert (download.state, download.error) == (Download.State.IMPORTED, "")
     assert disk.download_tree() == download_before
+
+
+@pytest.mark.django_db
+def test_an_import_given_up_on_a_full_disk_blocklists_nothing_and_can_be_filed_by_hand_later(
+    disk: SmallDisk, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from downloads.tasks import import_download_task
+
+    download = completed_download(disk, owner="")
+    library_before, download_before = disk.library_tree(), disk.download_tree()
+    Download.objects.filter(pk=download.pk).update(state=Download.State.IMPORTING)
+    # The last of the task's retries (about 45 minutes after the first try).
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = import_download_task.apply(
+            args=[download.pk], retries=import_download_task.max_retries
+        )
+
+    assert outcome.result == "failed"
+    download.refresh_from_db()
+    assert download.state == Download.State.FAILED
+    assert download.error.startswith("import failed: no space left on the library disk")
+    assert_readable(download.error, disk)
+    # A full disk says nothing against the release: nobody is barred from it.
+    assert not Blocklist.objects.exists()
+    assert disk.library_tree() == library_before
+    assert disk.download_tree() == download_before
+
+    disk.filler.unlink()
+    call_command("import_download", HASH, stdout=StringIO())
+    assert [p.name for p in disk.filed()] == ["Dune (2021).mkv"]
+    download.refresh_from_db()
+    assert (download.state, download.error) == (Download.State.IMPORTED, "")
 
 
 # --- the whole path, with a real worker -------------------------------------------------
