@@ -82,14 +82,17 @@ def _claim_search(request_id: int, task_id: str | None, reason: str) -> MediaReq
     # A redelivered or retried run of the same task finds its own claim still in place
     # (and a message superseded by the recovery sweep finds another task's id: skipped).
     current = MediaRequest.objects.filter(pk=request_id).first()
-    if (
-        current is not None
-        and current.status == Status.SEARCHING
-        and task_id
-        and current.celery_task_id == task_id
-    ):
-        return current
-    return None
+    return current if _claimed_by(current, task_id) else None
+
+
+def _claimed_by(request: MediaRequest | None, task_id: str | None) -> bool:
+    """Say whether this task holds the request's search claim."""
+    return (
+        request is not None
+        and request.status == Status.SEARCHING
+        and bool(task_id)
+        and request.celery_task_id == task_id
+    )
 
 
 def search_and_download(request_id: int, *, task_id: str | None = None) -> str:
@@ -194,9 +197,13 @@ def give_up(request_id: int, reason: str) -> None:
             _notify_later(request_id)
 
 
-def fail_over(request_id: int, *, info_hash: str, reason: str) -> str:
+def fail_over(request_id: int, *, info_hash: str, reason: str, task_id: str | None = None) -> str:
     """After a download failed, try the next acceptable release, or fail past the limit."""
     current = MediaRequest.objects.filter(pk=request_id).first()
+    if _claimed_by(current, task_id):
+        # This failover's retry (qBittorrent or the indexers were away): the request left
+        # `downloading` on the first try, so resume that claim instead of skipping it.
+        return _search_claimed(current, candidate=_next_stored_candidate(request_id))
     if (
         current is None
         or current.status != Status.DOWNLOADING
@@ -217,6 +224,7 @@ def fail_over(request_id: int, *, info_hash: str, reason: str) -> str:
         failovers=F("failovers") + 1,
         search_attempts=F("search_attempts") + 1,
         download_hash="",
+        **({"celery_task_id": task_id} if task_id else {}),
     )
     if request is None:
         return "skipped: state moved"

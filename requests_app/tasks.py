@@ -14,9 +14,18 @@ logger = logging.getLogger(__name__)
 
 # How long to keep asking Plex after the files were filed: 2, 4, 8, 16, 30, 30… s, ~5 min.
 CONFIRM_DELAYS = [2, 4, 8, 16] + [30] * 9
+# Waits between tries while qBittorrent or every indexer is away: 1, 5, 15, 30, 40, 40 min,
+# about 2 h, so a restart or a long update fails no request (15 min failed them before).
+# Shorter than the 3 h after which the recover-requests row sends a silent search again.
+SERVICE_RETRY_DELAYS = [60, 300, 900, 1800, 2400, 2400]
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=300)
+def _retry_delay(retries: int) -> int:
+    """Seconds before the next try; jitter keeps a burst of requests from retrying at once."""
+    return SERVICE_RETRY_DELAYS[retries] + uuid.uuid4().int % 30
+
+
+@shared_task(bind=True, max_retries=len(SERVICE_RETRY_DELAYS))
 def process_request_task(self: Task, request_id: int) -> str:
     """Search, choose and start the download of an approved request."""
     try:
@@ -25,22 +34,23 @@ def process_request_task(self: Task, request_id: int) -> str:
         if self.request.retries >= self.max_retries:
             pipeline.give_up(request_id, f"Gave up after {self.max_retries + 1} tries: {exc}")
             return "failed"
-        # Jitter keeps a burst of requests from retrying all at once.
-        raise self.retry(exc=exc, countdown=300 + uuid.uuid4().int % 30) from exc
+        raise self.retry(exc=exc, countdown=_retry_delay(self.request.retries)) from exc
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=60)
+@shared_task(bind=True, max_retries=len(SERVICE_RETRY_DELAYS))
 def failover_request_task(self: Task, request_id: int, info_hash: str, reason: str) -> str:
     """Try the next release after a download failed."""
     try:
-        return pipeline.fail_over(request_id, info_hash=info_hash, reason=reason)
+        return pipeline.fail_over(
+            request_id, info_hash=info_hash, reason=reason, task_id=self.request.id
+        )
     except pipeline.TryLater as exc:
         if self.request.retries >= self.max_retries:
             pipeline.give_up(
                 request_id, f"Download failed and no other release could be tried: {exc}"
             )
             return "failed"
-        raise self.retry(exc=exc) from exc
+        raise self.retry(exc=exc, countdown=_retry_delay(self.request.retries)) from exc
 
 
 @shared_task

@@ -33,8 +33,9 @@ from downloads.qbittorrent import QBittorrent, TemporaryError
 from downloads.tasks import monitor_downloads_task, stop_download_task
 from plexkiosk.celery import app
 from plexkiosk.simulators.torznab import TorznabSimulator
+from requests_app import pipeline
 from requests_app.models import MediaRequest, Status
-from requests_app.tasks import process_request_task
+from requests_app.tasks import failover_request_task, process_request_task
 from tests.conftest import WorkerProcess, requires_services
 from tests.downloads.lifecycle_helpers import DUNE, make_candidate
 from tests.downloads.qbt_harness import (
@@ -226,6 +227,46 @@ def wait_for_state(
     )
 
 
+def retry_due_in(worker: WorkerProcess, task_id: str, *, minutes: int) -> bool:
+    """Wait until the worker holds a retry of the task due `minutes` from now (+1 min)."""
+
+    def held() -> bool:
+        scheduled = app.control.inspect([worker.hostname], timeout=2).scheduled() or {}
+        return any(
+            entry["request"]["id"] == task_id
+            and timedelta(minutes=minutes - 0.5)
+            < datetime.fromisoformat(entry["eta"]) - timezone.now()
+            < timedelta(minutes=minutes + 1)
+            for entry in scheduled.get(worker.hostname, [])
+        )
+
+    return bool(poll(held, timeout=30, what=f"a retry due in {minutes} min"))
+
+
+def approved_dune() -> MediaRequest:
+    """An approved Dune request with the id of the task that is to search for it."""
+    user = get_user_model().objects.create_user("ana", password="pw-ana-123")
+    return MediaRequest.objects.create(
+        requested_by=user,
+        media_type="movie",
+        title="Dune",
+        year=2021,
+        status=Status.APPROVED,
+        celery_task_id=str(uuid.uuid4()),
+        **DUNE_IDS,
+    )
+
+
+def offer(qbt: QbtPair, indexer: TorznabSimulator, name: str, **options: Any) -> RealRelease:
+    """Make a real torrent (seeded unless told) and have the indexer list it for Dune."""
+    seed = options.pop("seed", True)
+    torrent = qbt.make_torrent(f"{name}.mkv", 4 << 20, seed=seed)
+    tracker = f"http://127.0.0.1:{qbt.seeder.tracker_port}/announce"
+    release = RealRelease(torrent, tracker=tracker, **DUNE_IDS, **options)
+    indexer.state.releases.append(release)
+    return release
+
+
 @requires_services
 @pytest.mark.django_db(transaction=True)
 def test_a_request_added_while_qbittorrent_is_down_is_retried_and_ends_with_one_torrent(
@@ -235,24 +276,12 @@ def test_a_request_added_while_qbittorrent_is_down_is_retried_and_ends_with_one_
     indexer: TorznabSimulator,
     tmp_path: Path,
 ) -> None:
-    seeded = qbt.make_torrent("Dune.2021.1080p.BluRay.x264-RETRY.mkv", 4 << 20)
-    tracker = f"http://127.0.0.1:{qbt.seeder.tracker_port}/announce"
-    release = RealRelease(seeded, tracker=tracker, **DUNE_IDS)
-    indexer.state.releases.append(release)
+    release = offer(qbt, indexer, "Dune.2021.1080p.BluRay.x264-RETRY")
     qbt.client.stop()
     worker = celery_worker_process(**worker_env(qbt, tmp_path))
 
-    user = get_user_model().objects.create_user("ana", password="pw-ana-123")
-    task_id = str(uuid.uuid4())
-    request = MediaRequest.objects.create(
-        requested_by=user,
-        media_type="movie",
-        title="Dune",
-        year=2021,
-        status=Status.APPROVED,
-        celery_task_id=task_id,
-        **DUNE_IDS,
-    )
+    request = approved_dune()
+    task_id = request.celery_task_id
     process_request_task.apply_async(args=[request.pk], task_id=task_id)
 
     # The search found the release; handing it to qBittorrent failed: the task retries.
@@ -263,19 +292,18 @@ def test_a_request_added_while_qbittorrent_is_down_is_retried_and_ends_with_one_
     # Still this task's claim (its retry resumes it), not failed; nothing was recorded.
     assert (request.status, request.celery_task_id) == (Status.SEARCHING, task_id)
     assert not Download.objects.exists()
-    scheduled = app.control.inspect([worker.hostname], timeout=5).scheduled() or {}
-    held = [
-        entry for entry in scheduled.get(worker.hostname, []) if entry["request"]["id"] == task_id
-    ]
-    assert len(held) == 1, scheduled
-    due = datetime.fromisoformat(held[0]["eta"])
-    assert due - timezone.now() > timedelta(minutes=4)  # 300 s + jitter, not a busy loop
+    assert retry_due_in(worker, task_id, minutes=1)
 
+    # Half an hour into the outage, the fourth try (sent now rather than awaited) fails
+    # the same way and waits 30 minutes more: the request is not given up.
+    process_request_task.apply_async(args=[request.pk], task_id=task_id, retries=3)
+    assert retry_due_in(worker, task_id, minutes=30)
+    request.refresh_from_db()
+    assert request.status == Status.SEARCHING, request.status_reason
+
+    # qBittorrent is back before the first retry, due a minute after the first try.
     qbt.client.start()
-    # The countdown is a fixed 5 minutes: send now the very message it would deliver then
-    # (same task id, first retry), instead of waiting for it.
-    process_request_task.apply_async(args=[request.pk], task_id=task_id, retries=1)
-    done = wait_for_state(task_id, {"SUCCESS", "FAILURE"}, worker, 60)
+    done = wait_for_state(task_id, {"SUCCESS", "FAILURE"}, worker, 120)
 
     assert done.status == "SUCCESS" and json.loads(done.result) == "downloading", done.result
     request.refresh_from_db()
@@ -285,6 +313,56 @@ def test_a_request_added_while_qbittorrent_is_down_is_retried_and_ends_with_one_
     assert list(Download.objects.values_list("info_hash", "state")) == [
         (release.info_hash, S.QUEUED)
     ]
+
+
+@requires_services
+@pytest.mark.django_db(transaction=True)
+def test_a_failover_while_qbittorrent_is_down_is_retried_and_downloads_the_next_release(
+    broker_emptied: None,
+    celery_worker_process: Callable[..., WorkerProcess],
+    qbt: QbtPair,
+    indexer: TorznabSimulator,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    dead = offer(qbt, indexer, "Dune.2021.1080p.BluRay.x264-DEAD", seed=False, seeders=50)
+    spare = offer(qbt, indexer, "Dune.2021.1080p.BluRay.x264-SPARE", seeders=5)
+    request = approved_dune()
+    assert pipeline.search_and_download(request.pk, task_id=request.celery_task_id) == (
+        "downloading"
+    )
+    # Nobody serves the first choice: the monitor fails it, which queues the failover.
+    settings.DOWNLOAD_STALL_TIMEOUT = settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 1
+    poll(
+        lambda: lifecycle.monitor_once().failed,
+        timeout=20,
+        what="the monitor to fail the release nobody serves",
+    )
+    reason = Download.objects.get(info_hash=dead.info_hash).error
+    qbt.client.stop()
+    worker = celery_worker_process(**worker_env(qbt, tmp_path))
+
+    failover = poll(
+        lambda: TaskResult.objects.filter(task_name=failover_request_task.name).first(),
+        timeout=60,
+        what="the failover task to run",
+    )
+    retried = wait_for_state(failover.task_id, {"RETRY", "SUCCESS", "FAILURE"}, worker, 60)
+    assert retried.status == "RETRY" and "unreachable" in retried.result, retried.result
+    request.refresh_from_db()
+    assert request.status == Status.SEARCHING  # trying the next release, not failed
+
+    qbt.client.start()
+    # Its retry, sent now rather than after the task's 60 s countdown.
+    failover_request_task.apply_async(
+        args=[request.pk, dead.info_hash, reason], task_id=failover.task_id, retries=1
+    )
+    done = wait_for_state(failover.task_id, {"SUCCESS", "FAILURE"}, worker, 60)
+
+    assert done.status == "SUCCESS" and json.loads(done.result) == "downloading", done.result
+    request.refresh_from_db()
+    assert (request.status, request.download_hash) == (Status.DOWNLOADING, spare.info_hash)
+    assert hashes_in_qbittorrent(qbt) == {spare.info_hash}
 
 
 # --- (b) restarted while downloads exist ---------------------------------------------------
