@@ -86,7 +86,9 @@ def seeded_magnet(qbt: QbtPair, torrent: SeededTorrent) -> str:
     return f"{torrent.magnet}&tr=http://127.0.0.1:{qbt.seeder.tracker_port}/announce"
 
 
-def start(qbt: QbtPair, name: str, *, seed: bool = True, client: QBittorrent | None = None):
+def start(
+    qbt: QbtPair, name: str, *, seed: bool = True, client: QBittorrent | None = None
+) -> Download:
     """Make a release (seeded, or that nobody serves) and start its download as the app does.
 
     Names must differ between the tests of the module: they share the seeder's folder.
@@ -98,6 +100,7 @@ def start(qbt: QbtPair, name: str, *, seed: bool = True, client: QBittorrent | N
 
 
 def start_download(candidate: ReleaseCandidate, client: QBittorrent) -> Download:
+    """Start the candidate's download as the request flow does, through this client."""
     return lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE, client=client)
 
 
