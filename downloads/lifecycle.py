@@ -142,7 +142,9 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
     now = timezone.now()
     report = MonitorReport(seen=len(snapshots))
     changed: list[Download] = []
+    active_hashes: set[str] = set()
     for download in Download.objects.filter(state__in=ACTIVE):
+        active_hashes.add(download.info_hash)
         snapshot = snapshots.get(download.info_hash)
         if snapshot is None:
             if now - download.added_at > LOST_GRACE:
@@ -180,7 +182,23 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
     for download_id in report.completed:
         _queue_import(download_id)
     _requeue_forgotten_imports(now, skip=report.completed)
+    _remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
     return report
+
+
+def _remove_cancelled_leftovers(client: QBittorrent, hashes: set[str]) -> None:
+    """Remove torrents of cancelled downloads that qBittorrent still has.
+
+    A cancel marks the row at once and asks qBittorrent to remove the torrent; when
+    qBittorrent stayed away longer than that task's retries, the torrent is still there.
+    """
+    if not hashes:
+        return
+    for info_hash in Download.objects.filter(info_hash__in=hashes, state=S.CANCELLED).values_list(
+        "info_hash", flat=True
+    ):
+        logger.info("removing the torrent of cancelled download %s", info_hash)
+        client.remove(info_hash, delete_files=True)
 
 
 def _save_followed(downloads: list[Download], fields: list[str]) -> None:
@@ -222,7 +240,10 @@ def _follow(download: Download, snapshot: TorrentSnapshot, now: datetime) -> str
         download.last_progress_at = now
     if snapshot.num_seeds > 0 or snapshot.num_complete > 0 or waiting:
         download.last_seeded_at = now
-    download.progress = snapshot.progress
+    # While qBittorrent checks the files (after a restart, say) it reports 0 %: keep what
+    # was known, so the progress bar does not fall back to nothing and climb again.
+    if verdict != "checking" or snapshot.progress >= download.progress:
+        download.progress = snapshot.progress
     download.dlspeed = snapshot.dlspeed
     download.eta = snapshot.eta
     download.seeders = max(snapshot.num_seeds, snapshot.num_complete)

@@ -27,8 +27,8 @@ from requests_app.pipeline import owner_ref
 
 logger = logging.getLogger(__name__)
 
-# An approved request is searched within seconds; even a burst of retries (300 s apart)
-# is over well before this.
+# An approved request is claimed for its search within seconds (its retries then run in
+# "searching"); half an hour means its message never reached a worker.
 APPROVED_LOST_AFTER = timedelta(minutes=30)
 # A download that ended (imported or failed) tells its request at once.
 DOWNLOAD_NEWS_LOST_AFTER = timedelta(minutes=15)
@@ -36,7 +36,8 @@ DOWNLOAD_NEWS_LOST_AFTER = timedelta(minutes=15)
 
 def search_lost_after() -> timedelta:
     """A search whose worker died comes back after Redis's visibility timeout: wait that
-    out, and a whole run (Celery's one-hour limit), before deciding its message is gone."""
+    out, and a whole run (Celery's one-hour limit), before deciding its message is gone.
+    The search's own retries (about 2 h in all, see requests_app.tasks) end before it."""
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     return timedelta(seconds=options.get("visibility_timeout", 7200) + 3600)
 

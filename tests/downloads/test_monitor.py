@@ -373,3 +373,39 @@ def test_ordinary_gaps_between_passes_count_toward_the_stall_timeouts(
     report = lifecycle.monitor_once()
     download.refresh_from_db()
     assert [reason for _, reason in report.failed] == ["no progress for 1 h"]
+
+
+def test_a_cancelled_downloads_torrent_left_in_qbittorrent_is_removed_by_the_next_pass(
+    qbt_sim: QBittorrentSimulator,
+) -> None:
+    cancelled, imported, stranger = (start(qbt_sim, n) for n in (1, 2, 3))
+    # The cancel marked its row while qBittorrent was away; its torrent is still there.
+    Download.objects.filter(pk=cancelled.pk).update(state=S.CANCELLED)
+    Download.objects.filter(pk=imported.pk).update(state=S.IMPORTED)  # seeding on: kept
+    Download.objects.filter(pk=stranger.pk).delete()  # in the category, not ours: kept
+    lifecycle.monitor_once()
+    assert set(qbt_sim.torrents) == {imported.info_hash, stranger.info_hash}
+    # Once gone, nothing more is asked of qBittorrent.
+    qbt_sim.reset_counts()
+    lifecycle.monitor_once()
+    assert qbt_sim.calls["torrents/delete"] == 0
+
+
+def test_a_restarted_qbittorrent_checking_at_zero_percent_keeps_the_known_progress(
+    qbt_sim: QBittorrentSimulator,
+) -> None:
+    download = start(qbt_sim)
+    qbt_sim.update(download.info_hash, downloaded=(2 << 20) // 2)
+    lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.progress == pytest.approx(0.5, abs=0.01)
+    real_list = QBittorrent.list_torrents
+
+    def checking(self: QBittorrent) -> list[TorrentSnapshot]:
+        return [replace(s, state="checkingResumeData", progress=0.0) for s in real_list(self)]
+
+    with mock.patch.object(QBittorrent, "list_torrents", checking):
+        lifecycle.monitor_once()
+    download.refresh_from_db()
+    assert download.progress == pytest.approx(0.5, abs=0.01)
+    assert download.qbt_state == "checkingResumeData"
