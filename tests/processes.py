@@ -20,6 +20,16 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def wait_for(check: Callable[[], object], timeout: float) -> object:
+    """Poll `check()` until it returns something true; return that, or None at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.3)
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

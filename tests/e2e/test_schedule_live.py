@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_results.models import TaskResult
 
-from tests.processes import Stack
+from tests.processes import Stack, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
-
-
-def wait_for(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_a_row_set_to_every_two_seconds_runs_within_seconds_on_the_running_beat(

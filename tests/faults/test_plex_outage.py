@@ -4,7 +4,6 @@ retry mirrors Plex exactly once Plex answers again."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,17 +16,9 @@ from library.sync import sync_library
 from plexkiosk.celery import app
 from plexkiosk.simulators.plex import PlexSimulator
 from tests.conftest import requires_services
+from tests.processes import wait_for
 
 pytestmark = [requires_services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not within {timeout} s")
 
 
 def movies() -> set[str]:
@@ -64,11 +55,8 @@ def test_a_sync_while_plex_is_down_or_slow_retries_and_then_mirrors_plex(
         )
         result = app.send_task("library.tasks.sync_plex_library_task", kwargs={"full_sync": True})
 
-        failed = wait_for(
-            lambda: SyncRun.objects.filter(status=SyncRun.Status.FAILED).first(),
-            60,
-            "the first attempt to fail",
-        )
+        failed = wait_for(lambda: SyncRun.objects.filter(status=SyncRun.Status.FAILED).first(), 60)
+        assert failed, "the first attempt did not fail"
         assert failed.removed == 0 and movies() == before
         assert ("unreachable" if fault == "down" else "did not answer within 1 s") in failed.error
         assert plex.token not in failed.error
@@ -78,9 +66,8 @@ def test_a_sync_while_plex_is_down_or_slow_retries_and_then_mirrors_plex(
                 or TaskResult.objects.filter(task_id=result.id).exclude(status="PENDING").first()
             ),
             30,
-            "the retry to be scheduled",
         )
-        assert retry.status in {"RETRY", "STARTED"}
+        assert retry and retry.status in {"RETRY", "STARTED"}, "no retry was scheduled"
 
         if fault == "down":
             plex.start(port=port)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,21 +24,12 @@ from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.conftest import WorkerProcess, process_env, requires_services
 from tests.downloads import lifecycle_helpers
-from tests.processes import ROOT
+from tests.processes import ROOT, wait_for
 from tests.reliability.servers import PostgresCluster, RedisServer
 
 pytestmark = [requires_services, pytest.mark.slow]
 
 DATABASE = "plexkiosk"
-
-
-def wait_for(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from plexkiosk.tasks import ping_task
 from requests_app.models import MediaRequest, Status
 from requests_app.tasks import process_request_task
 from tests.conftest import process_env, requires_services
-from tests.processes import Stack
+from tests.processes import Stack, wait_for
 from tests.reliability.servers import RedisServer
 
 pytestmark = [
@@ -36,15 +36,6 @@ pytestmark = [
 PING = "plexkiosk.tasks.ping_task"
 DUNE = {"imdb_id": "tt1160419", "tmdb_id": 438631}
 CLEANUP = "plexkiosk.tasks.cleanup_temp_files_task"
-
-
-def wait_for(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def queue_pings(broker_url: str, n: int) -> list[str]:
