@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -36,10 +37,12 @@ DOWNLOAD_NEWS_LOST_AFTER = timedelta(minutes=15)
 
 def search_lost_after() -> timedelta:
     """A search whose worker died comes back after Redis's visibility timeout: wait that
-    out, and a whole run (Celery's one-hour limit), before deciding its message is gone.
+    out, and a whole run (Celery's hard time limit), before deciding its message is gone.
     The search's own retries (about 2 h in all, see requests_app.tasks) end before it."""
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    return timedelta(seconds=options.get("visibility_timeout", 7200) + 3600)
+    redelivery = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}).get(
+        "visibility_timeout", 7200
+    )
+    return timedelta(seconds=redelivery + current_app.conf.task_time_limit)
 
 
 @dataclass

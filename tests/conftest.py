@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder: real Celery workers and service checks."""
+"""Fixtures shared by every test folder: real Celery workers, service checks, indexers."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from plexkiosk.simulators.torznab import TorznabSimulator
 from tests.processes import Child, worker_argv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +92,18 @@ def default_schedule(transactional_db: None) -> None:
     from plexkiosk.scheduling import default_jobs, ensure_jobs
 
     ensure_jobs(default_jobs())
+
+
+@pytest.fixture
+def torznab() -> Iterator[Callable[..., TorznabSimulator]]:
+    """Start Torznab simulators (indexers over real HTTP) for one test; stop them afterwards."""
+    started: list[TorznabSimulator] = []
+
+    def start(releases: Any = None, **options: Any) -> TorznabSimulator:
+        simulator = TorznabSimulator(releases, **options).start()
+        started.append(simulator)
+        return simulator
+
+    yield start
+    for simulator in started:
+        simulator.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,22 +10,6 @@ import pytest
 
 from downloads.signals import download_completed, download_failed
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
-from plexkiosk.simulators.torznab import TorznabSimulator
-
-
-@pytest.fixture
-def torznab() -> Iterator[Callable[..., TorznabSimulator]]:
-    """Start Torznab simulators for one test; stop them all afterwards."""
-    started: list[TorznabSimulator] = []
-
-    def start(releases: Any = None, **options: Any) -> TorznabSimulator:
-        simulator = TorznabSimulator(releases, **options).start()
-        started.append(simulator)
-        return simulator
-
-    yield start
-    for simulator in started:
-        simulator.stop()
 
 
 @pytest.fixture

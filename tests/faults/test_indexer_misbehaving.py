@@ -37,20 +37,6 @@ SECRET = "TOP-SECRET-host-file-content-4b8e"
 MATRIX = MediaQuery(media_type="movie", title="The Matrix", year=1999, imdb_id="tt0133093")
 
 
-@pytest.fixture
-def simulators() -> Iterator[Callable[..., TorznabSimulator]]:
-    started: list[TorznabSimulator] = []
-
-    def start(releases: Any = None, **options: Any) -> TorznabSimulator:
-        simulator = TorznabSimulator(releases, **options).start()
-        started.append(simulator)
-        return simulator
-
-    yield start
-    for simulator in started:
-        simulator.stop()
-
-
 def indexer(name: str, simulator: TorznabSimulator, key: str, **fields: Any) -> Indexer:
     return Indexer.objects.create(name=name, url=simulator.url, api_key=key, **fields)
 
@@ -91,18 +77,18 @@ FAULTS = [
 @pytest.mark.timeout(120)  # a hung search fails here instead of hanging the suite
 @pytest.mark.parametrize(("mode", "temporary", "reason"), FAULTS)
 def test_a_misbehaving_indexer_is_skipped_with_a_clean_reason_and_the_good_one_still_wins(
-    simulators: Callable[..., TorznabSimulator],
+    torznab: Callable[..., TorznabSimulator],
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
     mode: str,
     temporary: bool,
     reason: str,
 ) -> None:
-    good = indexer("good", simulators(api_key=GOOD_KEY), GOOD_KEY)
+    good = indexer("good", torznab(api_key=GOOD_KEY), GOOD_KEY)
     alone = find_best_release(MATRIX, indexers=[good])
     secret_file = tmp_path / "secret.txt"
     secret_file.write_text(SECRET)
-    bad_sim = simulators(api_key=BAD_KEY, mode=mode, delay=600)
+    bad_sim = torznab(api_key=BAD_KEY, mode=mode, delay=600)
     bad_sim.state.xxe_target = secret_file.as_uri()
     bad = indexer("flaky", bad_sim, BAD_KEY, timeout=BAD_TIMEOUT)
 
@@ -150,14 +136,14 @@ def assert_stopped_reading_early(simulator: TorznabSimulator) -> None:
 
 @pytest.mark.django_db
 def test_invalid_items_are_skipped_and_the_valid_items_of_the_same_feed_kept(
-    simulators: Callable[..., TorznabSimulator], caplog: pytest.LogCaptureFixture
+    torznab: Callable[..., TorznabSimulator], caplog: pytest.LogCaptureFixture
 ) -> None:
     only_here = SimRelease(
         "The.Matrix.1999.1080p.WEB-DL.DDP5.1.H.264-ONLYHERE", int(8 * GB), 40,
         imdb_id="tt0133093",
     )  # fmt: skip
-    careless = simulators([only_here], api_key=BAD_KEY, mode="invalid-items")
-    indexer("good", simulators(api_key=GOOD_KEY), GOOD_KEY)
+    careless = torznab([only_here], api_key=BAD_KEY, mode="invalid-items")
+    indexer("good", torznab(api_key=GOOD_KEY), GOOD_KEY)
     indexer("careless", careless, BAD_KEY)
 
     with caplog.at_level(logging.INFO):
@@ -198,14 +184,14 @@ def qbt(tmp_path: Path) -> Iterator[QBittorrentSimulator]:
 @pytest.mark.django_db(transaction=True)
 def test_a_request_whose_search_meets_a_hung_and_a_good_indexer_ends_downloading_the_good_release(
     celery_worker_process: Callable[..., WorkerProcess],
-    simulators: Callable[..., TorznabSimulator],
+    torznab: Callable[..., TorznabSimulator],
     qbt: QBittorrentSimulator,
     tmp_path: Path,
 ) -> None:
-    good_sim = simulators(api_key=GOOD_KEY)
+    good_sim = torznab(api_key=GOOD_KEY)
     qbt.torrents_url = good_sim.url.removesuffix("/api")
     indexer("good", good_sim, GOOD_KEY)
-    indexer("hung", simulators(api_key=BAD_KEY, mode="hang"), BAD_KEY, timeout=BAD_TIMEOUT)
+    indexer("hung", torznab(api_key=BAD_KEY, mode="hang"), BAD_KEY, timeout=BAD_TIMEOUT)
     worker = celery_worker_process(
         QBITTORRENT_URL=qbt.url,
         QBITTORRENT_USERNAME=qbt.username,

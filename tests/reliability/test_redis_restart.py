@@ -36,6 +36,7 @@ pytestmark = [
 PING = "plexkiosk.tasks.ping_task"
 DUNE = {"imdb_id": "tt1160419", "tmdb_id": 438631}
 CLEANUP = "plexkiosk.tasks.cleanup_temp_files_task"
+RECOVER = "requests_app.tasks.recover_requests_task"
 
 
 def queue_pings(broker_url: str, n: int) -> list[str]:
@@ -193,8 +194,11 @@ def test_a_search_lost_with_a_redis_that_kept_nothing_is_sent_again_by_the_recov
         assert wait_for(downloading, 90), stack.logs_text()
         assert request.celery_task_id != lost_id
         assert len(qbt.torrents) == 1 and Download.objects.count() == 1
-        # The row goes on running and sends nothing more for it.
-        time.sleep(3)
+        # The row goes on running (two more sweeps end) and sends nothing more for it.
+        sweeps = TaskResult.objects.filter(task_name=RECOVER, status="SUCCESS")
+        seen = sweeps.count()
+        assert wait_for(lambda: sweeps.count() >= seen + 2, 30), stack.logs_text()
+        assert all('"searches": []' in r.result for r in sweeps.order_by("-date_done")[:2])
         assert len(qbt.torrents) == 1 and Download.objects.count() == 1
     finally:
         stack.stop()
