@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from requests_app.models import MediaRequest, Status
-from requests_app.pipeline import owner_ref
+from requests_app.pipeline import owner_ref, request_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -140,16 +140,19 @@ def _recover_removals(since: datetime, recovered: Recovered) -> None:
     from downloads.models import Download
     from downloads.tasks import stop_download_task
 
-    cancelled = dict(
-        MediaRequest.objects.filter(status=Status.CANCELLED, updated_at__lt=since)
-        .exclude(download_hash="")
-        .values_list("download_hash", "pk")
-    )
-    if not cancelled:
-        return
-    running = Download.objects.filter(info_hash__in=list(cancelled), state__in=ACTIVE)
-    for download in running:
-        request_id = cancelled[download.info_hash]
-        if download.owner_ref == owner_ref(request_id):
-            stop_download_task.delay(download.info_hash)
+    # From the few running downloads to their requests: cancelled requests pile up for
+    # 90 days, running downloads do not.
+    running = {
+        request_id: info_hash
+        for info_hash, ref in Download.objects.filter(state__in=ACTIVE).values_list(
+            "info_hash", "owner_ref"
+        )
+        if (request_id := request_id_of(ref)) is not None
+    }
+    cancelled = MediaRequest.objects.filter(
+        pk__in=list(running), status=Status.CANCELLED, updated_at__lt=since
+    ).values_list("pk", "download_hash")
+    for request_id, info_hash in cancelled:
+        if info_hash == running[request_id]:
+            stop_download_task.delay(info_hash)
             recovered.removals.append(request_id)
