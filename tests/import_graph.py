@@ -67,12 +67,14 @@ def module_name(path: Path, root: Path) -> tuple[str, bool]:
     return ".".join(parts), False
 
 
-def project_files(root: Path) -> Iterator[Path]:
+def project_files(
+    root: Path, packages: tuple[str, ...] = PACKAGES, scripts: tuple[str, ...] = SCRIPTS
+) -> Iterator[Path]:
     """Yield every Python file of the project, migrations included (filtered later)."""
-    for script in SCRIPTS:
+    for script in scripts:
         if (root / script).is_file():
             yield root / script
-    for package in PACKAGES:
+    for package in packages:
         yield from sorted((root / package).rglob("*.py"))
 
 
@@ -123,10 +125,15 @@ def _has_comment(lines: list[str], node: ast.stmt) -> bool:
 class Graph:
     """The project's modules and the imports between them."""
 
-    def __init__(self, root: Path = ROOT) -> None:
+    def __init__(
+        self,
+        root: Path = ROOT,
+        packages: tuple[str, ...] = PACKAGES,
+        scripts: tuple[str, ...] = SCRIPTS,
+    ) -> None:
         self.root = root
         self.modules: dict[str, Module] = {}
-        for path in project_files(root):
+        for path in project_files(root, packages, scripts):
             name, is_package = module_name(path, root)
             self.modules[name] = Module(name, path, is_package)
         for module in list(self.modules.values()):
