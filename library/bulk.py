@@ -1,14 +1,17 @@
-"""Insert-or-update many rows keyed by `rating_key` in a constant number of statements.
+"""Write many rows in a constant number of statements: upserts by `rating_key`, updates by pk.
 
-On PostgreSQL the rows are streamed with COPY into a temporary table and merged with one
-`INSERT … ON CONFLICT DO UPDATE`: Django's `bulk_create` spends most of a 50,000-item sync
-preparing parameters in Python, COPY skips that. Other databases use `bulk_create`.
+On PostgreSQL, `upsert_rows` streams the rows with COPY into a temporary table and merges
+them with one `INSERT … ON CONFLICT DO UPDATE`: Django's `bulk_create` spends most of a
+50,000-item sync preparing parameters in Python, COPY skips that. `update_rows` sends one
+`UPDATE … FROM (VALUES …)` per 5,000 rows where `bulk_update` builds a CASE expression
+per row and column (about 2 s for 1,000 downloads). Other databases use Django's own.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -99,3 +102,53 @@ def upsert_rows(
         batch_size=1000,
     )
     return [obj.pk for obj in objs if obj.rating_key in new_keys and obj.pk]
+
+
+# Rows per UPDATE … FROM (VALUES …): one statement for the monitor's 1,000 downloads.
+UPDATE_BATCH = 5000
+
+
+def _update_values(
+    model: type[models.Model], objs: Sequence[models.Model], fields: list[str]
+) -> None:
+    model_fields = [model._meta.get_field(name) for name in fields]
+    pk = model._meta.pk
+    qn = connection.ops.quote_name
+    row = (
+        f"(%s::{pk.db_type(connection)}, "
+        + ", ".join(f"%s::{f.db_type(connection)}" for f in model_fields)
+        + ")"
+    )
+    assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
+    names = ", ".join(qn(f.column) for f in model_fields)
+    table = qn(model._meta.db_table)
+    key = qn(pk.column)
+    for start in range(0, len(objs), UPDATE_BATCH):
+        batch = objs[start : start + UPDATE_BATCH]
+        params: list[object] = []
+        for obj in batch:
+            params.append(obj.pk)
+            params.extend(
+                f.get_db_prep_save(getattr(obj, f.attname), connection) for f in model_fields
+            )
+        values = ", ".join([row] * len(batch))
+        # Names come from the model, every value is a parameter.
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v({key}, {names}) "  # noqa: S608
+            f"WHERE {table}.{key} = v.{key}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: list[str]) -> None:
+    """Write these fields of many saved rows, matched by primary key.
+
+    Like `bulk_update`, it leaves `auto_now` fields alone: set them on the objects first.
+    """
+    if not objs:
+        return
+    if connection.vendor == "postgresql":
+        _update_values(model, objs, fields)
+        return
+    model.objects.bulk_update(objs, fields, batch_size=500)
