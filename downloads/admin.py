@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from downloads.models import Blocklist, Indexer, QualityProfile, ReleaseCandidate, ReleaseSearch
-from downloads.ranking import GB
 from downloads.search import blocklist_release
 from downloads.torznab import IndexerConfig, TorznabError, fetch_caps
+from plexkiosk.formatting import size_text
 
 
 class IndexerForm(forms.ModelForm):
@@ -125,23 +125,24 @@ class QualityProfileAdmin(admin.ModelAdmin):
     ]
 
 
+@admin.display(description="size", ordering="size")
+def candidate_size(candidate: ReleaseCandidate) -> str:
+    """Show a release's size in decimal units (10⁹ bytes = 1 GB), as every page does."""
+    return size_text(candidate.size)
+
+
 class CandidateInline(admin.TabularInline):
     model = ReleaseCandidate
     extra = 0
     can_delete = False
     # Download links are left out on purpose: indexer links often embed the API key.
-    fields = ["rank", "chosen", "accepted", "title", "indexer", "size_gb", "seeders", "score",
+    fields = ["rank", "chosen", "accepted", "title", "indexer", candidate_size, "seeders", "score",
               "reasons_text"]  # fmt: skip
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Candidates come from searches only."""
         return False
-
-    @admin.display(description="size (GB)")
-    def size_gb(self, obj: ReleaseCandidate) -> str:
-        """Show the size in GB."""
-        return f"{obj.size / GB:.2f}"
 
     @admin.display(description="reasons")
     def reasons_text(self, obj: ReleaseCandidate) -> str:
@@ -172,10 +173,11 @@ class ReleaseSearchAdmin(admin.ModelAdmin):
 
 @admin.register(ReleaseCandidate)
 class ReleaseCandidateAdmin(admin.ModelAdmin):
-    list_display = ["title", "search", "rank", "accepted", "chosen", "score", "seeders"]
+    list_display = ["title", "search", "rank", "accepted", "chosen", "score", candidate_size,
+                    "seeders"]  # fmt: skip
     list_filter = ["accepted", "chosen"]
     search_fields = ["title", "info_hash"]
-    fields = ["search", "rank", "title", "indexer", "size", "seeders", "peers", "info_hash",
+    fields = ["search", "rank", "title", "indexer", candidate_size, "seeders", "peers", "info_hash",
               "score", "breakdown", "accepted", "fallback", "reasons", "chosen"]  # fmt: skip
     readonly_fields = fields
     actions = ["blocklist_globally"]

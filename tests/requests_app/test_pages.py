@@ -80,7 +80,7 @@ def test_the_detail_page_shows_the_download_percent(trusted_member, fake_tmdb, p
     page = logged_in(trusted_member).get(f"/requests/{request.pk}/").content.decode()
     assert 'aria-valuenow="42"' in page
     assert "42.4%" in page
-    assert "5.0\xa0MB/s" in page
+    assert "5.2\xa0MB/s" in page
     assert "12 min 34 s left" in page
     fragment = logged_in(trusted_member).get(f"/requests/{request.pk}/status/").content.decode()
     assert 'hx-trigger="every 3s"' in fragment
