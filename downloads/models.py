@@ -12,6 +12,7 @@ from django.db.models import Q
 from downloads import ranking
 from downloads.parsing import RESOLUTIONS
 from downloads.releases import MEDIA_TYPES
+from plexkiosk.formatting import local_time_text
 
 DEFAULT_PROFILE_NAME = "Default"
 
@@ -244,7 +245,7 @@ class ReleaseSearch(models.Model):
 
     def __str__(self) -> str:
         season = f" S{self.season:02d}" if self.season is not None else ""
-        return f"{self.title}{season} ({self.created_at:%Y-%m-%d %H:%M}): {self.status}"
+        return f"{self.title}{season} ({local_time_text(self.created_at)}): {self.status}"
 
     @property
     def chosen(self) -> ReleaseCandidate | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Upper
 
+from plexkiosk.formatting import local_time_text
+
 
 class PlexSection(models.Model):
     """A Plex library section (movies or shows) and the folders it watches, as Plex sees them."""
@@ -109,6 +111,7 @@ class SyncRun(models.Model):
     class Kind(models.TextChoices):
         INCREMENTAL = "incremental", "Incremental"
         FULL = "full", "Full"
+        REFRESH = "refresh", "Refresh after a scan"
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -136,7 +139,7 @@ class SyncRun(models.Model):
         get_latest_by = "started_at"
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+        return f"{self.get_kind_display()} sync {local_time_text(self.started_at)} ({self.status})"
 
     @property
     def seconds(self) -> float | None:

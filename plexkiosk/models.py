@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from plexkiosk.formatting import local_time_text
+
 
 class JobLock(models.Model):
     """A named lock that keeps periodic jobs from overlapping; it expires if its holder dies."""
@@ -17,4 +19,4 @@ class JobLock(models.Model):
         verbose_name = "job lock"
 
     def __str__(self) -> str:
-        return f"{self.name} (until {self.expires_at:%Y-%m-%d %H:%M:%S})"
+        return f"{self.name} (until {local_time_text(self.expires_at, seconds=True)})"
