@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shlex
 import signal
 import socket
 import sys
@@ -225,7 +226,10 @@ def main() -> None:
     python = sys.executable
     manager.add_process(
         "web",
-        f"{python} -m gunicorn plexkiosk.wsgi --bind 127.0.0.1:{web_port} --workers 2",
+        # Its own control socket (gunicornc -s …): gunicorn's default, ~/.gunicorn/gunicorn.ctl,
+        # is shared by every gunicorn of this user, and a second one takes it over.
+        f"{python} -m gunicorn plexkiosk.wsgi --bind 127.0.0.1:{web_port} --workers 2 "
+        f"--control-socket {shlex.quote(str(data / 'gunicorn.ctl'))}",
         env=dict(os.environ),
         cwd=str(BASE_DIR),
     )

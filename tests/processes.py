@@ -135,6 +135,9 @@ class Stack:
                 "2",
                 "--access-logfile",
                 "-",
+                # gunicorn's default control socket (~/.gunicorn/gunicorn.ctl) is one per
+                # user: each new gunicorn takes it over and the first to stop deletes it.
+                "--no-control-socket",
             ],
         )
         self.base_url = f"http://127.0.0.1:{port}"
