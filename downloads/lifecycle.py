@@ -1,56 +1,41 @@
-"""The life of a download: hand a release to qBittorrent, follow it, file it into Plex's folders.
+"""The life of a download: hand a release to qBittorrent, stop it, file it into Plex's folders.
 
-Plain functions; `downloads.tasks` runs them. Each claims its row by moving its state with
-a conditional update, so a redelivered task finds the work claimed or done and changes
+Plain functions; `downloads.tasks` runs them (`downloads.monitor` follows the downloads in
+between, `downloads.cleanup` ends them). Each claims its row by moving its state with a
+conditional update, so a redelivered task finds the work claimed or done and changes
 nothing. What happened is told to whoever asked for the download (its `owner_ref`) through
-the `download_completed` and `download_failed` signals.
+the `download_completed`, `download_failed` and `import_delayed` signals.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from downloads import importer
 from downloads.models import Download, ReleaseCandidate
-from downloads.qbittorrent import BadTorrentError, QBittorrent, TorrentSnapshot, classify
+from downloads.qbittorrent import BadTorrentError, QBittorrent
 from downloads.releases import MediaQuery
 from downloads.search import blocklist_release
 from downloads.signals import download_completed, download_failed, import_delayed
 from downloads.torrentfile import InvalidTorrent, fetch_torrent, info_hash_from_magnet
+from library import lookups
+from library.plex import PlexPermanentError
 
 logger = logging.getLogger(__name__)
 
 S = Download.State
+# The states of a download qBittorrent is working on, which the monitor follows.
 ACTIVE = (S.QUEUED, S.DOWNLOADING, S.STALLED)
-# qBittorrent may take a moment to list a torrent it just accepted; not "lost" before this.
-LOST_GRACE = timedelta(minutes=2)
-# A completed download whose import message went missing is queued again after this.
-IMPORT_REQUEUE_AFTER = timedelta(minutes=10)
-# A torrent the monitor has not seen for longer than this was unwatched (qBittorrent or the
-# server down); that time does not count toward the stall timeouts. The monitor row must run
-# more often than this (every 15 s by default).
-UNWATCHED_GAP = timedelta(minutes=30)
 
 
 class ReleaseUnusable(Exception):
     """This release cannot be downloaded (a broken torrent): try another one."""
-
-
-@dataclass
-class MonitorReport:
-    seen: int = 0
-    updated: int = 0
-    completed: list[int] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
 
 
 def download_folder(info_hash: str) -> Path:
@@ -134,160 +119,8 @@ def stop_download(info_hash: str, *, client: QBittorrent | None = None) -> None:
     (client or QBittorrent()).remove(info_hash, delete_files=True)
 
 
-# --- the monitor --------------------------------------------------------------------------
-def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
-    """Read all of the app's torrents in one call, update every active download, act on each."""
-    client = client or QBittorrent()
-    snapshots = {s.hash: s for s in client.list_torrents()}
-    now = timezone.now()
-    report = MonitorReport(seen=len(snapshots))
-    changed: list[Download] = []
-    active_hashes: set[str] = set()
-    for download in Download.objects.filter(state__in=ACTIVE):
-        active_hashes.add(download.info_hash)
-        snapshot = snapshots.get(download.info_hash)
-        if snapshot is None:
-            if now - download.added_at > LOST_GRACE:
-                _fail(download, "qBittorrent no longer has this torrent")
-                report.failed.append((download.pk, "lost"))
-            continue
-        outcome = _follow(download, snapshot, now)
-        if outcome == "completed":
-            report.completed.append(download.pk)
-        elif outcome:
-            _fail(download, outcome, client)
-            report.failed.append((download.pk, outcome))
-            continue
-        # bulk_update never fills auto_now fields: set it by hand.
-        download.updated_at = now
-        changed.append(download)
-    _save_followed(
-        changed,
-        [
-            "state",
-            "qbt_state",
-            "progress",
-            "dlspeed",
-            "eta",
-            "seeders",
-            "save_path",
-            "content_path",
-            "last_progress_at",
-            "last_seeded_at",
-            "completed_at",
-            "updated_at",
-        ],
-    )
-    report.updated = len(changed)
-    for download_id in report.completed:
-        _queue_import(download_id)
-    _requeue_forgotten_imports(now, skip=report.completed)
-    _remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
-    return report
-
-
-def _remove_cancelled_leftovers(client: QBittorrent, hashes: set[str]) -> None:
-    """Remove torrents of cancelled downloads that qBittorrent still has.
-
-    A cancel marks the row at once and asks qBittorrent to remove the torrent; when
-    qBittorrent stayed away longer than that task's retries, the torrent is still there.
-    """
-    if not hashes:
-        return
-    for info_hash in Download.objects.filter(info_hash__in=hashes, state=S.CANCELLED).values_list(
-        "info_hash", flat=True
-    ):
-        logger.info("removing the torrent of cancelled download %s", info_hash)
-        client.remove(info_hash, delete_files=True)
-
-
-def _save_followed(downloads: list[Download], fields: list[str]) -> None:
-    """Write these columns of many downloads with one statement per 5,000 rows."""
-    if connection.vendor != "postgresql":
-        Download.objects.bulk_update(downloads, fields, batch_size=500)
-        return
-    # bulk_update builds a CASE expression per row and column in Python: about 2 s for
-    # 1,000 downloads. UPDATE ... FROM (VALUES ...) says the same in milliseconds.
-    model_fields = [Download._meta.get_field(name) for name in fields]
-    qn = connection.ops.quote_name
-    row = "(%s::bigint, " + ", ".join(f"%s::{f.db_type(connection)}" for f in model_fields) + ")"
-    assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in model_fields)
-    names = ", ".join(qn(f.column) for f in model_fields)
-    table = qn(Download._meta.db_table)
-    for start in range(0, len(downloads), 5000):
-        batch = downloads[start : start + 5000]
-        params: list[object] = []
-        for download in batch:
-            params.append(download.pk)
-            params.extend(
-                f.get_db_prep_save(getattr(download, f.attname), connection) for f in model_fields
-            )
-        with connection.cursor() as cursor:
-            # Names come from the model, every value is a parameter.
-            values = ", ".join([row] * len(batch))
-            sql = f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v(id, {names}) "  # noqa: S608
-            cursor.execute(sql + f"WHERE {table}.{qn('id')} = v.id", params)
-
-
-def _follow(download: Download, snapshot: TorrentSnapshot, now: datetime) -> str:
-    """Copy qBittorrent's view onto the row; return "completed", a failure reason, or ""."""
-    verdict = classify(snapshot)
-    _discount_unwatched_time(download, now)
-    # Paused by someone, being checked, or waiting its turn in qBittorrent's queue: not
-    # stalled, so those hours must not run the stall and no-seeders clocks.
-    waiting = verdict in {"paused", "checking"} or snapshot.state == "queuedDL"
-    if snapshot.progress > download.progress or waiting:
-        download.last_progress_at = now
-    if snapshot.num_seeds > 0 or snapshot.num_complete > 0 or waiting:
-        download.last_seeded_at = now
-    # While qBittorrent checks the files (after a restart, say) it reports 0 %: keep what
-    # was known, so the progress bar does not fall back to nothing and climb again.
-    if verdict != "checking" or snapshot.progress >= download.progress:
-        download.progress = snapshot.progress
-    download.dlspeed = snapshot.dlspeed
-    download.eta = snapshot.eta
-    download.seeders = max(snapshot.num_seeds, snapshot.num_complete)
-    download.qbt_state = snapshot.state
-    download.save_path = snapshot.save_path or download.save_path
-    download.content_path = snapshot.content_path
-    if verdict == "completed":
-        download.state = S.COMPLETED
-        download.completed_at = snapshot.completion_on or now
-        download.dlspeed, download.eta = 0, None
-        return "completed"
-    if verdict == "errored":
-        return f"qBittorrent reports an error ({snapshot.state})"
-    stall = timedelta(seconds=settings.DOWNLOAD_STALL_TIMEOUT)
-    no_seeders = timedelta(seconds=settings.DOWNLOAD_NO_SEEDERS_TIMEOUT)
-    if now - (download.last_progress_at or download.added_at) > stall:
-        return f"no progress for {_hours(stall)}"
-    if now - (download.last_seeded_at or download.added_at) > no_seeders:
-        return f"no seeders for {_hours(no_seeders)}"
-    download.state = S.STALLED if verdict == "stalled" else S.DOWNLOADING
-    return ""
-
-
-def _discount_unwatched_time(download: Download, now: datetime) -> None:
-    """Move the stall clocks forward by a long gap since the monitor last saw this torrent.
-
-    Every pass stamps `updated_at`. A gap longer than UNWATCHED_GAP means no pass saw
-    the torrent: qBittorrent (or the whole server) was down, and a torrent cannot move
-    while qBittorrent is off, so that time must not count as "no progress". Gaps between
-    ordinary passes (every 15 s by default) stay far below it and count as usual.
-    """
-    gap = now - (download.updated_at or now)
-    if gap <= UNWATCHED_GAP:
-        return
-    download.last_progress_at = (download.last_progress_at or download.added_at) + gap
-    download.last_seeded_at = (download.last_seeded_at or download.added_at) + gap
-
-
-def _hours(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:g} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"
-
-
-def _fail(
+# --- failing ------------------------------------------------------------------------------
+def fail_download(
     download: Download, reason: str, client: QBittorrent | None = None, *, blocklist: bool = True
 ) -> None:
     """Give up on a download: remove it (given a client), blocklist it, tell its owner."""
@@ -318,23 +151,6 @@ def _fail(
             )
 
 
-def _queue_import(download_id: int) -> None:
-    from downloads.tasks import import_download_task
-
-    transaction.on_commit(lambda: import_download_task.delay(download_id))
-
-
-def _requeue_forgotten_imports(now: object, *, skip: list[int]) -> None:
-    """Queue again the imports of downloads completed long ago but never imported."""
-    # `skip`: completed by this very pass (qBittorrent's completion time may be old), queued.
-    for download_id in (
-        Download.objects.filter(state=S.COMPLETED, completed_at__lt=now - IMPORT_REQUEUE_AFTER)
-        .exclude(pk__in=skip)
-        .values_list("pk", flat=True)
-    ):
-        _queue_import(download_id)
-
-
 # --- import -------------------------------------------------------------------------------
 def import_download(download_id: int) -> importer.ImportResult | None:
     """File a completed download into the library, ask Plex to scan that folder, tell the owner.
@@ -363,7 +179,7 @@ def import_download(download_id: int) -> importer.ImportResult | None:
         if exc.temporary:
             _delay_import(download, str(exc))
             raise
-        _fail(download, f"import failed: {exc}")
+        fail_download(download, f"import failed: {exc}")
         return None
     _scan(result.folder)
     with transaction.atomic():
@@ -398,11 +214,8 @@ def _delay_import(download: Download, reason: str) -> None:
 
 def _scan(folder: Path) -> None:
     """Ask Plex to scan the folder; a Plex without that folder is logged, not fatal."""
-    from library.lookups import request_partial_scan
-    from library.plex import PlexPermanentError
-
     try:
-        request_partial_scan(str(folder))
+        lookups.request_partial_scan(str(folder))
     except PlexPermanentError as exc:
         # The hourly sync still finds the files if Plex scans on its own schedule.
         logger.warning("Plex was not asked to scan %s: %s", folder, exc)
@@ -415,43 +228,4 @@ def give_up_import(download_id: int, reason: str) -> None:
         # The release is fine, the library is not: blocklisting it barred a good release for
         # everyone and sent the request to download another one that cannot fit either. The
         # torrent and its files stay for `manage.py import_download` once space is freed.
-        _fail(download, reason, blocklist=False)
-
-
-# --- cleanups -----------------------------------------------------------------------------
-def remove_seeded_torrents(*, client: QBittorrent | None = None) -> int:
-    """Remove imported torrents that seeded enough (ratio or time); the library copy stays."""
-    from downloads.qbittorrent import seeding_finished
-
-    client = client or QBittorrent()
-    imported = set(Download.objects.filter(state=S.IMPORTED).values_list("info_hash", flat=True))
-    removed = 0
-    for snapshot in client.list_torrents():
-        if snapshot.hash in imported and seeding_finished(
-            snapshot,
-            max_ratio=settings.SEED_RATIO_LIMIT,
-            max_seeding=timedelta(days=settings.SEED_DAYS_LIMIT),
-        ):
-            # Hard links and copies in the library are separate names: deleting the
-            # torrent's files leaves them (with `move` there is nothing left to delete).
-            client.remove(snapshot.hash, delete_files=True)
-            Download.objects.filter(info_hash=snapshot.hash).update(state=S.REMOVED)
-            removed += 1
-    return removed
-
-
-def delete_old_downloads(*, days: int) -> int:
-    """Delete records of downloads that left qBittorrent over `days` ago, and leftover files.
-
-    Imported downloads still seeding are kept: `remove_seeded_torrents` ends them first.
-    """
-    cutoff = timezone.now() - timedelta(days=days)
-    old = Download.objects.filter(state__in=[S.REMOVED, S.FAILED, S.CANCELLED], added_at__lt=cutoff)
-    root = Path(settings.DOWNLOADS_DIR).resolve()
-    for info_hash in old.values_list("info_hash", flat=True):
-        folder = download_folder(info_hash)
-        # Only a real folder of ours, inside DOWNLOADS_DIR; never follow a link out.
-        if folder.is_dir() and not folder.is_symlink() and folder.resolve().parent == root:
-            shutil.rmtree(folder, ignore_errors=True)
-    deleted, _ = old.delete()
-    return deleted
+        fail_download(download, reason, blocklist=False)

@@ -1,14 +1,16 @@
-"""Download tasks: thin doors onto `downloads.lifecycle`, each taking ids only."""
+"""Download tasks: thin doors onto `lifecycle`, `monitor` and `cleanup`, each taking ids only.
+
+Queued by name through `downloads.queueing`; the names (`downloads.tasks.*`) are the ones
+the schedule rows and the README use.
+"""
 
 from __future__ import annotations
 
 from celery import Task, shared_task
 
-from downloads import lifecycle
+from downloads import cleanup, lifecycle, monitor
 from downloads.importer import ImportFailed
-from downloads.models import Download
 from downloads.qbittorrent import TemporaryError
-from downloads.search import prune_searches
 from library.plex import PlexTemporaryError
 from plexkiosk.locks import DATABASE_GONE, LockHeld, single_flight
 
@@ -27,7 +29,7 @@ def monitor_downloads_task() -> dict[str, int]:
         # Owned by the task id: a retry takes over a lock its cut attempt left behind.
         owner = monitor_downloads_task.request.id
         with single_flight("download-monitor", ttl=300, owner=owner):
-            report = lifecycle.monitor_once()
+            report = monitor.monitor_once()
     except LockHeld:
         return {"skipped": 1}
     return {
@@ -70,16 +72,10 @@ def stop_download_task(info_hash: str) -> None:
 @shared_task(autoretry_for=(TemporaryError,), retry_backoff=60, max_retries=3)
 def cleanup_finished_torrents() -> int:
     """Remove torrents that seeded enough; their media stays in the library."""
-    return lifecycle.remove_seeded_torrents()
+    return cleanup.remove_seeded_torrents()
 
 
 @shared_task
 def cleanup_old_downloads_task(days: int = 30) -> dict[str, int]:
     """Delete old download records (and leftover files) and old searches."""
-    in_progress = Download.objects.filter(state__in=lifecycle.ACTIVE).values_list(
-        "owner_ref", flat=True
-    )
-    return {
-        "downloads": lifecycle.delete_old_downloads(days=days),
-        "searches": prune_searches(older_than_days=days, keep_request_refs=list(in_progress)),
-    }
+    return cleanup.delete_old_records(days=days)

@@ -24,8 +24,8 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from downloads.lifecycle import monitor_once
     from downloads.models import Download
+    from downloads.monitor import monitor_once
     from downloads.qbittorrent import QBittorrent
     from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 

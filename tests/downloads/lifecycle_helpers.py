@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from downloads import lifecycle
+from downloads import lifecycle, monitor
 from downloads.models import Download, ReleaseCandidate, ReleaseSearch
 from downloads.qbittorrent import QBittorrent
 from downloads.releases import MediaQuery
@@ -62,7 +62,7 @@ def completed_download(sim: QBittorrentSimulator, queued: list[int]) -> Download
     """Start a download, let it finish and have the monitor see it complete."""
     download = start(sim)
     sim.finish(download.info_hash)
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.COMPLETED
     return download

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from downloads import lifecycle
+from downloads import cleanup, lifecycle, monitor
 from downloads.models import Blocklist, Download
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
@@ -122,7 +122,7 @@ def test_only_imported_torrents_past_the_ratio_or_time_are_removed(
     kept = tmp_path / "library-copy.mkv"
     os.link(ratio_file, kept)
 
-    assert lifecycle.remove_seeded_torrents() == 2
+    assert cleanup.remove_seeded_torrents() == 2
 
     assert set(qbt_sim.torrents) == {
         downloads["fresh"].info_hash,
@@ -160,7 +160,7 @@ def test_old_downloads_are_deleted_with_their_files_and_never_anything_outside(
     recent = row(3, S.FAILED, timezone.now())
     seeding = row(4, S.IMPORTED, old)
 
-    assert lifecycle.delete_old_downloads(days=30) == 2
+    assert cleanup.delete_old_downloads(days=30) == 2
 
     assert set(Download.objects.values_list("pk", flat=True)) == {recent.pk, seeding.pk}
     assert not folder.exists()
@@ -242,7 +242,7 @@ def test_a_real_qbittorrent_download_is_monitored_filed_and_removed_after_seedin
 
     def completed() -> bool:
         with django_capture_on_commit_callbacks(execute=True):
-            lifecycle.monitor_once()
+            monitor.monitor_once()
         row = Download.objects.get(pk=download.pk)
         progress.append(row.progress)
         return row.state == S.COMPLETED
@@ -264,7 +264,7 @@ def test_a_real_qbittorrent_download_is_monitored_filed_and_removed_after_seedin
 
     # Seeded enough (a ratio of 0 is reached at once): gone from qBittorrent, film kept.
     settings.SEED_RATIO_LIMIT = 0.0
-    assert lifecycle.remove_seeded_torrents() == 1
+    assert cleanup.remove_seeded_torrents() == 1
     assert real_qbt.client.api.torrents_info(torrent_hashes=download.info_hash) == []
     assert Download.objects.get(pk=download.pk).state == S.REMOVED
     assert film.read_bytes() == seeded.path.read_bytes()
@@ -283,7 +283,7 @@ def test_a_real_download_nobody_seeds_is_failed_by_the_monitor(
 
     def failed() -> bool:
         with django_capture_on_commit_callbacks(execute=True):
-            lifecycle.monitor_once()
+            monitor.monitor_once()
         return Download.objects.get(pk=download.pk).state == S.FAILED
 
     wait_for(failed, timeout=15, what="the monitor to fail the stalled download")

@@ -14,8 +14,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
-from downloads import lifecycle
+from downloads import monitor
 from downloads.models import Blocklist, Download
 from downloads.qbittorrent import QBittorrent, QBittorrentError, TorrentSnapshot
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
@@ -46,7 +47,7 @@ def _monitor_cost(sim: QBittorrentSimulator, downloads: int) -> tuple[int, int]:
     client = client_for(sim)
     sim.reset_counts()
     with CaptureQueriesContext(connection) as queries:
-        report = lifecycle.monitor_once(client=client)
+        report = monitor.monitor_once(client=client)
     assert report.updated == downloads
     return sum(sim.calls.values()), len(queries)
 
@@ -72,7 +73,7 @@ def test_the_monitor_follows_progress_then_queues_the_import_once(
     download = start(qbt_sim)
     time.sleep(0.5)
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.monitor_once()
+        monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.DOWNLOADING
     assert 0 < download.progress < 1 and download.dlspeed == 1 << 20 and download.eta
@@ -81,11 +82,45 @@ def test_the_monitor_follows_progress_then_queues_the_import_once(
     qbt_sim.finish(download.info_hash)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            lifecycle.monitor_once()
+            monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.COMPLETED and download.progress == 1
     assert download.completed_at is not None and download.content_path.endswith(".mkv")
     assert queued_imports == [download.pk]
+
+
+def test_a_pass_with_the_broker_away_saves_every_download_and_a_later_pass_queues_the_import(
+    qbt_sim: QBittorrentSimulator,
+    queued_imports: list[int],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    finished, running = start(qbt_sim, 1), start(qbt_sim, 2)
+    qbt_sim.finish(finished.info_hash)
+    qbt_sim.speed = 1 << 20
+    time.sleep(0.2)
+
+    def broker_down(download_id: int) -> None:
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379")
+
+    with (
+        mock.patch("downloads.tasks.import_download_task.delay", broker_down),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        report = monitor.monitor_once()
+
+    assert report.completed == [finished.pk] and report.updated == 2
+    finished.refresh_from_db()
+    running.refresh_from_db()
+    assert finished.state == S.COMPLETED and running.progress > 0
+    assert f"import of download {finished.pk} not queued" in caplog.text
+    # Ten minutes on, the import that was never queued is queued again.
+    Download.objects.filter(pk=finished.pk).update(
+        completed_at=timezone.now() - timedelta(minutes=11)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        monitor.monitor_once()
+    assert queued_imports == [finished.pk]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +142,7 @@ def test_a_stalled_download_is_failed_blocklisted_and_its_owner_told(
     qbt_sim.stall(download.info_hash)
     time.sleep(0.05)
     with django_capture_on_commit_callbacks(execute=True):
-        report = lifecycle.monitor_once()
+        report = monitor.monitor_once()
 
     download.refresh_from_db()
     assert download.state == S.FAILED and download.error == reason
@@ -127,7 +162,7 @@ def test_a_download_with_nothing_wrong_is_left_alone_within_the_timeouts(
     settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 3600
     download = start(qbt_sim)
     qbt_sim.stall(download.info_hash)
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.STALLED and download.info_hash in qbt_sim.torrents
 
@@ -143,7 +178,7 @@ def test_an_errored_download_is_removed_with_its_data_and_failed(
     assert content.exists()
     qbt_sim.error(download.info_hash)
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.monitor_once()
+        monitor.monitor_once()
 
     download.refresh_from_db()
     assert download.state == S.FAILED and download.error == "qBittorrent reports an error (error)"
@@ -159,13 +194,13 @@ def test_a_download_qbittorrent_lost_fails_after_a_grace_period(
 ) -> None:
     download = start(qbt_sim)
     qbt_sim.lose(download.info_hash)
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.QUEUED  # just added: qBittorrent may not list it yet
 
     Download.objects.filter(pk=download.pk).update(added_at=timezone.now() - timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.monitor_once()
+        monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.FAILED
     assert download.error == "qBittorrent no longer has this torrent"
@@ -186,7 +221,7 @@ def test_the_monitor_never_touches_torrents_outside_the_category(
     Download.objects.create(
         info_hash=fake_hash(100), release_title="x", media_type="movie", title="x", state=S.QUEUED
     )
-    report = lifecycle.monitor_once()
+    report = monitor.monitor_once()
 
     assert report.seen == 0
     assert len(qbt_sim.torrents) == 3 and qbt_sim.calls["torrents/delete"] == 0
@@ -202,14 +237,14 @@ def test_a_download_qbittorrent_finished_long_ago_is_queued_for_import_once(
     # Already complete in qBittorrent for an hour (a release seeded before it was asked for).
     qbt_sim.update(download.info_hash, completion_on=int(time.time()) - 3600)
     with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.monitor_once()
+        monitor.monitor_once()
     assert queued_imports == [download.pk]
 
 
 def test_the_monitor_marks_the_downloads_it_updated(qbt_sim: QBittorrentSimulator) -> None:
     download = start(qbt_sim)
     Download.objects.filter(pk=download.pk).update(updated_at=timezone.now() - timedelta(hours=1))
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     download.refresh_from_db()
     assert timezone.now() - download.updated_at < timedelta(minutes=1)
 
@@ -261,7 +296,7 @@ def test_one_monitor_pass_over_1000_active_downloads_follows_each_and_acts_on_th
 
     qbt_sim.reset_counts()
     with django_capture_on_commit_callbacks(execute=True):
-        report = lifecycle.monitor_once()
+        report = monitor.monitor_once()
     deletes = qbt_sim.calls["torrents/delete"]
     after = {s.hash: s.progress for s in client_for(qbt_sim).list_torrents()}
 
@@ -317,13 +352,13 @@ def test_time_paused_checked_or_queued_in_qbittorrent_is_not_a_stall(
         return [replace(s, state=state) for s in real_list(self)]
 
     with mock.patch.object(QBittorrent, "list_torrents", listed):
-        report = lifecycle.monitor_once()
+        report = monitor.monitor_once()
     assert report.failed == []
     download.refresh_from_db()
     assert download.state == S.DOWNLOADING and download.qbt_state == state
 
     # Going again, still with nobody sending: the clocks start now, not two hours ago.
-    report = lifecycle.monitor_once()
+    report = monitor.monitor_once()
     download.refresh_from_db()
     assert report.failed == [] and download.state == S.STALLED
 
@@ -335,24 +370,24 @@ def test_a_long_qbittorrent_outage_does_not_count_toward_the_stall_timeouts(
     settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 3600
     download = start(qbt_sim)
     qbt_sim.stall(download.info_hash)
-    lifecycle.monitor_once()
+    monitor.monitor_once()
 
     # qBittorrent is off for three hours: every pass fails before touching the row.
     qbt_sim.down()
     with pytest.raises(QBittorrentError) as away:
-        lifecycle.monitor_once()
+        monitor.monitor_once()
     assert away.value.temporary
     hours = timedelta(hours=3)
     _age(download, added_at=hours, updated_at=hours, last_progress_at=hours, last_seeded_at=hours)
     qbt_sim.up()
 
-    report = lifecycle.monitor_once()
+    report = monitor.monitor_once()
     download.refresh_from_db()
     assert report.failed == [] and download.state == S.STALLED, download.error
 
     # Back and still stuck for a whole timeout after its return: that is a real stall.
     _age(download, last_progress_at=timedelta(minutes=61), last_seeded_at=timedelta(minutes=61))
-    report = lifecycle.monitor_once()
+    report = monitor.monitor_once()
     download.refresh_from_db()
     assert download.state == S.FAILED and download.error == "no progress for 1 h"
 
@@ -370,7 +405,7 @@ def test_ordinary_gaps_between_passes_count_toward_the_stall_timeouts(
         updated_at=timedelta(minutes=20),
         last_progress_at=timedelta(minutes=61),
     )
-    report = lifecycle.monitor_once()
+    report = monitor.monitor_once()
     download.refresh_from_db()
     assert [reason for _, reason in report.failed] == ["no progress for 1 h"]
 
@@ -383,11 +418,11 @@ def test_a_cancelled_downloads_torrent_left_in_qbittorrent_is_removed_by_the_nex
     Download.objects.filter(pk=cancelled.pk).update(state=S.CANCELLED)
     Download.objects.filter(pk=imported.pk).update(state=S.IMPORTED)  # seeding on: kept
     Download.objects.filter(pk=stranger.pk).delete()  # in the category, not ours: kept
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     assert set(qbt_sim.torrents) == {imported.info_hash, stranger.info_hash}
     # Once gone, nothing more is asked of qBittorrent.
     qbt_sim.reset_counts()
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     assert qbt_sim.calls["torrents/delete"] == 0
 
 
@@ -396,7 +431,7 @@ def test_a_restarted_qbittorrent_checking_at_zero_percent_keeps_the_known_progre
 ) -> None:
     download = start(qbt_sim)
     qbt_sim.update(download.info_hash, downloaded=(2 << 20) // 2)
-    lifecycle.monitor_once()
+    monitor.monitor_once()
     download.refresh_from_db()
     assert download.progress == pytest.approx(0.5, abs=0.01)
     real_list = QBittorrent.list_torrents
@@ -405,7 +440,7 @@ def test_a_restarted_qbittorrent_checking_at_zero_percent_keeps_the_known_progre
         return [replace(s, state="checkingResumeData", progress=0.0) for s in real_list(self)]
 
     with mock.patch.object(QBittorrent, "list_torrents", checking):
-        lifecycle.monitor_once()
+        monitor.monitor_once()
     download.refresh_from_db()
     assert download.progress == pytest.approx(0.5, abs=0.01)
     assert download.qbt_state == "checkingResumeData"

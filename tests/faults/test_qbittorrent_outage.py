@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from downloads import lifecycle
+from downloads import lifecycle, monitor
 from downloads.models import Download, Indexer, QualityProfile, ReleaseCandidate
 from downloads.qbittorrent import QBittorrent, TemporaryError
 from downloads.tasks import monitor_downloads_task, stop_download_task
@@ -337,7 +337,7 @@ def test_a_failover_while_qbittorrent_is_down_is_retried_and_downloads_the_next_
     # Nobody serves the first choice: the monitor fails it, which queues the failover.
     settings.DOWNLOAD_STALL_TIMEOUT = settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 1
     poll(
-        lambda: lifecycle.monitor_once().failed,
+        lambda: monitor.monitor_once().failed,
         timeout=20,
         what="the monitor to fail the release nobody serves",
     )
@@ -390,7 +390,7 @@ def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_
     stuck = start(qbt, "Dune.2021.1080p.BluRay.x264-NOBODY", seed=False, client=client)
     poll(
         lambda: (
-            lifecycle.monitor_once(client=client).updated == 2
+            monitor.monitor_once(client=client).updated == 2
             and Download.objects.get(pk=slow.pk).progress > 0
         ),
         timeout=20,
@@ -403,12 +403,12 @@ def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_
     qbt.client.stop()
     before = rows()
     with pytest.raises(TemporaryError):
-        lifecycle.monitor_once(client=client)
+        monitor.monitor_once(client=client)
     assert rows() == before  # nothing failed, nothing touched
 
     qbt.client.start()
     restarted_at = timezone.now()
-    report = lifecycle.monitor_once(client=client)
+    report = monitor.monitor_once(client=client)
 
     assert report.failed == [] and report.updated == 2
     assert logins.count == 1 and logins.sid not in (None, first_sid)
@@ -420,7 +420,7 @@ def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_
     # Right after a start qBittorrent may say checkingResumeData at 0 %; then it goes on.
     poll(
         lambda: (
-            lifecycle.monitor_once(client=client).failed == []
+            monitor.monitor_once(client=client).failed == []
             and Download.objects.get(pk=slow.pk).progress > before[slow.pk][1]
         ),
         timeout=20,
@@ -478,7 +478,7 @@ def test_an_expired_session_is_renewed_once_by_the_next_add_and_the_next_monitor
 
     expired = logins.sid
     expire_session(qbt.client.url, expired)
-    report = lifecycle.monitor_once(client=client)
+    report = monitor.monitor_once(client=client)
     assert report.updated == 2 and report.failed == []
     assert logins.count == 2 and logins.sid not in (None, expired)
     assert set(Download.objects.values_list("state", flat=True)) == {S.STALLED}
@@ -505,23 +505,23 @@ def test_an_outage_longer_than_the_stall_timeout_fails_nothing_but_a_stall_after
     settings.DOWNLOAD_STALL_TIMEOUT = 2 * 3600
     settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 2 * 3600
     stuck = start(qbt, "Dune.2021.1080p.BluRay.x264-UNSEEDED", seed=False)
-    assert lifecycle.monitor_once().updated == 1
+    assert monitor.monitor_once().updated == 1
 
     qbt.client.stop()
     with pytest.raises(TemporaryError):
-        lifecycle.monitor_once()
+        monitor.monitor_once()
     # qBittorrent stays off for three hours, more than either timeout.
     move_clocks_back(stuck, timedelta(hours=3), watched=False)
     qbt.client.start()
 
-    report = lifecycle.monitor_once()
+    report = monitor.monitor_once()
     stuck.refresh_from_db()
     assert report.failed == [] and (stuck.state, stuck.error) == (S.STALLED, "")
     assert hashes_in_qbittorrent(qbt) == {stuck.info_hash}
 
     # Back, followed every 15 s, and still nothing for a whole timeout: a real stall.
     move_clocks_back(stuck, timedelta(hours=2, minutes=1), watched=True)
-    report = lifecycle.monitor_once(client=QBittorrent())
+    report = monitor.monitor_once(client=QBittorrent())
     stuck.refresh_from_db()
     assert report.failed == [(stuck.pk, "no progress for 2 h")]
     assert (stuck.state, stuck.error) == (S.FAILED, "no progress for 2 h")
@@ -547,7 +547,7 @@ def test_a_torrent_paused_in_qbittorrent_longer_than_the_stall_timeout_is_not_fa
     paused_at = time.monotonic()
 
     def states() -> dict[int, str]:
-        lifecycle.monitor_once()
+        monitor.monitor_once()
         return dict(Download.objects.values_list("pk", "state"))
 
     # Passes go on until the running one is failed and the pause outlasted the timeout.
@@ -585,7 +585,7 @@ def test_a_download_cancelled_while_qbittorrent_is_down_is_never_followed_again(
     assert download.state == S.CANCELLED
 
     qbt.client.start()
-    assert lifecycle.monitor_once().updated == 0
+    assert monitor.monitor_once().updated == 0
     lifecycle.stop_download(download.info_hash)  # the task's retry
     assert hashes_in_qbittorrent(qbt) == set()
     download.refresh_from_db()

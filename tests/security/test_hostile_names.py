@@ -21,7 +21,7 @@ import bencodepy
 import pytest
 from django.utils import timezone
 
-from downloads import importer, lifecycle
+from downloads import cleanup, importer, lifecycle
 from downloads.importer import MediaTarget, NoMediaFiles, UnsafePath, clean_name, inside
 from downloads.models import Download
 from downloads.torrentfile import InvalidTorrent, info_hash_from_torrent
@@ -350,7 +350,7 @@ def test_deleting_old_downloads_removes_their_links_never_the_link_targets(
     Download.objects.filter(pk=download.pk).update(added_at=timezone.now() - timedelta(days=90))
     before = sentinel.take()
 
-    assert lifecycle.delete_old_downloads(days=30) == 1
+    assert cleanup.delete_old_downloads(days=30) == 1
 
     assert sentinel.take() == before
     assert roots.downloads.is_dir()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from downloads import lifecycle
+from downloads import lifecycle, monitor
 from downloads.models import Download
 from downloads.qbittorrent import QBittorrentError
 from downloads.views import eta_text
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             quiet.setLevel(logging.ERROR)
         try:
             with single_flight("download-monitor", ttl=300):
-                report = lifecycle.monitor_once()
+                report = monitor.monitor_once()
         except LockHeld as exc:
             raise CommandError("a monitor pass is already running; try again in a moment") from exc
         except QBittorrentError as exc:
