@@ -45,7 +45,7 @@ app.conf.update(
     task_send_sent_event=True,
     # Beat writes a row's last_run_at after each send instead of every 3 minutes: the
     # service checks read the heartbeat row's time, which could otherwise lag 4 minutes
-    # behind and call a running beat stale (BEAT_STALE_AFTER is 3 minutes).
+    # behind and call a running beat stale (service_checks.BEAT_GRACE allows a minute).
     beat_sync_every=1,
     # Let Django's LOGGING (text or JSON, LOG_LEVEL) format the worker's lines too.
     worker_hijack_root_logger=False,

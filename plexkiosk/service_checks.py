@@ -2,6 +2,8 @@
 
 Each check answers within a few seconds, never raises, and never puts a secret in its
 detail: services' own error texts go through their clients, which scrub tokens and keys.
+A part that is not answering yet but is still within its start-up grace (beat before its
+first heartbeat) is *starting*: not a failure, and its detail says what to wait for.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils import timezone
 
 from plexkiosk.celery import QUEUES, app
 from plexkiosk.health import check_broker, check_database
 
-# Beat sends `beat-heartbeat` every minute; older than this, beat is not running.
-BEAT_STALE_AFTER = timedelta(minutes=3)
+HEARTBEAT = "beat-heartbeat"
+# Beat looks at its schedule at least every 5 s (DatabaseScheduler's loop interval) and,
+# with beat_sync_every=1, writes a row's last_run_at as soon as it has sent it. A send
+# later than this means beat is not running; a minute covers a busy machine, and clocks a
+# little apart when beat runs on another machine than the check.
+BEAT_GRACE = timedelta(seconds=60)
+# How long after a due time a running beat has surely sent the row and written it.
+BEAT_SEND_DELAY = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -31,17 +38,31 @@ class ServiceCheck:
     detail: str
     required: bool = True
     seconds: float = 0.0
+    starting: bool = False
+
+    @property
+    def failing(self) -> bool:
+        """Tell whether this is a required part that does not answer and is not starting."""
+        return self.required and not self.ok and not self.starting
+
+
+class Starting(Exception):
+    """Raised by a check whose part does not answer yet but is within its start-up grace."""
 
 
 def _timed(
     name: str, run: Callable[[], tuple[bool, str]], *, required: bool = True
 ) -> ServiceCheck:
     started = time.monotonic()
+    starting = False
     try:
         ok, detail = run()
+    except Starting as exc:
+        ok, detail, starting = False, str(exc), True
     except Exception as exc:  # a check must report, never crash the page
         ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
-    return ServiceCheck(name, ok, detail, required, round(time.monotonic() - started, 2))
+    seconds = round(time.monotonic() - started, 2)
+    return ServiceCheck(name, ok, detail, required, seconds, starting)
 
 
 def _database() -> tuple[bool, str]:
@@ -61,15 +82,58 @@ def _worker() -> tuple[bool, str]:
     return True, ", ".join(sorted(name for reply in replies for name in reply))
 
 
+def _clock(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M:%S")
+
+
 def _beat() -> tuple[bool, str]:
     from django_celery_beat.models import PeriodicTask
 
-    last = PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"]
-    if last is None:
-        return False, "beat has not sent any task yet"
-    age = timezone.now() - last
-    ok = age <= BEAT_STALE_AFTER
-    return ok, f"last sent a task {int(age.total_seconds())} s ago"
+    row = (
+        PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked")
+        .filter(name=HEARTBEAT)
+        .first()
+    )
+    if row is None:
+        return False, f"no {HEARTBEAT} row in the schedule: run `manage.py migrate`"
+    if not row.enabled:
+        return False, f"the {HEARTBEAT} row is disabled: enable it in admin → Periodic tasks"
+    now = timezone.now()
+    every = str(row.interval or row.crontab or row.solar or row.clocked)
+    # When beat sends the row next, counted as django-celery-beat's DatabaseScheduler
+    # counts it: from its last run, or, for a row that never ran, from when it was created
+    # or last changed (ModelEntry takes date_changed for a missing last_run_at; disabling a
+    # row clears last_run_at). Beat cannot have acted on a change before it was made.
+    # This is the honest sign that beat is starting: `make run` migrates (creating the
+    # row) and beat first sends it one period later. Beat itself writes nothing before
+    # that first send (with CELERY_BEAT_SCHEDULE empty, DatabaseScheduler's start-up
+    # writes no row), and a restarted beat sends an overdue row at its first tick, so no
+    # marker of its own start would come earlier than the heartbeat itself.
+    base = row.last_run_at or row.date_changed
+    due = max(now + row.schedule.remaining_estimate(base), row.date_changed)
+    late = now - due
+    if row.last_run_at is None:
+        if late <= BEAT_GRACE:
+            again = max(due, now) + BEAT_SEND_DELAY
+            raise Starting(
+                f"beat is starting: the {HEARTBEAT} row has not run yet; beat first sends it "
+                f"at {_clock(due)} ({every}, counted from when the row was created or "
+                f"changed) — check again after {_clock(again)} "
+                f"(in {int((again - now).total_seconds())} s); if it has still not run by "
+                f"{_clock(due + BEAT_GRACE)}, beat is not running"
+            )
+        return False, (
+            f"beat has not sent any task yet: the {HEARTBEAT} row was due at {_clock(due)} "
+            f"({int(late.total_seconds())} s ago), so beat is not running "
+            "(start it: `celery -A plexkiosk beat`)"
+        )
+    age = int((now - row.last_run_at).total_seconds())
+    if late <= BEAT_GRACE:
+        return True, f"last sent {HEARTBEAT} {age} s ago ({every})"
+    return False, (
+        f"last sent {HEARTBEAT} {age} s ago ({every}), so beat is not running "
+        "(start it: `celery -A plexkiosk beat`; a beat started just now sends it at once)"
+    )
 
 
 def _plex() -> tuple[bool, str]:

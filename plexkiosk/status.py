@@ -66,7 +66,8 @@ def status_context() -> dict[str, Any]:
     checks: list[ServiceCheck] = run_service_checks()
     return {
         "checks": checks,
-        "all_ok": all(c.ok for c in checks if c.required),
+        "all_ok": not any(c.failing for c in checks),
+        "starting": [c.name for c in checks if c.starting],
         "queues": queue_lengths(),
         "jobs": schedule_rows(),
         "failures": recent_failures(),
