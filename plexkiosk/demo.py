@@ -208,8 +208,10 @@ def main() -> None:
         username=env["QBITTORRENT_USERNAME"],
         password=env["QBITTORRENT_PASSWORD"],
         torrents_url=torznab.url,
-        # Slow enough to watch the progress bar move for a while.
-        speed=int(os.environ.get("DEMO_SPEED", 40 << 20)),
+        # Every film and season in ~30 s whatever its (realistic) declared size: long
+        # enough to watch the progress bar move, short enough that the first request
+        # reaches Plex within about a minute.
+        download_seconds=float(os.environ.get("DEMO_DOWNLOAD_SECONDS", "30")),
     )
     qbittorrent.start(port=ports["qbittorrent"])
     scanner = PlexScanner(plex, tmdb)

@@ -1,10 +1,11 @@
 """A qBittorrent simulator: the Web API v2 subset the app uses, over real HTTP.
 
 It logs in with a SID cookie, adds magnets and .torrent files, "downloads" them at a set
-speed of their advertised size while writing a real (scaled-down) video file under the
-save path, lists, deletes (with the files), and fails on request: down (connection refused
-or 503), an expired session (403 until the client logs in again), slow answers, and a
-torrent that stalls, errors or disappears. It answers as qBittorrent 4.6.7 (Web API 2.9.3).
+speed (or each in a set time) of their advertised size while writing a real (scaled-down)
+video file under the save path, lists, deletes (with the files), and fails on request:
+down (connection refused or 503), an expired session (403 until the client logs in
+again), slow answers, and a torrent that stalls, errors or disappears. It answers as
+qBittorrent 4.6.7 (Web API 2.9.3).
 Run it alone with `python -m plexkiosk.simulators.qbittorrent --port 8080`.
 """
 
@@ -150,6 +151,7 @@ class QBittorrentSimulator:
         password: str = "adminadmin",  # noqa: S107 - qBittorrent's well-known default
         torrents_url: str | None = None,
         speed: int = 4 << 20,
+        download_seconds: float | None = None,
         save_path: str | None = None,
         max_file_bytes: int = 8 << 20,
     ) -> None:
@@ -163,6 +165,9 @@ class QBittorrentSimulator:
             parts = urlsplit(torrents_url)
             self.torrents_url = f"{parts.scheme}://{parts.netloc}"
         self.speed = speed
+        # When set, every torrent takes this long whatever its size (the demo's pace: a
+        # realistic 10 GB film done in half a minute); `speed` is then ignored.
+        self.download_seconds = download_seconds
         self.max_file_bytes = max_file_bytes
         self.default_save_path = save_path or tempfile.mkdtemp(prefix="qbt-sim-")
         self.torrents: dict[str, SimTorrent] = {}
@@ -305,6 +310,12 @@ class QBittorrentSimulator:
             added.append(torrent)
         return added
 
+    def speed_of(self, torrent: SimTorrent) -> int:
+        """Return the bytes per second this torrent downloads at."""
+        if self.download_seconds:
+            return max(1, math.ceil(torrent.size / self.download_seconds))
+        return self.speed
+
     def _advance(self, torrent: SimTorrent, now: float) -> None:
         """Move a torrent's download on by the time passed since it was last looked at."""
         elapsed = max(0.0, now - torrent.last_tick)
@@ -313,7 +324,8 @@ class QBittorrentSimulator:
         if state == "downloading":
             metadata_end = torrent.added_at + METADATA_SECONDS if torrent.magnet else 0
             elapsed = min(elapsed, now - metadata_end) if metadata_end else elapsed
-            torrent.downloaded = min(torrent.size, torrent.downloaded + int(elapsed * self.speed))
+            gained = int(elapsed * self.speed_of(torrent))
+            torrent.downloaded = min(torrent.size, torrent.downloaded + gained)
         if torrent.downloaded >= torrent.size and not torrent.completion_on:
             torrent.completion_on = int(time.time())
             torrent.completed_at = now
@@ -351,7 +363,8 @@ class QBittorrentSimulator:
         state = torrent.state(now)
         done = torrent.downloaded >= torrent.size
         # Speed 0: a swarm with nobody sending, "downloading" with no ETA as qBittorrent shows.
-        moving = state == "downloading" and self.speed > 0
+        speed = self.speed_of(torrent)
+        moving = state == "downloading" and speed > 0
         left = torrent.size - torrent.downloaded
         seeds = 0 if torrent.fault == "stall" else 5
         seeding_time = torrent.seeding_time
@@ -363,9 +376,9 @@ class QBittorrentSimulator:
             "name": torrent.name,
             "state": state,
             "progress": round(torrent.progress, 4) if not done else 1,
-            "dlspeed": self.speed if moving else 0,
+            "dlspeed": speed if moving else 0,
             "upspeed": 0,
-            "eta": math.ceil(left / self.speed) if moving else _ETA_INFINITY,
+            "eta": math.ceil(left / speed) if moving else _ETA_INFINITY,
             "num_seeds": seeds if not done else 0,
             "num_complete": seeds,
             "num_leechs": 0,
@@ -736,6 +749,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--username", default="admin")
     parser.add_argument("--password", default="adminadmin")
     parser.add_argument("--speed", type=int, default=4 << 20, help="bytes per second")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="download each torrent in this time instead"
+    )
     parser.add_argument("--torrents-url", default=None, help="indexer serving /download/H.torrent")
     parser.add_argument("--save-path", default=None)
     args = parser.parse_args(argv)
@@ -744,6 +760,7 @@ def main(argv: list[str] | None = None) -> None:
         password=args.password,
         torrents_url=args.torrents_url,
         speed=args.speed,
+        download_seconds=args.seconds,
         save_path=args.save_path,
     )
     url = simulator.start(port=args.port, host=args.host)

@@ -229,3 +229,27 @@ def test_add_many_lists_every_torrent_at_various_progress(qbt_sim: QBittorrentSi
     assert len({round(s.progress, 2) for s in listed}) > 50
     assert all(classify(s) == "downloading" for s in listed)
     assert len(qbt._api.sync_maindata()["torrents"]) == 200
+
+
+def test_with_a_set_download_time_a_big_and_a_small_torrent_finish_together(
+    qbt_sim: QBittorrentSimulator, tmp_path: Path
+) -> None:
+    # The demo's pace: a realistic 10 GB film done in a set time, like a 1 GB one.
+    qbt_sim.download_seconds = 2.0
+    qbt = client_for(qbt_sim)
+    big, small = (
+        qbt.add_torrent(
+            torrent_bytes=SimRelease(title=title, size=size, seeders=9).torrent,
+            save_path=str(tmp_path / title),
+            tag=f"pk-{size}",
+        )
+        for title, size in (("Dune.2021.1080p.BluRay.x264-SIM", 10_400_000_000),
+                            ("Heat.1995.720p.BluRay.x264-SIM", 1_000_000_000))
+    )  # fmt: skip
+    time.sleep(1.0)
+    halfway = {s.hash: s for s in qbt.list_torrents()}
+    assert 0.3 < halfway[big].progress < 0.8 and 0.3 < halfway[small].progress < 0.8
+    assert halfway[big].dlspeed == 5_200_000_000 and halfway[small].dlspeed == 500_000_000
+    assert halfway[big].eta is not None and halfway[big].eta <= 2
+    assert until(qbt, big, "completed").size == 10_400_000_000
+    assert until(qbt, small, "completed").amount_left == 0
