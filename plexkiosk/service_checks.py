@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from kombu import Connection
 
 from plexkiosk.celery import QUEUES, app
 from plexkiosk.health import check_broker, check_database
@@ -211,17 +212,29 @@ def run_service_checks() -> list[ServiceCheck]:
     return checks
 
 
-def queue_lengths() -> dict[str, int | None]:
-    """Messages waiting in each queue (None when the broker cannot say)."""
-    lengths: dict[str, int | None] = {}
+def queue_lengths(
+    queues: Iterable[str] = QUEUES, *, broker_url: str | None = None, timeout: float = 3.0
+) -> dict[str, int | None]:
+    """Count the messages waiting in each queue (None only when the broker cannot be asked)."""
+    queues = list(queues)
     try:
-        with app.connection_for_read() as conn, conn.channel() as channel:
-            for queue in QUEUES:
-                try:
-                    _, count, _ = channel.queue_declare(queue=queue, passive=True)
-                    lengths[queue] = count
-                except Exception:
-                    lengths[queue] = None
-    except Exception:
-        return dict.fromkeys(QUEUES)
-    return lengths
+        with app.connection_for_read(broker_url, connect_timeout=timeout) as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=timeout
+            )
+            return {queue: _queue_length(conn, queue) for queue in queues}
+    except Exception:  # the broker is unreachable: nothing is known about any queue
+        return dict.fromkeys(queues)
+
+
+def _queue_length(conn: Connection, queue: str) -> int | None:
+    # A channel per queue: RabbitMQ closes the channel on which a passive declare failed.
+    try:
+        with conn.channel() as channel:
+            return channel.queue_declare(queue=queue, passive=True).message_count
+    except conn.channel_errors as exc:
+        # Redis keeps no empty list, and RabbitMQ has no queue until a worker or a sender
+        # declares it: both answer 404 NOT_FOUND, which means no message is waiting.
+        if str(getattr(exc, "reply_code", "")) == "404":
+            return 0
+        return None
