@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from downloads.torrentfile import InvalidTorrent, info_hash_from_magnet
 
 MOVIE = "movie"
 TV = "tv"
@@ -89,7 +91,9 @@ class Release:
 
     def __post_init__(self) -> None:
         if not self.info_hash and self.magnet_url:
-            self.info_hash = info_hash_from_magnet(self.magnet_url)
+            # A magnet without a usable v1 hash still ranks; starting it is refused later.
+            with suppress(InvalidTorrent):
+                self.info_hash = info_hash_from_magnet(self.magnet_url)
         self.info_hash = normalize_info_hash(self.info_hash)
 
     @classmethod
@@ -129,18 +133,4 @@ def normalize_info_hash(value: str | None) -> str | None:
     if _BASE32_HASH.match(value):
         # Magnets may carry the hash base32-encoded (BEP 9); qBittorrent reports hex.
         return binascii.hexlify(base64.b32decode(value.upper())).decode()
-    return None
-
-
-def info_hash_from_magnet(magnet: str) -> str | None:
-    """Read the BitTorrent info hash out of a magnet link."""
-    try:
-        parts = urlsplit(magnet)
-    except ValueError:
-        return None
-    if parts.scheme != "magnet":
-        return None
-    for xt in parse_qs(parts.query).get("xt", []):
-        if xt.lower().startswith("urn:btih:"):
-            return normalize_info_hash(xt[9:])
     return None

@@ -49,8 +49,16 @@ class FetchedTorrent:
 
 
 def info_hash_from_magnet(magnet: str) -> str:
-    """Return the lowercase hex v1 info hash of a magnet link's `urn:btih:` topic."""
-    parts = urlsplit(magnet.strip())
+    """Return the lowercase hex v1 info hash of a magnet link's `urn:btih:` topic.
+
+    Raises InvalidTorrent when the link is not a magnet or carries no usable v1 hash.
+    """
+    try:
+        parts = urlsplit(magnet.strip())
+    except ValueError as exc:
+        # urlsplit refuses a bracket left open ("magnet://[…"); a ValueError escaped the
+        # callers, which expect InvalidTorrent, and failed the start instead of the release.
+        raise InvalidTorrent(f"not a magnet link ({exc})") from exc
     if parts.scheme.lower() != "magnet":
         raise InvalidTorrent("not a magnet link")
     for topic in parse_qs(parts.query).get("xt", []):

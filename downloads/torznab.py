@@ -26,7 +26,7 @@ from defusedxml.ElementTree import fromstring
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from downloads.releases import MOVIE, MediaQuery, Release, info_hash_from_magnet
+from downloads.releases import MOVIE, MediaQuery, Release
 
 logger = logging.getLogger(__name__)
 
@@ -394,7 +394,8 @@ def _release_from_item(item: Element, config: IndexerConfig) -> Release | None:
         seeders=seeders,
         # Torznab's `peers` counts seeders too; keep it as given.
         peers=peers,
-        info_hash=attrs.get("infohash") or (info_hash_from_magnet(magnet) if magnet else None),
+        # Without an `infohash` attribute, the release reads it from the magnet.
+        info_hash=attrs.get("infohash"),
         download_url=link if link.startswith(("http://", "https://")) else None,
         magnet_url=magnet,
         indexer=config.name,

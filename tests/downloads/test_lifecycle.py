@@ -75,6 +75,7 @@ def test_start_download_fetches_the_indexers_torrent_file(
     ("magnet", "link"),
     [
         ("magnet:?xt=urn:btmh:1220" + "ab" * 32, ""),  # v2 only: no hash qBittorrent 4 knows
+        ("magnet://[::1?xt=urn:btih:" + "ab" * 20, ""),  # a bracket urlsplit refuses
         ("", "/download/" + "0" * 40 + ".torrent"),  # the indexer has no such file
         ("", ""),
     ],

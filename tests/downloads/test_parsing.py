@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from downloads.parsing import parse_release, split_country, title_keys
-from downloads.releases import MediaQuery, Release, info_hash_from_magnet
+from downloads.releases import MediaQuery, Release
 
 
 @pytest.mark.parametrize(
@@ -48,13 +48,16 @@ def test_titles_compare_without_punctuation_accents_or_a_leading_the() -> None:
     assert not title_keys("Alien") & title_keys("Aliens")
 
 
-def test_magnet_hashes_are_read_in_hex_and_base32() -> None:
+def test_a_releases_hash_is_read_from_its_magnet_in_hex_or_base32() -> None:
     hex_hash = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"
-    assert info_hash_from_magnet(f"magnet:?xt=urn:btih:{hex_hash.upper()}&dn=x") == hex_hash
-    assert info_hash_from_magnet("magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK") == hex_hash
-    assert info_hash_from_magnet("http://example.com/") is None
-    release = Release(title="x", size=1, seeders=1, magnet_url=f"magnet:?xt=urn:btih:{hex_hash}")
-    assert release.info_hash == hex_hash
+
+    def from_magnet(magnet: str) -> str | None:
+        return Release(title="x", size=1, seeders=1, magnet_url=magnet).info_hash
+
+    assert from_magnet(f"magnet:?xt=urn:btih:{hex_hash.upper()}&dn=x") == hex_hash
+    assert from_magnet("magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK") == hex_hash
+    assert from_magnet("http://example.com/") is None
+    assert from_magnet("magnet://[::1?xt=urn:btih:" + hex_hash) is None
 
 
 def test_a_tv_query_without_a_season_is_refused() -> None:

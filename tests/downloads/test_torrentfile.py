@@ -67,6 +67,8 @@ def test_a_hybrid_magnet_gives_its_v1_hash() -> None:
         "magnet:?xt=urn:btih:1234",
         f"magnet:?xt=urn:btmh:1220{'ab' * 32}",
         "magnet:?xt=urn:btih:" + "z" * 40,
+        # urlsplit's own ValueError (a bracket left open) is a refusal too.
+        "magnet://[::1?xt=urn:btih:" + HASH,
     ],
 )
 def test_a_malformed_or_v2_only_magnet_is_refused(magnet: str) -> None:
