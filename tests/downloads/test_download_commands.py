@@ -56,7 +56,7 @@ def test_monitor_downloads_prints_state_progress_speed_and_eta(
 
     assert lines[0].split() == ["ID", "STATE", "PROGRESS", "SPEED", "ETA", "SEEDERS", "RELEASE"]
     row = next(line for line in lines if line.startswith(f"{running.pk} "))
-    assert row.split()[1] == "downloading" and "1.0 MiB/s" in row and " s " in row
+    assert row.split()[1] == "downloading" and "1.0 MB/s" in row and " s " in row
     assert row.endswith(running.release_title)
     assert next(line for line in lines if line.startswith(f"{stalled.pk} ")).split()[1:3] == [
         "stalled",

@@ -11,20 +11,11 @@ from downloads import lifecycle, monitor
 from downloads.models import Download
 from downloads.qbittorrent import QBittorrentError
 from downloads.views import eta_text
+from plexkiosk.formatting import size_text
 from plexkiosk.locks import LockHeld, single_flight
 
 S = Download.State
 HEADERS = ["ID", "STATE", "PROGRESS", "SPEED", "ETA", "SEEDERS", "RELEASE"]
-
-
-def speed_text(bytes_per_second: int) -> str:
-    """Say a download speed in the units qBittorrent's own UI uses."""
-    value = float(bytes_per_second)
-    for unit in ("B/s", "KiB/s", "MiB/s"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B/s" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB/s"
 
 
 def table(rows: list[list[str]]) -> list[str]:
@@ -69,7 +60,7 @@ class Command(BaseCommand):
                 str(d.pk),
                 d.state,
                 f"{d.progress * 100:.1f} %",
-                speed_text(d.dlspeed) if d.is_active else "-",
+                f"{size_text(d.dlspeed)}/s" if d.is_active else "-",
                 eta_text(d.eta) if d.is_active else "-",
                 str(d.seeders) if d.is_active else "-",
                 d.release_title[:70] + (f"  ({d.error})" if d.state == S.FAILED else ""),
