@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from django.db.models import Q
 
-from library import conf
+from library import conf, queueing
 from library.models import Episode, LibraryItem, PlexSection
 from library.plex import PlexClient, PlexPermanentError
+
+# Seconds between looks at Plex after asking it to scan a folder: 2, 4, 8, 16, then every
+# 30 s, about 5 min in all; Plex usually lists a scanned film within seconds.
+REFRESH_DELAYS = [2, 4, 8, 16] + [30] * 9
 
 
 def find_in_plex(
@@ -79,6 +84,35 @@ def season_episodes(*, show: LibraryItem, season: int) -> list[int]:
     return sorted(n for n in numbers if n is not None)
 
 
+def has_media_under(folder: str) -> bool:
+    """Say whether the mirror lists a movie or episode file inside `folder` (an app path).
+
+    This finds what Plex filed there whatever it matched it to: an item Plex has not
+    matched yet (no ids), or one "Fix Match" gave another title.
+    """
+    plex_folder = PurePosixPath(to_plex_path(folder))
+    fragment = _plain_fragment(plex_folder.name)
+    for model in (LibraryItem, Episode):
+        candidates = model.objects.all()
+        if fragment:
+            candidates = candidates.filter(file_locations__icontains=fragment)
+        for locations in candidates.values_list("file_locations", flat=True).iterator():
+            if any(plex_folder in PurePosixPath(str(path)).parents for path in locations or ()):
+                return True
+    return False
+
+
+def _plain_fragment(name: str) -> str:
+    """Return the longest piece of a folder name that reads the same in any JSON text.
+
+    The JSON text of the stored paths is searched first (cheap); SQLite keeps non-ASCII
+    letters escaped (\\u00e9) where PostgreSQL keeps them, and both escape quotes.
+    """
+    pieces = re.split(r'[^\x20-\x7e]|["\\]', name)
+    longest = max(pieces, key=len, default="")
+    return longest if len(longest) >= 3 else ""
+
+
 def to_plex_path(path: str) -> str:
     """Translate a path as this app sees it into the path Plex sees (PLEX_PATH_MAP)."""
     clean = PurePosixPath(path)
@@ -91,7 +125,8 @@ def to_plex_path(path: str) -> str:
     return str(clean)
 
 
-def _section_for(plex_path: str, sections: list[tuple[str, list[str]]]) -> str | None:
+def section_for(plex_path: str, sections: list[tuple[str, list[str]]]) -> str | None:
+    """Return the key of the section whose folder holds `plex_path` most closely."""
     best: tuple[int, str] | None = None
     target = PurePosixPath(plex_path)
     for key, locations in sections:
@@ -112,12 +147,14 @@ def request_partial_scan(path: str, *, client: PlexClient | None = None) -> str:
     """
     plex_path = to_plex_path(path)
     known = [(s.key, s.locations) for s in PlexSection.objects.all()]
-    key = _section_for(plex_path, known)
+    key = section_for(plex_path, known)
     client = client or PlexClient()
     if key is None:
         # The mirror may not know a section added since the last sync: ask Plex itself.
-        key = _section_for(plex_path, [(s.key, s.locations) for s in client.sections()])
+        key = section_for(plex_path, [(s.key, s.locations) for s in client.sections()])
     if key is None:
         raise PlexPermanentError(f"no Plex section holds {plex_path}")
     client.refresh(key, plex_path)
+    # The library watches for what the scan finds and announces it (`media_changed`).
+    queueing.refresh_after_scan(path, countdown=REFRESH_DELAYS[0])
     return key

@@ -1,7 +1,9 @@
 """Signals the library sends to other apps.
 
-`new_media` is sent after a sync has committed items or episodes Plex did not have
-before, with `item_ids` (LibraryItem pks) and `episode_ids` (Episode pks). A receiver
+`media_changed` is sent after a sync (or a refresh after a scan) has committed movies,
+shows or episodes that are new in the mirror or changed there, with `item_ids`
+(LibraryItem pks) and `episode_ids` (Episode pks). Changed counts as much as new: Plex
+reuses an id for a replaced file, and "Fix Match" gives an item other ids. A receiver
 should be one line that queues a task.
 """
 
@@ -9,4 +11,4 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-new_media = Signal()
+media_changed = Signal()

@@ -24,9 +24,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from library import bulk
+from library.lookups import has_media_under, section_for, to_plex_path
 from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
 from library.plex import Page, PlexClient, PlexTemporaryError, Section
-from library.signals import new_media
+from library.signals import media_changed
 from plexkiosk import locks
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ LOCK_TTL = 600
 # Plex's clock and ours may differ, and an item may be written while a run reads: read a
 # little before the last run started (re-reading an unchanged item writes nothing).
 OVERLAP = timedelta(minutes=5)
+# A refresh after a scan reads what Plex added or changed this long ago at most: the new
+# item's addedAt is the scan's time, and an hour leaves room for a slow scan or clock.
+REFRESH_WINDOW = timedelta(hours=1)
 DELETE_CHUNK = 500
 PROGRESS_LOG_SECONDS = 5.0
 
@@ -146,8 +150,9 @@ class _Changes:
     added: int = 0
     updated: int = 0
     removed: int = 0
-    new_item_ids: list[int] = field(default_factory=list)
-    new_episode_ids: list[int] = field(default_factory=list)
+    # Added or changed rows, announced after the run (`library.signals.media_changed`).
+    item_ids: list[int] = field(default_factory=list)
+    episode_ids: list[int] = field(default_factory=list)
 
 
 def _upsert(
@@ -156,7 +161,7 @@ def _upsert(
     known: dict[int, str],
     update_fields: list[str],
 ) -> tuple[list[int], int]:
-    """Write new and changed rows (unchanged ones are skipped); return (new pks, updated count).
+    """Write new and changed rows (unchanged ones are skipped); return (new pks, changed pks).
 
     `known` maps rating keys already stored to their content hash; it is updated in place.
     """
@@ -171,7 +176,13 @@ def _upsert(
         writes.append(row)
         known[row["rating_key"]] = row["content_hash"]
     created = bulk.upsert_rows(model, writes, update_fields, new_keys=new_keys)
-    return created, len(writes) - len(new_keys)
+    changed_keys = [row["rating_key"] for row in writes if row["rating_key"] not in new_keys]
+    changed = (
+        list(model.objects.filter(rating_key__in=changed_keys).values_list("pk", flat=True))
+        if changed_keys
+        else []
+    )
+    return created, changed
 
 
 def _known(model: type[models.Model], keys: Iterable[int]) -> dict[int, str]:
@@ -236,9 +247,11 @@ class _LibrarySync:
         full: bool,
         progress: ProgressCallback | None,
         lock_token: str,
+        folder: str | None = None,
     ) -> None:
         self.client = client
         self.full = full
+        self.folder = folder
         self.progress = progress
         self.lock_token = lock_token
         self.changes = _Changes()
@@ -253,22 +266,27 @@ class _LibrarySync:
             error="the worker stopped during the run",
         )
         since = None
-        if not self.full:
-            last = SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED).order_by("-started_at")
-            last_run = last.first()
+        kind = SyncRun.Kind.FULL if self.full else SyncRun.Kind.INCREMENTAL
+        if self.folder is not None:
+            kind, since = SyncRun.Kind.REFRESH, timezone.now() - REFRESH_WINDOW
+        elif not self.full:
+            last_run = (
+                SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED)
+                .exclude(kind=SyncRun.Kind.REFRESH)  # it read one section only
+                .order_by("-started_at")
+                .first()
+            )
             if last_run is None:
                 logger.info("No successful sync yet: running a full sync instead")
-                self.full = True
+                self.full, kind = True, SyncRun.Kind.FULL
             else:
                 since = last_run.started_at - OVERLAP
-        self.record = SyncRun.objects.create(
-            kind=SyncRun.Kind.FULL if self.full else SyncRun.Kind.INCREMENTAL,
-            started_at=timezone.now(),
-            since=since,
-        )
+        self.record = SyncRun.objects.create(kind=kind, started_at=timezone.now(), since=since)
         requests_before = self.client.request_count
         try:
             sections = self._sync_sections()
+            if self.folder is not None:
+                sections = self._sections_holding(self.folder, sections)
             if self.full:
                 self._count_everything(sections)
             for plex_section, row in sections:
@@ -289,10 +307,12 @@ class _LibrarySync:
             raise
         self._finish(SyncRun.Status.SUCCEEDED, "", requests_before)
         logger.info("Plex library %s", self.record.summary())
-        if self.changes.new_item_ids or self.changes.new_episode_ids:
-            item_ids, episode_ids = self.changes.new_item_ids, self.changes.new_episode_ids
+        if self.changes.item_ids or self.changes.episode_ids:
+            item_ids, episode_ids = self.changes.item_ids, self.changes.episode_ids
             transaction.on_commit(
-                lambda: new_media.send(sender=SyncRun, item_ids=item_ids, episode_ids=episode_ids)
+                lambda: media_changed.send(
+                    sender=SyncRun, item_ids=item_ids, episode_ids=episode_ids
+                )
             )
         return self.record
 
@@ -346,6 +366,13 @@ class _LibrarySync:
         logger.info("Full sync: %d items to read", total)
 
     # --- sections --------------------------------------------------------------------
+    @staticmethod
+    def _sections_holding(
+        folder: str, sections: list[tuple[Section, PlexSection]]
+    ) -> list[tuple[Section, PlexSection]]:
+        key = section_for(to_plex_path(folder), [(s.key, s.locations) for s, _row in sections])
+        return [(s, row) for s, row in sections if s.key == key]
+
     def _sync_sections(self) -> list[tuple[Section, PlexSection]]:
         found = self.client.sections()
         pairs = []
@@ -373,10 +400,12 @@ class _LibrarySync:
     def _save_items(self, page: Page, section_id: int, known: dict[int, str]) -> None:
         rows = [item_row(data, section_id) for data in page.items]
         with transaction.atomic():
-            created, updated = _upsert(LibraryItem, rows, known, ITEM_FIELDS)
+            created, changed = _upsert(LibraryItem, rows, known, ITEM_FIELDS)
         self.changes.added += len(created)
-        self.changes.updated += updated
-        self.changes.new_item_ids.extend(created)
+        self.changes.updated += len(changed)
+        # A changed item matters as much as a new one: Plex reuses an id for a replaced file,
+        # and "Fix Match" gives an existing item the ids a waiting request looks for.
+        self.changes.item_ids.extend([*created, *changed])
 
     def _remove_missing(
         self,
@@ -453,8 +482,8 @@ class _LibrarySync:
                     f"section {plex_section.title} changed while it was read (new seasons)"
                 )
             with transaction.atomic():
-                created, _updated = _upsert(Episode, rows, known_episodes, EPISODE_FIELDS)
-            self.changes.new_episode_ids.extend(created)
+                created, changed = _upsert(Episode, rows, known_episodes, EPISODE_FIELDS)
+            self.changes.episode_ids.extend([*created, *changed])
             seen_episodes.update(r["rating_key"] for r in rows)
             self._advance(len(page.items))
 
@@ -532,8 +561,8 @@ class _LibrarySync:
             if d["grandparent_rating_key"] in show_ids and d["parent_rating_key"] in season_ids
         ]
         with transaction.atomic():
-            created, _updated = _upsert(Episode, rows, {}, EPISODE_FIELDS)
-        self.changes.new_episode_ids.extend(created)
+            created, changed = _upsert(Episode, rows, {}, EPISODE_FIELDS)
+        self.changes.episode_ids.extend([*created, *changed])
 
 
 def sync_library(
@@ -566,6 +595,25 @@ def sync_library(
             finished_at=now,
             error="another library sync was running",
         )
+
+
+def refresh_folder(
+    folder: str, *, client: PlexClient | None = None, lock_owner: str | None = None
+) -> bool:
+    """Read what Plex added or changed lately in the section holding `folder`; say if it shows.
+
+    This is the quick look after Plex was asked to scan a folder: one section's recent
+    changes, announced like any sync's (`media_changed`), and recorded as a `refresh` run
+    that never stands in for the hourly sync. Another sync holding the lock skips it.
+    """
+    try:
+        with locks.single_flight(LOCK_NAME, ttl=LOCK_TTL, owner=lock_owner) as token:
+            _LibrarySync(
+                client or PlexClient(), full=False, progress=None, lock_token=token, folder=folder
+            ).run()
+    except locks.LockHeld:
+        logger.info("A Plex library sync is running; the refresh of %s waits for it", folder)
+    return has_media_under(folder)
 
 
 def cleanup_old_sync_runs(*, days: int = 30) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from library import conf
-from library.plex import PlexTemporaryError
-from library.sync import cleanup_old_sync_runs, sync_library
+from library import conf, queueing
+from library.lookups import REFRESH_DELAYS
+from library.plex import PlexError, PlexTemporaryError
+from library.sync import cleanup_old_sync_runs, refresh_folder, sync_library
 from plexkiosk.locks import DATABASE_GONE
 
 logger = logging.getLogger(__name__)
@@ -47,3 +48,20 @@ def cleanup_old_sync_data(days: int = 30) -> dict[str, int]:
     deleted = cleanup_old_sync_runs(days=days)
     logger.info("Deleted %d old library sync records", deleted)
     return {"deleted": deleted}
+
+
+@shared_task(bind=True, autoretry_for=DATABASE_GONE, retry_backoff=True, max_retries=5)
+def refresh_after_scan_task(self: Task, folder: str, attempt: int = 0) -> str:
+    """Look at Plex's recent changes until what was filed in `folder` shows, then stop."""
+    try:
+        if refresh_folder(folder, lock_owner=self.request.id):
+            return "found"
+    except PlexError as exc:
+        logger.warning("Plex not asked for news of %s: %s", folder, exc)
+    if attempt + 1 < len(REFRESH_DELAYS):
+        queueing.refresh_after_scan(
+            folder, attempt=attempt + 1, countdown=REFRESH_DELAYS[attempt + 1]
+        )
+        return "waiting"
+    # The hourly sync announces it whenever Plex lists it.
+    return "left to the hourly sync"

@@ -8,13 +8,14 @@ class RequestsAppConfig(AppConfig):
     verbose_name = "Requests"
 
     def ready(self) -> None:
-        # The library tells us when new media appears; downloads when a download was
+        # Imported here, when every app is loaded (models must not load in AppConfig's
+        # module). The library tells us when media appears or changes; downloads when a download was
         # filed into the library, failed, or waits to be filed (a full disk).
         from downloads.signals import download_completed, download_failed, import_delayed
-        from library.signals import new_media
+        from library.signals import media_changed
         from requests_app import receivers
 
-        new_media.connect(receivers.on_new_media, dispatch_uid="requests_on_new_media")
+        media_changed.connect(receivers.on_media_changed, dispatch_uid="requests_on_media_changed")
         download_completed.connect(
             receivers.on_download_completed, dispatch_uid="requests_on_download_completed"
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,10 +16,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
-from requests_app import quotas, tmdb
+from requests_app import queueing, quotas, tmdb
+from requests_app.availability import in_plex
 from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Profile, Status
+from requests_app.pipeline import queue_search
 from requests_app.transitions import record_creation, transition
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,11 @@ def _validate_kind(media_type: str, season: int | None) -> None:
 def _join(existing: MediaRequest, user: AbstractBaseUser) -> CreateOutcome:
     if existing.requested_by_id != user.pk:
         existing.watchers.add(user)
+    if existing.status == Status.PENDING and not needs_approval(user):
+        # The same request from this person would not have waited, so it waits no more.
+        reason = _("Approved: %(who)s asked for it too.") % {"who": user.get_username()}
+        if _start_again(existing.pk, by=user, reason=reason, only_from={Status.PENDING}):
+            return CreateOutcome(existing, False, _("Already requested; now approved."))
     return CreateOutcome(
         existing, False, _("Already requested: you will be told when it is ready.")
     )
@@ -102,8 +107,8 @@ def create_request(
     if quota.remaining == 0:
         raise RequestRefused(quotas.quota_message(quota, media_type))
 
-    in_plex = library_has(info, season)
-    if in_plex:
+    already_there = in_plex(info, season=season)
+    if already_there:
         status, reason = Status.COMPLETED, _("Already in your library.")
     elif needs_approval(user):
         status, reason = Status.PENDING, _("Waiting for approval.")
@@ -131,78 +136,30 @@ def create_request(
             )
             record_creation(request, actor=user, reason=reason)
             if status == Status.APPROVED:
-                queue_processing(request.pk, task_id)
+                queueing.search(request.pk, task_id)
             elif status == Status.PENDING:
-                notify_later(request.pk, "pending")
+                queueing.notify(request.pk, "pending")
+            else:  # completed at once: the requester hears it like any other completion
+                queueing.notify(request.pk, "finished")
     except IntegrityError:
         # Someone asked for the same title a moment ago: join their request.
         existing = find_active(media_type, tmdb_id, season)
         if existing is None:
             raise
         return _join(existing, user)
-    if in_plex:
+    if already_there:
         request.completed_at = request.created_at
         MediaRequest.objects.filter(pk=request.pk).update(completed_at=request.created_at)
     return CreateOutcome(request, True, reason)
-
-
-def library_has(info: tmdb.TitleResult, season: int | None) -> bool:
-    """Ask the Plex mirror whether this title (and season) is already there."""
-    from library.lookups import is_in_plex
-
-    return is_in_plex(
-        media_type="movie" if season is None else "show",
-        tmdb_id=info.tmdb_id,
-        imdb_id=info.imdb_id or None,
-        tvdb_id=info.tvdb_id,
-        title=info.title,
-        year=info.year,
-        season=season,
-    )
-
-
-def _send_after_commit(send: Callable[[], object], what: str) -> None:
-    """Queue a task once the transaction commits; a broker that is down is logged, not raised.
-
-    The change is saved either way, and a page that fails after saving makes people try
-    again. The recover-requests row sends a lost search or download removal again later.
-    """
-
-    def run() -> None:
-        try:
-            send()
-        except KombuOperationalError as exc:
-            logger.warning("%s not queued, the broker is unreachable: %s", what, exc)
-
-    transaction.on_commit(run)
-
-
-def queue_processing(request_id: int, task_id: str) -> None:
-    """Queue the search-and-download step once the current transaction commits."""
-    from requests_app.tasks import process_request_task
-
-    _send_after_commit(
-        lambda: process_request_task.apply_async(args=[request_id], task_id=task_id),
-        f"request {request_id}: search",
-    )
-
-
-def notify_later(request_id: int, event: str) -> None:
-    """Queue the notification of `event` ("pending" or "finished") after the commit."""
-    from requests_app.tasks import notify_request_task
-
-    _send_after_commit(
-        lambda: notify_request_task.delay(request_id, event),
-        f"request {request_id}: {event} notification",
-    )
 
 
 def _start_again(
     request_id: int, *, by: AbstractBaseUser, reason: str, only_from: set[str], **fields: object
 ) -> MediaRequest | None:
     """Move a request to `approved` and queue its search, once the change commits."""
-    task_id = str(uuid.uuid4())
-    with transaction.atomic():
+    moved: list[MediaRequest] = []
+
+    def claim(task_id: str) -> bool:
         request = transition(
             request_id,
             to=Status.APPROVED,
@@ -212,9 +169,11 @@ def _start_again(
             celery_task_id=task_id,
             **fields,
         )
-        if request is not None:
-            queue_processing(request_id, task_id)
-    return request
+        moved.extend([request] if request is not None else [])
+        return request is not None
+
+    queue_search(request_id, claim=claim)
+    return moved[0] if moved else None
 
 
 def approve(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
@@ -230,7 +189,7 @@ def decline(request_id: int, *, by: AbstractBaseUser, reason: str) -> MediaReque
             request_id, to=Status.DECLINED, reason=reason, actor=by, only_from={Status.PENDING}
         )
         if request is not None:
-            notify_later(request_id, "finished")
+            queueing.notify(request_id, "finished")
     return request
 
 
@@ -251,15 +210,8 @@ def cancel(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
     with transaction.atomic():
         request = transition(request_id, to=Status.CANCELLED, reason=_("Cancelled."), actor=by)
         if request is not None and request.download_hash:
-            stop_download_later(request.download_hash)
+            queueing.stop_download(request.download_hash)
     return request
-
-
-def stop_download_later(info_hash: str) -> None:
-    """Queue the removal of a download (and its data) once the transaction commits."""
-    from downloads.tasks import stop_download_task
-
-    _send_after_commit(lambda: stop_download_task.delay(info_hash), f"removal of {info_hash}")
 
 
 def can_view(user: AbstractBaseUser, request: MediaRequest) -> bool:

@@ -127,6 +127,29 @@ class MediaRequest(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    # Downloads and release searches name their owner by a plain string ("request:42"),
+    # since `downloads` knows nothing of requests; these two are the only codec for it.
+    OWNER_PREFIX = "request:"
+
+    @property
+    def owner_ref(self) -> str:
+        return owner_ref(self.pk)
+
+    @classmethod
+    def id_from_owner_ref(cls, ref: str) -> int | None:
+        """Return the request id in an owner reference, or None when another app owns it."""
+        if not ref.startswith(cls.OWNER_PREFIX):
+            return None
+        try:
+            return int(ref.removeprefix(cls.OWNER_PREFIX))
+        except ValueError:
+            return None
+
+
+def owner_ref(request_id: int) -> str:
+    """Return the owner reference that downloads and release searches store for a request."""
+    return f"{MediaRequest.OWNER_PREFIX}{request_id}"
+
 
 class RequestEvent(models.Model):
     """One change of a request's state: when, from what, to what, why, and by whom."""

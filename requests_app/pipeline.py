@@ -9,47 +9,54 @@ done and changes nothing.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Status
+from downloads.models import Download
+from downloads.releases import MediaQuery
+from library.models import Episode, LibraryItem
+from requests_app import queueing
+from requests_app.availability import in_plex
+from requests_app.models import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    MediaRequest,
+    MediaType,
+    Status,
+    owner_ref,
+)
 from requests_app.transitions import transition
 
-if TYPE_CHECKING:
-    from downloads.releases import MediaQuery
-
 logger = logging.getLogger(__name__)
-
-OWNER_PREFIX = "request:"
 
 
 class TryLater(Exception):
     """A service the step needs is away for now; the task retries."""
 
 
-def owner_ref(request_id: int) -> str:
-    return f"{OWNER_PREFIX}{request_id}"
+def queue_search(request_id: int, *, claim: Callable[[str], object]) -> bool:
+    """Claim the request for a new search task id and queue that search; say if claimed.
 
-
-def request_id_of(ref: str) -> int | None:
-    """The request id in an owner reference, or None when downloads has another owner."""
-    if not ref.startswith(OWNER_PREFIX):
-        return None
-    try:
-        return int(ref.removeprefix(OWNER_PREFIX))
-    except ValueError:
-        return None
+    `claim(task_id)` stores the id on the request (moving its state, or only if nothing
+    moved since it was read) and is truthy when it did. A search message that was lost, or
+    superseded, finds another task's id on the request and changes nothing.
+    """
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        if not claim(task_id):
+            return False
+        queueing.search(request_id, task_id)
+    return True
 
 
 def media_query(request: MediaRequest) -> MediaQuery:
-    from downloads.releases import MediaQuery
-
     return MediaQuery(
         media_type=request.media_type,
         title=request.title,
@@ -194,7 +201,7 @@ def give_up(request_id: int, reason: str) -> None:
     with transaction.atomic():
         done = transition(request_id, to=Status.FAILED, reason=reason)
         if done is not None:
-            _notify_later(request_id)
+            queueing.notify(request_id, "finished")
 
 
 def fail_over(request_id: int, *, info_hash: str, reason: str, task_id: str | None = None) -> str:
@@ -242,7 +249,11 @@ def _next_stored_candidate(request_id: int) -> object:
 
 
 def download_done(request_id: int, *, info_hash: str) -> str:
-    """The files are in the library folder and Plex was asked to scan: wait for Plex."""
+    """The files are in the library folder and Plex was asked to scan: wait for Plex.
+
+    The library watches the folder and announces what Plex lists (`media_changed`); if
+    it was faster than this step, the request completes here.
+    """
     request = transition(
         request_id,
         to=Status.PROCESSING,
@@ -251,57 +262,23 @@ def download_done(request_id: int, *, info_hash: str) -> str:
     )
     if request is None:
         return "skipped"
-    return "processing"
+    return "completed" if complete_if_in_plex(request) else "processing"
 
 
-def import_delayed(request_id: int, *, info_hash: str, reason: str) -> bool:
-    """Show why the request's finished download is not filed yet; the import retries."""
-    # Status stays "downloading" (its files are not in the library); only the reason the
-    # requester and staff read changes, and only for this request's current download.
-    why = _("Downloaded, but not in the library yet: %(why)s. Trying again by itself.") % {
-        "why": reason
-    }
-    return bool(
-        MediaRequest.objects.filter(
-            pk=request_id, status=Status.DOWNLOADING, download_hash=info_hash
-        ).update(status_reason=why[:500], updated_at=timezone.now())
-    )
+def complete_if_in_plex(request: MediaRequest) -> bool:
+    """Complete the request if the mirror shows its media (by ids, title or its folder)."""
+    return _is_in_plex(request) and complete(request.pk)
 
 
-def confirm_in_plex(request_id: int) -> bool:
-    """Refresh the mirror's newest items and complete the request if Plex shows it."""
-    from library.plex import PlexError
-    from library.sync import sync_library
-
-    request = MediaRequest.objects.filter(pk=request_id).first()
-    if request is None or request.status != Status.PROCESSING:
-        return True  # nothing left to wait for
-    # An incremental sync asks Plex only for what changed (at most two requests a
-    # section); if the hourly sync holds the lock, this one is skipped and we ask again.
-    try:
-        sync_library(full=False)
-    except PlexError as exc:
-        logger.warning("request %s: Plex not asked for news: %s", request_id, exc)
-        return False
-    found = in_plex(request)
-    if found:
-        complete(request_id)
-    return found
-
-
-def in_plex(request: MediaRequest) -> bool:
-    """Ask the Plex mirror whether the request's movie (or season) is there."""
-    from library.lookups import is_in_plex
-
-    return is_in_plex(
-        media_type="movie" if request.media_type == MediaType.MOVIE else "show",
-        tmdb_id=request.tmdb_id,
-        imdb_id=request.imdb_id or None,
-        tvdb_id=request.tvdb_id,
-        title=request.title,
-        year=request.year,
-        season=request.season,
-    )
+def _is_in_plex(request: MediaRequest) -> bool:
+    folder = ""
+    if request.download_hash:
+        folder = (
+            Download.objects.filter(info_hash=request.download_hash)
+            .values_list("library_folder", flat=True)
+            .first()
+        ) or ""
+    return in_plex(request, season=request.season, library_folder=folder)
 
 
 def complete(request_id: int) -> bool:
@@ -309,50 +286,54 @@ def complete(request_id: int) -> bool:
     with transaction.atomic():
         done = transition(request_id, to=Status.COMPLETED, reason=_("Ready to watch in Plex."))
         if done is not None:
-            _notify_later(request_id)
+            queueing.notify(request_id, "finished")
     return done is not None
 
 
-def complete_matching(*, item_ids: list[int]) -> int:
-    """Complete active requests whose title just appeared in Plex; return how many.
+def complete_matching(*, item_ids: list[int], episode_ids: list[int] = ()) -> int:
+    """Complete active requests whose title Plex just added or changed; return how many.
 
-    `item_ids` are the library items (movies, or shows that got episodes) the sync added.
+    `item_ids` are movies and shows, `episode_ids` episodes, new or changed in the mirror.
+    A request matches by TMDB, IMDb or TVDB id, or because its download was filed in a
+    folder that now holds the item's files.
     """
-    from library.models import LibraryItem
-
-    tmdb_ids = set(
-        LibraryItem.objects.filter(pk__in=item_ids, tmdb_id__isnull=False).values_list(
-            "tmdb_id", flat=True
-        )
-    )
+    show_ids = Episode.objects.filter(pk__in=list(episode_ids)).values_list("show_id", flat=True)
+    items = LibraryItem.objects.filter(pk__in={*item_ids, *show_ids})
+    tmdb_ids, imdb_ids, tvdb_ids = set(), set(), set()
+    for tmdb_id, imdb_id, tvdb_id in items.values_list("tmdb_id", "imdb_id", "tvdb_id"):
+        tmdb_ids.add(tmdb_id)
+        imdb_ids.add(imdb_id)
+        tvdb_ids.add(tvdb_id)
+    by_id = Q(tmdb_id__in=tmdb_ids - {None}) | Q(imdb_id__in=imdb_ids - {""})
+    by_id |= Q(tvdb_id__in=tvdb_ids - {None})
+    # Filed but not matched (or matched to other ids) yet: known by the download's folder.
+    filed = Q(status=Status.PROCESSING)
     count = 0
-    for request in MediaRequest.objects.filter(tmdb_id__in=tmdb_ids, status__in=ACTIVE_STATUSES):
-        if in_plex(request) and complete(request.pk):
-            count += 1
+    for request in MediaRequest.objects.filter(by_id | filed, status__in=ACTIVE_STATUSES):
+        count += complete_if_in_plex(request)
     return count
 
 
-def due_for_research() -> list[int]:
-    """Requests that found nothing and whose back-off has passed."""
-    return list(
-        MediaRequest.objects.filter(
-            status=Status.NOT_FOUND, next_search_at__lte=timezone.now()
-        ).values_list("pk", flat=True)
-    )
+def search_due_again() -> int:
+    """Queue a new search for each not-found request whose back-off has passed; say how many."""
+    due = MediaRequest.objects.filter(status=Status.NOT_FOUND, next_search_at__lte=timezone.now())
+    queued = 0
+    for request_id in due.values_list("pk", flat=True):
+        unclaimed = MediaRequest.objects.filter(pk=request_id, status=Status.NOT_FOUND)
+        if queue_search(
+            request_id,
+            claim=lambda task_id, rows=unclaimed: rows.update(
+                celery_task_id=task_id, next_search_at=None
+            ),
+        ):
+            queued += 1
+    return queued
 
 
 def delete_old_finished(*, days: int) -> int:
     """Delete completed, failed, declined and cancelled requests older than `days`."""
-    from requests_app.models import FINISHED_STATUSES
-
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _by_model = MediaRequest.objects.filter(
         status__in=FINISHED_STATUSES, updated_at__lt=cutoff
     ).delete()
     return deleted
-
-
-def _notify_later(request_id: int) -> None:
-    from requests_app.tasks import notify_request_task
-
-    transaction.on_commit(lambda: notify_request_task.delay(request_id, "finished"))

@@ -14,7 +14,6 @@ the state they expect.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,8 +22,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from requests_app.models import MediaRequest, Status
-from requests_app.pipeline import owner_ref, request_id_of
+from downloads.lifecycle import ACTIVE
+from downloads.models import Download
+from requests_app import pipeline, queueing
+from requests_app.models import MediaRequest, Status, owner_ref
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Recovered:
     completions: list[int] = field(default_factory=list)
     failovers: list[int] = field(default_factory=list)
     removals: list[int] = field(default_factory=list)
+    in_plex: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[int]]:
         return {
@@ -58,6 +60,7 @@ class Recovered:
             "completions": self.completions,
             "failovers": self.failovers,
             "removals": self.removals,
+            "in_plex": self.in_plex,
         }
 
 
@@ -73,6 +76,7 @@ def recover_requests(now: datetime | None = None) -> Recovered:
             recovered.searches.append(request.pk)
     _recover_download_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     _recover_removals(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
+    _recover_library_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     if any(recovered.as_dict().values()):
         logger.warning("requests whose next step was lost, sent again: %s", recovered.as_dict())
     return recovered
@@ -86,23 +90,18 @@ def _waited(status: str, since: datetime) -> QuerySet[MediaRequest]:
 
 def _search_again(request: MediaRequest) -> bool:
     """Queue the search under a new task id; the lost message, if it ever runs, is skipped."""
-    from requests_app.tasks import process_request_task
-
-    task_id = str(uuid.uuid4())
     # Only if nothing moved since we read it: a step that just ran keeps its own message.
-    taken = MediaRequest.objects.filter(
+    unmoved = MediaRequest.objects.filter(
         pk=request.pk, status=request.status, updated_at=request.updated_at
-    ).update(celery_task_id=task_id, updated_at=timezone.now())
-    if taken:
-        process_request_task.apply_async(args=[request.pk], task_id=task_id)
-    return bool(taken)
+    )
+    return pipeline.queue_search(
+        request.pk,
+        claim=lambda task_id: unmoved.update(celery_task_id=task_id, updated_at=timezone.now()),
+    )
 
 
 def _recover_download_news(since: datetime, recovered: Recovered) -> None:
     """Tell downloading requests whose download ended long ago what became of it."""
-    from downloads.models import Download
-    from requests_app.tasks import complete_request_task, failover_request_task
-
     waiting = {
         r.download_hash: r
         for r in MediaRequest.objects.filter(
@@ -126,20 +125,16 @@ def _recover_download_news(since: datetime, recovered: Recovered) -> None:
         if download.owner_ref != owner_ref(request.pk):
             continue  # another request's download of the same release
         if download.state in (Download.State.IMPORTED, Download.State.REMOVED):
-            complete_request_task.delay(request.pk, download.info_hash)
+            queueing.complete(request.pk, download.info_hash)
             recovered.completions.append(request.pk)
         else:
             reason = download.error or "the download ended"
-            failover_request_task.delay(request.pk, download.info_hash, reason)
+            queueing.fail_over(request.pk, download.info_hash, reason)
             recovered.failovers.append(request.pk)
 
 
 def _recover_removals(since: datetime, recovered: Recovered) -> None:
     """Remove the downloads of requests cancelled long ago that still run in qBittorrent."""
-    from downloads.lifecycle import ACTIVE
-    from downloads.models import Download
-    from downloads.tasks import stop_download_task
-
     # From the few running downloads to their requests: cancelled requests pile up for
     # 90 days, running downloads do not.
     running = {
@@ -147,12 +142,22 @@ def _recover_removals(since: datetime, recovered: Recovered) -> None:
         for info_hash, ref in Download.objects.filter(state__in=ACTIVE).values_list(
             "info_hash", "owner_ref"
         )
-        if (request_id := request_id_of(ref)) is not None
+        if (request_id := MediaRequest.id_from_owner_ref(ref)) is not None
     }
     cancelled = MediaRequest.objects.filter(
         pk__in=list(running), status=Status.CANCELLED, updated_at__lt=since
     ).values_list("pk", "download_hash")
     for request_id, info_hash in cancelled:
         if info_hash == running[request_id]:
-            stop_download_task.delay(info_hash)
+            queueing.stop_download(info_hash)
             recovered.removals.append(request_id)
+
+
+def _recover_library_news(since: datetime, recovered: Recovered) -> None:
+    """Complete requests still processing long after Plex listed their media."""
+    # The library announces what it finds; a lost announcement (or one that came before
+    # the request was told its download was filed) would leave them processing for good.
+    waiting = MediaRequest.objects.filter(status=Status.PROCESSING, updated_at__lt=since)
+    for request in waiting:
+        if pipeline.complete_if_in_plex(request):
+            recovered.in_plex.append(request.pk)

@@ -8,12 +8,9 @@ import uuid
 from celery import Task, shared_task
 
 from requests_app import notifications, pipeline, recovery
-from requests_app.models import MediaRequest
 
 logger = logging.getLogger(__name__)
 
-# How long to keep asking Plex after the files were filed: 2, 4, 8, 16, 30, 30… s, ~5 min.
-CONFIRM_DELAYS = [2, 4, 8, 16] + [30] * 9
 # Waits between tries while qBittorrent or every indexer is away: 1, 5, 15, 30, 40, 40 min,
 # about 2 h, so a restart or a long update fails no request (15 min failed them before).
 # Shorter than the 3 h after which the recover-requests row sends a silent search again.
@@ -61,31 +58,14 @@ def import_delayed_task(request_id: int, info_hash: str, reason: str) -> bool:
 
 @shared_task
 def complete_request_task(request_id: int, info_hash: str) -> str:
-    """Move a request whose files are filed to `processing` and start watching Plex."""
-    outcome = pipeline.download_done(request_id, info_hash=info_hash)
-    if outcome == "processing":
-        confirm_in_plex_task.apply_async(args=[request_id, 0], countdown=CONFIRM_DELAYS[0])
-    return outcome
-
-
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def confirm_in_plex_task(request_id: int, attempt: int) -> str:
-    """Ask Plex for its newest items until the request's title shows up (then complete)."""
-    if pipeline.confirm_in_plex(request_id):
-        return "done"
-    if attempt + 1 < len(CONFIRM_DELAYS):
-        confirm_in_plex_task.apply_async(
-            args=[request_id, attempt + 1], countdown=CONFIRM_DELAYS[attempt + 1]
-        )
-        return "waiting"
-    # The hourly sync (and the library's "new items" signal) completes it later.
-    return "left to the library sync"
+    """Move a request whose files are filed to `processing` (or completed, if Plex has them)."""
+    return pipeline.download_done(request_id, info_hash=info_hash)
 
 
 @shared_task
-def match_new_library_items_task(item_ids: list[int]) -> int:
-    """Complete requests whose titles the library sync just found."""
-    return pipeline.complete_matching(item_ids=item_ids)
+def match_library_changes_task(item_ids: list[int], episode_ids: list[int] = ()) -> int:
+    """Complete requests whose titles the library just added or changed."""
+    return pipeline.complete_matching(item_ids=item_ids, episode_ids=episode_ids)
 
 
 @shared_task
@@ -100,16 +80,7 @@ def notify_request_task(request_id: int, event: str) -> None:
 @shared_task
 def research_not_found_task() -> int:
     """Queue a new search for each not-found request whose back-off has passed."""
-    queued = 0
-    for request_id in pipeline.due_for_research():
-        task_id = str(uuid.uuid4())
-        updated = MediaRequest.objects.filter(pk=request_id, status="not_found").update(
-            celery_task_id=task_id, next_search_at=None
-        )
-        if updated:
-            process_request_task.apply_async(args=[request_id], task_id=task_id)
-            queued += 1
-    return queued
+    return pipeline.search_due_again()
 
 
 @shared_task

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
+from unittest import mock
 
-from library.lookups import is_in_plex, request_partial_scan, season_episodes, to_plex_path
-from library.models import LibraryItem
+import pytest
+from django.db import transaction
+
+from library.lookups import (
+    has_media_under,
+    is_in_plex,
+    request_partial_scan,
+    season_episodes,
+    to_plex_path,
+)
+from library.models import LibraryItem, SyncRun
 from library.plex import PlexPermanentError
-from library.sync import sync_library
+from library.signals import media_changed
+from library.sync import refresh_folder, sync_library
+from library.tasks import refresh_after_scan_task
 from plexkiosk.simulators.plex import PlexSimulator
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +74,63 @@ def test_a_partial_scan_outside_every_section_is_refused(mirrored: PlexSimulator
     with pytest.raises(PlexPermanentError, match="no Plex section holds /tmp/x"):
         request_partial_scan("/tmp/x")
     assert mirrored.refreshes == []
+
+
+def test_a_partial_scan_queues_the_librarys_refresh_of_that_folder(
+    mirrored: PlexSimulator, django_capture_on_commit_callbacks: object
+) -> None:
+    with (
+        mock.patch("library.tasks.refresh_after_scan_task.apply_async") as refresh,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        request_partial_scan("/data/movies/Dune (2021)")
+    refresh.assert_called_once_with(args=["/data/movies/Dune (2021)", 0], countdown=2)
+
+
+def test_the_refresh_after_a_scan_reads_one_section_and_announces_what_plex_filed(
+    mirrored: PlexSimulator, django_capture_on_commit_callbacks: object
+) -> None:
+    folder = "/data/movies/Dune (2021)"
+    assert not refresh_folder(folder)  # Plex has not scanned it yet
+    mirrored.tick()
+    # Plex matched the file to nothing yet: no ids, a title from the file name.
+    filed = mirrored.add_movie(
+        "Dune 2021", 2021, matched=False, files=[f"{folder}/Dune (2021).mkv"]
+    )
+    mirrored.add_show("Andor", 2022, seasons=1, episodes=2)  # another section: not read
+    heard: list[list[int]] = []
+    media_changed.connect(
+        lambda sender, **kw: heard.append(kw["item_ids"]), weak=False, dispatch_uid="r"
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert refresh_folder(folder)
+    finally:
+        media_changed.disconnect(dispatch_uid="r")
+    assert heard == [[LibraryItem.objects.get(rating_key=filed.rating_key).pk]]
+    assert not LibraryItem.objects.filter(title="Andor").exists()
+    run = SyncRun.objects.latest()
+    assert (run.kind, run.status, run.added) == ("refresh", "succeeded", 1)
+    # A refresh read one section: the next incremental sync still reads since the last one.
+    assert sync_library().since < run.started_at - timedelta(minutes=4)
+    assert has_media_under(folder)
+    assert not has_media_under("/data/movies/Dune (1984)")
+
+
+def test_the_refresh_task_looks_again_until_plex_lists_the_folder(
+    mirrored: PlexSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The task runs outside any transaction, where its next look is queued at once.
+    monkeypatch.setattr(transaction, "on_commit", lambda send, *a, **kw: send())
+    folder = "/data/movies/Arrival (2016)"
+    with mock.patch("library.tasks.refresh_after_scan_task.apply_async") as again:
+        assert refresh_after_scan_task.apply(args=[folder, 0]).get() == "waiting"
+        again.assert_called_once_with(args=[folder, 1], countdown=4)
+        mirrored.tick()
+        mirrored.add_movie("Arrival", 2016, files=[f"{folder}/Arrival (2016).mkv"])
+        again.reset_mock()
+        assert refresh_after_scan_task.apply(args=[folder, 1]).get() == "found"
+        assert refresh_after_scan_task.apply(args=["/data/movies/Never (2000)", 12]).get() == (
+            "left to the hourly sync"
+        )
+        again.assert_not_called()

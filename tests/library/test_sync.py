@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
 from library.plex import PlexClient, PlexTemporaryError
-from library.signals import new_media
+from library.signals import media_changed
 from library.sync import LOCK_NAME, sync_library
 from plexkiosk import locks
 from plexkiosk.models import JobLock
@@ -282,12 +282,15 @@ def test_sql_queries_grow_with_pages_not_with_items(settings: object) -> None:
     assert counts[0] < 50
 
 
-def test_new_items_are_announced_after_the_sync_commits(
+def test_new_and_changed_items_are_announced_after_the_sync_commits(
     plex_settings: PlexSimulator, django_capture_on_commit_callbacks: object
 ) -> None:
     sync_library(full=True)
     plex_settings.tick()
     movie = plex_settings.add_movie("Announced", 2026)
+    # "Fix Match": an item Plex already had gets other ids; a waiting request looks for them.
+    rematched = next(i for i in plex_settings.items.values() if i.type == "movie")
+    plex_settings.update_item(rematched.rating_key, title="Matched Again")
     show = next(i for i in plex_settings.items.values() if i.type == "show")
     episode = plex_settings.add_episode(
         plex_settings.items[plex_settings.children[show.rating_key][0]], 9
@@ -297,14 +300,17 @@ def test_new_items_are_announced_after_the_sync_commits(
     def receiver(sender: object, **kwargs: object) -> None:
         heard.append(kwargs)
 
-    new_media.connect(receiver)
+    media_changed.connect(receiver)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             sync_library()
     finally:
-        new_media.disconnect(receiver)
+        media_changed.disconnect(receiver)
     assert len(heard) == 1
-    assert heard[0]["item_ids"] == [LibraryItem.objects.get(rating_key=movie.rating_key).pk]
+    assert sorted(heard[0]["item_ids"]) == sorted(
+        LibraryItem.objects.get(rating_key=key).pk
+        for key in (movie.rating_key, rematched.rating_key)
+    )
     assert heard[0]["episode_ids"] == [Episode.objects.get(rating_key=episode.rating_key).pk]
 
 
@@ -364,16 +370,18 @@ def test_both_write_paths_mirror_the_same_rows_and_report_new_ones(
     plex_settings.update_item(changed.rating_key, title="Changed", files=["/data/movies/C/c.mkv"])
     added = plex_settings.add_movie("Added Later", 2026)
     heard: list[list[int]] = []
-    new_media.connect(
+    media_changed.connect(
         lambda sender, **kw: heard.append(kw["item_ids"]), weak=False, dispatch_uid="t"
     )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             run = sync_library(full=True)
     finally:
-        new_media.disconnect(dispatch_uid="t")
+        media_changed.disconnect(dispatch_uid="t")
     assert (run.added, run.updated) == (1, 1)
     row = LibraryItem.objects.get(rating_key=changed.rating_key)
     assert (row.title, row.file_locations) == ("Changed", ["/data/movies/C/c.mkv"])
     assert row.first_seen_at < row.synced_at
-    assert heard == [[LibraryItem.objects.get(rating_key=added.rating_key).pk]]
+    assert [sorted(ids) for ids in heard] == [
+        sorted(LibraryItem.objects.get(rating_key=i.rating_key).pk for i in (added, changed))
+    ]

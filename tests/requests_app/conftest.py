@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from unittest import mock
 
@@ -10,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
 from downloads.models import Download, Indexer, ReleaseCandidate
+from library.models import LibraryItem, PlexSection
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
-from requests_app import flow, tmdb
+from requests_app import flow, queueing, tmdb
 from requests_app.models import MediaRequest, Profile
 
 DUNE = tmdb.TitleResult(
@@ -74,22 +76,44 @@ def fake_tmdb(monkeypatch: pytest.MonkeyPatch) -> dict:
 
 
 @pytest.fixture
-def plex_has(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
-    """Say which TMDB ids the library mirror holds (none unless told)."""
-    held: set[int] = set()
-    monkeypatch.setattr(flow, "library_has", lambda info, season: info.tmdb_id in held)
-    return held.add
+def plex_has() -> Callable[[int], None]:
+    """Put movies (by TMDB id) in the library mirror, where the real lookup finds them."""
+
+    def add(tmdb_id: int) -> None:
+        section, _ = PlexSection.objects.get_or_create(
+            key="1", defaults={"type": "movie", "title": "Movies"}
+        )
+        LibraryItem.objects.create(
+            section=section, rating_key=100_000 + tmdb_id, type="movie", title="In Plex",
+            tmdb_id=tmdb_id,
+        )  # fmt: skip
+
+    return add
+
+
+class _SentTask:
+    """Stands in for a task looked up by name: records what would have been sent."""
+
+    def __init__(self, record: mock.MagicMock) -> None:
+        self.record = record
+
+    def apply_async(self, args: list[object] = (), task_id: str | None = None, **_: object) -> None:
+        self.record(*args, **({"task_id": task_id} if task_id else {}))
 
 
 @pytest.fixture
 def queued() -> Iterator[mock.MagicMock]:
-    """Capture tasks queued by the flow instead of sending them."""
-    with (
-        mock.patch("requests_app.tasks.process_request_task.apply_async") as process,
-        mock.patch("requests_app.tasks.notify_request_task.delay") as notify,
-        mock.patch("requests_app.flow.stop_download_later") as stop,
-    ):
-        yield mock.MagicMock(process=process, notify=notify, stop=stop)
+    """Capture the tasks request code queues (by name, after the commit) instead of sending."""
+    sent: dict[str, mock.MagicMock] = defaultdict(mock.MagicMock)
+    with mock.patch.object(queueing, "task_named", lambda name: _SentTask(sent[name])):
+        yield mock.MagicMock(
+            process=sent[queueing.SEARCH],
+            notify=sent[queueing.NOTIFY],
+            stop=sent[queueing.STOP_DOWNLOAD],
+            complete=sent[queueing.COMPLETE],
+            fail_over=sent[queueing.FAILOVER],
+            match=sent[queueing.MATCH_LIBRARY],
+        )
 
 
 DUNE_IDS = {"imdb_id": "tt1160419", "tmdb_id": 438631}
@@ -127,8 +151,7 @@ def qbittorrent() -> Iterator[list[ReleaseCandidate]]:
 
     with (
         mock.patch("downloads.lifecycle.start_download", side_effect=start),
-        mock.patch("requests_app.tasks.notify_request_task.delay"),
-        mock.patch("requests_app.tasks.process_request_task.apply_async"),
+        mock.patch.object(queueing, "task_named", lambda name: _SentTask(mock.MagicMock())),
     ):
         yield started
 

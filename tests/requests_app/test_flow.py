@@ -35,7 +35,7 @@ def test_an_auto_approved_request_is_queued_after_commit_with_its_task_id(
         callback()
     request = outcome.request
     assert request.status == Status.APPROVED
-    queued.process.assert_called_once_with(args=[request.pk], task_id=request.celery_task_id)
+    queued.process.assert_called_once_with(request.pk, task_id=request.celery_task_id)
     # The search will also accept releases named by TMDB's other titles for it.
     assert pipeline.media_query(request).aliases == ("Dune: Part One",)
 
@@ -50,6 +50,8 @@ def test_a_title_already_in_plex_is_completed_at_once_without_a_download(
     assert outcome.message == "Already in your library."
     assert MediaRequest.objects.get().completed_at is not None
     queued.process.assert_not_called()
+    # The requester hears it like any other completion, once.
+    queued.notify.assert_called_once_with(outcome.request.pk, "finished")
 
 
 def test_asking_again_returns_the_active_request_and_adds_a_watcher(
@@ -61,6 +63,33 @@ def test_asking_again_returns_the_active_request_and_adds_a_watcher(
     assert second.request.pk == first.request.pk
     assert list(first.request.watchers.all()) == [other_member]
     assert MediaRequest.objects.count() == 1
+
+
+def test_staff_asking_for_a_pending_title_approves_it_with_a_recorded_reason(
+    member, staff, fake_tmdb, plex_has, queued, django_capture_on_commit_callbacks
+) -> None:
+    first = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id).request
+    assert first.status == Status.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        joined = flow.create_request(user=staff, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    assert not joined.created
+    first.refresh_from_db()
+    assert first.status == Status.APPROVED
+    queued.process.assert_called_once_with(first.pk, task_id=first.celery_task_id)
+    event = first.events.last()
+    assert (event.from_status, event.to_status, event.actor_label) == ("pending", "approved", "sam")
+    assert event.reason == "Approved: sam asked for it too."
+    assert list(first.watchers.all()) == [staff]
+
+
+def test_a_member_who_needs_approval_joining_leaves_the_request_pending(
+    member, other_member, fake_tmdb, plex_has, queued
+) -> None:
+    first = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id).request
+    flow.create_request(user=other_member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    first.refresh_from_db()
+    assert first.status == Status.PENDING
+    queued.process.assert_not_called()
 
 
 def test_two_seasons_of_a_show_are_two_requests(member, fake_tmdb, plex_has, queued) -> None:
@@ -128,7 +157,7 @@ def test_staff_approve_a_pending_request_once(
         again = flow.approve(request.pk, by=staff)
     assert approved.status == Status.APPROVED
     assert again is None
-    queued.process.assert_called_once_with(args=[request.pk], task_id=approved.celery_task_id)
+    queued.process.assert_called_once_with(request.pk, task_id=approved.celery_task_id)
     event = RequestEvent.objects.filter(request=request).last()
     assert (event.from_status, event.to_status, event.actor_label) == ("pending", "approved", "sam")
 

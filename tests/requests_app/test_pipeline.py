@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from downloads.models import Blocklist, Indexer
+from downloads.models import Blocklist, Download, Indexer
 from library.models import LibraryItem, PlexSection
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import pipeline
@@ -56,12 +55,16 @@ def test_a_not_found_request_is_searched_again_after_its_back_off_and_then_found
     MediaRequest.objects.filter(pk=request.pk).update(
         status=Status.NOT_FOUND, next_search_at=timezone.now() + timedelta(hours=1)
     )
-    assert pipeline.due_for_research() == []
+    assert pipeline.search_due_again() == 0
     MediaRequest.objects.filter(pk=request.pk).update(
         next_search_at=timezone.now() - timedelta(seconds=1)
     )
-    assert pipeline.due_for_research() == [request.pk]
-    assert pipeline.search_and_download(request.pk) == "downloading"
+    assert pipeline.search_due_again() == 1
+    assert pipeline.search_due_again() == 0  # claimed: its back-off is cleared
+    request.refresh_from_db()
+    assert pipeline.search_and_download(request.pk, task_id=request.celery_task_id) == (
+        "downloading"
+    )
 
 
 def test_a_stalled_download_fails_over_to_the_second_release(
@@ -102,31 +105,61 @@ def test_failing_past_the_limit_ends_the_request_with_the_reason(
     assert "errored" in request.status_reason
 
 
-def test_a_filed_download_waits_for_plex_then_completes(
+def test_a_filed_download_waits_for_plex_then_completes_when_the_library_announces_it(
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
 ) -> None:
     request = approved_dune(trusted_member)
     pipeline.search_and_download(request.pk)
     request.refresh_from_db()
     assert pipeline.download_done(request.pk, info_hash=request.download_hash) == "processing"
-    with mock.patch("library.sync.sync_library") as sync:
-        assert pipeline.confirm_in_plex(request.pk) is False  # Plex does not show it yet
-        # What the incremental sync writes once Plex has scanned the folder.
-        section = PlexSection.objects.create(key="1", type="movie", title="Movies")
-        LibraryItem.objects.create(
-            section=section,
-            rating_key=5001,
-            type="movie",
-            title="Dune",
-            year=2021,
-            tmdb_id=DUNE.tmdb_id,
-            imdb_id="tt1160419",
-        )
-        assert pipeline.confirm_in_plex(request.pk) is True
-    assert sync.call_count == 2
+    # Plex lists something else first: the request keeps waiting.
+    section = PlexSection.objects.create(key="1", type="movie", title="Movies")
+    other = LibraryItem.objects.create(
+        section=section, rating_key=5000, type="movie", title="Arrival", year=2016, tmdb_id=329865
+    )
+    assert pipeline.complete_matching(item_ids=[other.pk]) == 0
+    # What the library's refresh after the scan writes, then announces.
+    dune = LibraryItem.objects.create(
+        section=section, rating_key=5001, type="movie", title="Dune", year=2021,
+        tmdb_id=DUNE.tmdb_id, imdb_id="tt1160419",
+    )  # fmt: skip
+    assert pipeline.complete_matching(item_ids=[dune.pk]) == 1
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     assert request.completed_at is not None
+    assert pipeline.complete_matching(item_ids=[dune.pk]) == 0  # announced twice: once
+
+
+def test_a_processing_request_completes_when_plex_lists_its_folder_under_other_ids(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent, settings
+) -> None:
+    settings.PLEX_PATH_MAP = []
+    request = approved_dune(trusted_member)
+    pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    Download.objects.filter(info_hash=request.download_hash).update(
+        library_folder="/media/Movies/Dune (2021)"
+    )
+    assert pipeline.download_done(request.pk, info_hash=request.download_hash) == "processing"
+    # "Fix Match" picked another film: wrong ids and title, but the files are the request's.
+    section = PlexSection.objects.create(key="1", type="movie", title="Movies")
+    item = LibraryItem.objects.create(
+        section=section, rating_key=5001, type="movie", title="Dune", year=1984, tmdb_id=841,
+        file_locations=["/media/Movies/Dune (2021)/Dune (2021).mkv"],
+    )  # fmt: skip
+    assert pipeline.complete_matching(item_ids=[item.pk]) == 1
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+
+
+def test_a_download_filed_after_plex_already_listed_it_completes_at_once(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
+) -> None:
+    request = approved_dune(trusted_member)
+    pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    plex_has(DUNE.tmdb_id)
+    assert pipeline.download_done(request.pk, info_hash=request.download_hash) == "completed"
 
 
 def test_indexers_that_are_all_down_make_the_step_retry_later(

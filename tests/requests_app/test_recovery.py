@@ -4,12 +4,12 @@ again, once, and a superseded message that turns up later does nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -17,26 +17,29 @@ from rest_framework.test import APIClient
 
 from downloads.models import Download
 from requests_app import recovery
-from requests_app.models import MediaRequest, Status
-from requests_app.pipeline import owner_ref
+from requests_app.models import MediaRequest, Status, owner_ref
+from requests_app.pipeline import search_and_download
 from requests_app.tasks import recover_requests_task
 from tests.requests_app.conftest import DUNE, approved_dune
 
 pytestmark = pytest.mark.django_db
 
-NOTHING = {"searches": [], "completions": [], "failovers": [], "removals": []}
+NOTHING = {"searches": [], "completions": [], "failovers": [], "removals": [], "in_plex": []}
 
 
 @pytest.fixture
-def sent() -> Iterator[mock.MagicMock]:
+def sent(queued: mock.MagicMock, monkeypatch: pytest.MonkeyPatch) -> mock.MagicMock:
     """Capture what the sweep sends instead of queuing it."""
-    with (
-        mock.patch("requests_app.tasks.process_request_task.apply_async") as search,
-        mock.patch("requests_app.tasks.complete_request_task.delay") as complete,
-        mock.patch("requests_app.tasks.failover_request_task.delay") as failover,
-        mock.patch("downloads.tasks.stop_download_task.delay") as remove,
-    ):
-        yield mock.MagicMock(search=search, complete=complete, failover=failover, remove=remove)
+    # The sweep's task runs outside any transaction, where a send waits for no commit;
+    # the test's own transaction would otherwise hold every send until the test ends.
+    monkeypatch.setattr(transaction, "on_commit", lambda send, *a, **kw: send())
+    return mock.MagicMock(
+        search=queued.process,
+        complete=queued.complete,
+        failover=queued.fail_over,
+        remove=queued.stop,
+        notify=queued.notify,
+    )
 
 
 def waited(request: MediaRequest, delta: timedelta, **fields: Any) -> None:
@@ -82,10 +85,11 @@ def test_a_request_saved_while_the_broker_was_down_is_accepted_then_searched_by_
         "completions": [],
         "failovers": [],
         "removals": [],
+        "in_plex": [],
     }
     request.refresh_from_db()
     assert request.celery_task_id != first_id
-    sent.search.assert_called_once_with(args=[request.pk], task_id=request.celery_task_id)
+    sent.search.assert_called_once_with(request.pk, task_id=request.celery_task_id)
     # Sent once: the next sweep finds it freshly handed over.
     assert recovery.recover_requests().searches == []
 
@@ -96,15 +100,14 @@ def test_the_superseded_message_is_skipped_and_the_new_one_searches_once(
     plex_has,
     indexer,
     qbittorrent,
+    sent,
+    queued,
 ) -> None:
-    from requests_app.pipeline import search_and_download
-
     request = approved_dune(trusted_member)
     lost_id = request.celery_task_id
     waited(request, timedelta(minutes=31))
-    with mock.patch("requests_app.tasks.process_request_task.apply_async") as search:
-        recovery.recover_requests()
-    new_id = search.call_args.kwargs["task_id"]
+    recovery.recover_requests()
+    new_id = queued.process.call_args.kwargs["task_id"]
 
     # The "lost" message turns up after all: it no longer owns the request.
     assert search_and_download(request.pk, task_id=lost_id).startswith("skipped")
@@ -214,18 +217,27 @@ def test_a_cancel_whose_removal_was_lost_removes_the_download_later(
 
 
 def test_a_pending_request_made_while_the_broker_is_down_is_saved_without_an_error(
-    member, fake_tmdb, plex_has, django_capture_on_commit_callbacks
+    member, fake_tmdb, plex_has, queued, django_capture_on_commit_callbacks
 ) -> None:
     api = APIClient()
     api.force_authenticate(member)
-    with (
-        mock.patch(
-            "requests_app.tasks.notify_request_task.delay",
-            side_effect=OperationalError("Error 111 connecting to 127.0.0.1:6379."),
-        ) as notify,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    queued.notify.side_effect = OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+    with django_capture_on_commit_callbacks(execute=True):
         answer = api.post("/api/v1/requests/", {"media_type": "movie", "tmdb_id": DUNE.tmdb_id})
     assert answer.status_code == 201, answer.content
-    assert notify.call_count == 1
+    assert queued.notify.call_count == 1
     assert MediaRequest.objects.get().status == Status.PENDING
+
+
+def test_a_request_still_processing_long_after_plex_listed_it_is_completed_by_the_sweep(
+    trusted_member, fake_tmdb, plex_has, sent
+) -> None:
+    request = approved_dune(trusted_member)
+    waited(request, timedelta(minutes=14), status=Status.PROCESSING)
+    plex_has(DUNE.tmdb_id)  # the library's announcement of it was lost
+    assert recovery.recover_requests().in_plex == []  # the announcement may still come
+    waited(request, timedelta(minutes=16))
+    assert recovery.recover_requests().in_plex == [request.pk]
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    sent.notify.assert_called_once_with(request.pk, "finished")
