@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/plexkiosk
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: setup run demo test bench lint format services lock clean messages
+.PHONY: setup run demo test test-prerequisites bench lint format services lock clean messages
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/constraints.txt
 	python3 -m venv $(VENV)
@@ -28,8 +28,13 @@ run: setup  ## web, worker and beat together (embedded default unless .env says 
 demo: setup  ## the whole flow with simulated Plex, indexer, TMDB and qBittorrent
 	$(PY) manage.py demo
 
-test: setup  ## the whole test suite, against PostgreSQL and Redis
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(BIN)/pytest $(PYTEST_ARGS)
+# Before setup: a fresh machine may lack python3-venv too. As root it installs what is
+# missing; otherwise it names the command to run, and no test starts.
+test-prerequisites:  ## the Debian programs the suite drives (installed when run as root)
+	@scripts/test_prerequisites.sh
+
+test: test-prerequisites setup  ## the whole test suite, against PostgreSQL and Redis
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) scripts/with_mount_rights.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup  ## benchmarks, printing tables of numbers
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m tests.benchmarks $(BENCH)
