@@ -638,7 +638,7 @@ def _remove_if_empty(folders: list[Path]) -> None:
             folder.rmdir()
 
 
-def import_download(
+def file_into_library(
     *,
     content_path: Path | str,
     target: MediaTarget,

@@ -172,7 +172,7 @@ def import_download(download_id: int) -> importer.ImportResult | None:
         season=download.season,
     )
     try:
-        result = importer.import_download(
+        result = importer.file_into_library(
             content_path=download.content_path or download.save_path, target=target
         )
     except importer.ImportFailed as exc:

@@ -85,7 +85,7 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
     bulk.update_rows(Download, changed, FOLLOWED_FIELDS)
     report.updated = len(changed)
     for download_id in report.completed:
-        queueing.import_download(download_id)
+        queueing.queue_import(download_id)
     _requeue_forgotten_imports(now, skip=report.completed)
     cleanup.remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
     return report
@@ -158,4 +158,4 @@ def _requeue_forgotten_imports(now: datetime, *, skip: list[int]) -> None:
         .exclude(pk__in=skip)
         .values_list("pk", flat=True)
     ):
-        queueing.import_download(download_id)
+        queueing.queue_import(download_id)

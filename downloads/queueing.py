@@ -42,11 +42,11 @@ def send_after_commit(name: str, *args: Any, what: str) -> None:
     transaction.on_commit(send)
 
 
-def import_download(download_id: int) -> None:
+def queue_import(download_id: int) -> None:
     """Queue the filing of a completed download into the library."""
     send_after_commit(IMPORT, download_id, what=f"import of download {download_id}")
 
 
-def stop_download(info_hash: str) -> None:
+def queue_stop(info_hash: str) -> None:
     """Queue the removal of a download (and its data) from qBittorrent."""
     send_after_commit(STOP, info_hash, what=f"removal of {info_hash}")

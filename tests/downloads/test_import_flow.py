@@ -96,17 +96,17 @@ def test_a_crash_after_filing_and_before_saving_leaves_no_duplicate_after_the_re
 ) -> None:
     settings.TRANSFER_MODE = "copy"
     download = completed_download(qbt_sim, queued_imports)
-    real = importer.import_download
+    real = importer.file_into_library
 
     def file_then_crash(**kwargs: Any) -> importer.ImportResult:
         real(**kwargs)
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(importer, "import_download", file_then_crash)
+    monkeypatch.setattr(importer, "file_into_library", file_then_crash)
     with pytest.raises(SystemExit):
         lifecycle.import_download(download.pk)
     assert Download.objects.get(pk=download.pk).state == S.IMPORTING
-    monkeypatch.setattr(importer, "import_download", real)
+    monkeypatch.setattr(importer, "file_into_library", real)
 
     lifecycle.import_download(download.pk)
 

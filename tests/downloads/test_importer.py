@@ -19,7 +19,7 @@ from downloads.importer import (
     UnsafePath,
     clean_name,
     episode_path,
-    import_download,
+    file_into_library,
     movie_path,
     subtitle_language,
 )
@@ -40,7 +40,7 @@ class Roots:
 
     def run(self, content: Path, target: MediaTarget = MOVIE, mode: str = "hardlink"):
         """Import `content` into these roots."""
-        return import_download(
+        return file_into_library(
             content_path=content,
             target=target,
             mode=mode,
@@ -493,6 +493,6 @@ def test_the_transfer_mode_and_folders_come_from_settings(
     settings.DOWNLOADS_DIR = roots.downloads
     settings.MOVIES_DIR = roots.movies
     release = movie_download(roots)
-    import_download(content_path=release, target=MOVIE)
+    file_into_library(content_path=release, target=MOVIE)
     source, destination = imported_film(roots)
     assert destination.exists() and not source.samefile(destination)
