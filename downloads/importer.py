@@ -19,6 +19,8 @@ from typing import Literal
 from django.conf import settings
 from RTN import parse
 
+from plexkiosk.formatting import size_text
+
 logger = logging.getLogger(__name__)
 
 TransferMode = Literal["hardlink", "copy", "move"]
@@ -535,14 +537,10 @@ def _copy_atomically(source: Path, destination: Path, size: int) -> None:
 def _no_space(destination: Path, size: int, free: int) -> NotEnoughSpace:
     """Say, for a person, that a file does not fit on the library's disk."""
     return NotEnoughSpace(
-        f"no space left on the library disk: {destination.name} needs {_megabytes(size)} "
-        f"and {destination.parent} has {_megabytes(free)} free; free some space there "
+        f"no space left on the library disk: {destination.name} needs {size_text(size)} "
+        f"and {destination.parent} has {size_text(free)} free; free some space there "
         "(nothing was left half-copied)"
     )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:,.1f} MB"
 
 
 def _link_atomically(source: Path, destination: Path) -> bool:
@@ -615,8 +613,8 @@ def _check_free_space(plan: list[PlannedFile], library: Path) -> None:
     free = shutil.disk_usage(library).free
     if needed > free:
         raise NotEnoughSpace(
-            f"no space left on the library disk: {_megabytes(needed)} to copy and {library} "
-            f"has {_megabytes(free)} free; free some space there"
+            f"no space left on the library disk: {size_text(needed)} to copy and {library} "
+            f"has {size_text(free)} free; free some space there"
         )
 
 
