@@ -20,6 +20,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from plexkiosk.celery import QUEUES, app
+from plexkiosk.formatting import size_text
 from plexkiosk.health import check_broker, check_database
 
 HEARTBEAT = "beat-heartbeat"
@@ -158,8 +159,8 @@ def _disk(path: Path, minimum_gb: float = 5.0) -> tuple[bool, str]:
     folder = path if path.exists() else path.parent
     if not folder.exists():
         return False, f"{path} does not exist"
-    free_gb = shutil.disk_usage(folder).free / 1e9
-    return free_gb >= minimum_gb, f"{free_gb:.1f} GB free in {path}"
+    free = shutil.disk_usage(folder).free
+    return free >= minimum_gb * 1e9, f"{size_text(free)} free in {path}"
 
 
 def _indexer(indexer: object) -> Callable[[], tuple[bool, str]]:
