@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from requests_app import flow, pipeline
+from requests_app import flow, pipeline, quotas
 from requests_app.models import MediaRequest, RequestEvent, Status
 from tests.requests_app.conftest import BREAKING_BAD, DUNE
 
@@ -136,16 +136,27 @@ def test_the_quota_stops_a_request_with_a_clear_message(
         flow.create_request(user=member, media_type="tv", tmdb_id=BREAKING_BAD.tmdb_id, season=3)
     assert MediaRequest.objects.count() == 2
     # Movies have their own allowance.
-    flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    movie = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    assert movie.created
+    assert movie.request.status == Status.PENDING
+    assert MediaRequest.objects.count() == 3
 
 
 def test_a_declined_request_does_not_count_against_the_quota(
     member, staff, fake_tmdb, plex_has, queued, settings
 ) -> None:
     settings.REQUEST_QUOTA_MOVIES = 1
-    request = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id).request
-    flow.decline(request.pk, by=staff, reason="Not on a school night")
-    flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    declined = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id).request
+    flow.decline(declined.pk, by=staff, reason="Not on a school night")
+    again = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id)
+    assert again.created
+    assert again.request.pk != declined.pk
+    assert again.request.status == Status.PENDING
+    assert again.message == "Waiting for approval."
+    assert MediaRequest.objects.get(pk=declined.pk).status == Status.DECLINED
+    assert MediaRequest.objects.count() == 2
+    # The new request, not the declined one, now uses the one movie of the allowance.
+    assert quotas.quota_for(member, "movie").remaining == 0
 
 
 def test_staff_approve_a_pending_request_once(
