@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from downloads.lifecycle import ACTIVE
 from downloads.models import Download
+from plexkiosk.access import staff_required
 
 PAGE_SIZE = 50
 
@@ -30,12 +29,10 @@ def eta_text(seconds: int | None) -> str:
     return f"{hours // 24} days"
 
 
-@login_required
+@staff_required
 @require_GET
 def download_list(request: HttpRequest) -> HttpResponse:
     """List downloads, newest first, with state, progress, speed and ETA (staff only)."""
-    if not request.user.is_staff:
-        raise PermissionDenied
     state = request.GET.get("state", "")
     downloads = Download.objects.order_by("-added_at", "-pk")
     if state in Download.State.values:

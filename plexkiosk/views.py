@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from plexkiosk.access import staff_required
 from plexkiosk.health import run_checks
 from plexkiosk.status import status_context
 
@@ -27,7 +27,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-@staff_member_required(login_url="/login/")
+@staff_required
 @never_cache
 @require_GET
 def status(request: HttpRequest) -> HttpResponse:

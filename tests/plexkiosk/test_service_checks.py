@@ -72,7 +72,7 @@ def test_a_running_worker_is_seen(celery_worker_process: Callable) -> None:
 def test_the_status_page_is_for_staff_only(client: Client) -> None:
     member = get_user_model().objects.create_user("ana", password="pw-ana-123")
     client.force_login(member)
-    assert client.get("/status/").status_code == 302
+    assert client.get("/status/").status_code == 403
 
 
 @pytest.mark.django_db
