@@ -139,6 +139,7 @@ def _beat() -> tuple[bool, str]:
 
 
 def _plex() -> tuple[bool, str]:
+    # the project layer imports no app at load time (DESIGN: apps depend on it)
     from library.plex import PlexClient
 
     client = PlexClient()
@@ -149,6 +150,7 @@ def _plex() -> tuple[bool, str]:
 
 
 def _qbittorrent() -> tuple[bool, str]:
+    # the project layer imports no app at load time (DESIGN: apps depend on it)
     from downloads.qbittorrent import QBittorrent
 
     version = QBittorrent().login()
@@ -165,6 +167,7 @@ def _disk(path: Path, minimum_gb: float = 5.0) -> tuple[bool, str]:
 
 def _indexer(indexer: object) -> Callable[[], tuple[bool, str]]:
     def run() -> tuple[bool, str]:
+        # the project layer imports no app at load time (DESIGN: apps depend on it)
         from downloads.torznab import IndexerConfig, fetch_caps
 
         config = IndexerConfig.from_indexer(indexer)
@@ -180,6 +183,7 @@ def _indexer(indexer: object) -> Callable[[], tuple[bool, str]]:
 
 
 def _tmdb() -> tuple[bool, str]:
+    # the project layer imports no app at load time (DESIGN: apps depend on it)
     from requests_app import tmdb
 
     if not tmdb.is_configured():
@@ -190,6 +194,7 @@ def _tmdb() -> tuple[bool, str]:
 
 def run_service_checks() -> list[ServiceCheck]:
     """Run every check, in the order an operator reads them."""
+    # the project layer imports no app at load time (DESIGN: apps depend on it)
     from downloads.models import Indexer
 
     checks = [

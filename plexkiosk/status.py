@@ -53,6 +53,7 @@ def recent_failures(limit: int = 10) -> list[TaskResult]:
 
 
 def active_downloads(limit: int = 20) -> list[Any]:
+    # the project layer imports no app at load time (DESIGN: apps depend on it)
     from downloads.models import Download
 
     return list(
