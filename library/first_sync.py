@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from library import conf, queueing
+from django.conf import settings
+
+from library import queueing
 from library.models import SyncRun
 
 logger = logging.getLogger(__name__)
@@ -18,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def queue_first_full_sync(**_: Any) -> bool:
     """Queue a full sync if Plex is configured and no full sync has ever succeeded."""
-    if not conf.plex_url() or not conf.plex_token():
+    if not settings.PLEX_URL or not settings.PLEX_TOKEN:
         return False
     if SyncRun.objects.filter(kind=SyncRun.Kind.FULL, status=SyncRun.Status.SUCCEEDED).exists():
         return False

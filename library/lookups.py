@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.db.models import Q
 
-from library import conf, queueing
+from library import queueing
 from library.models import Episode, LibraryItem, PlexSection
 from library.plex import PlexClient, PlexPermanentError
 
@@ -116,7 +117,7 @@ def _plain_fragment(name: str) -> str:
 def to_plex_path(path: str) -> str:
     """Translate a path as this app sees it into the path Plex sees (PLEX_PATH_MAP)."""
     clean = PurePosixPath(path)
-    for app_prefix, plex_prefix in conf.plex_path_map():
+    for app_prefix, plex_prefix in settings.PLEX_PATH_MAP:
         try:
             rest = clean.relative_to(app_prefix)
         except ValueError:

@@ -17,10 +17,11 @@ from urllib.parse import quote_plus, urlencode
 from xml.etree.ElementTree import Element, ParseError
 
 import requests
+from django.conf import settings
 from plexapi import exceptions as plex_exceptions
 from plexapi.server import PlexServer
 
-from library import conf
+from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +32,10 @@ LEGACY_GUID = re.compile(
 )
 
 
-class PlexError(Exception):
+class PlexError(ServiceError):
     """Plex could not answer; `temporary` says whether trying again later could help."""
 
-    temporary = False
+    service = "Plex"
 
 
 class PlexTemporaryError(PlexError):
@@ -170,9 +171,9 @@ class PlexClient:
     def __init__(
         self, url: str | None = None, token: str | None = None, *, timeout: float | None = None
     ) -> None:
-        self.url = (url if url is not None else conf.plex_url()).rstrip("/")
-        self._token = token if token is not None else conf.plex_token()
-        self.timeout = timeout if timeout is not None else conf.plex_timeout()
+        self.url = (url if url is not None else settings.PLEX_URL).rstrip("/")
+        self._token = token if token is not None else settings.PLEX_TOKEN
+        self.timeout = timeout if timeout is not None else settings.PLEX_TIMEOUT
         self._counter = _Counter()
         self._server: PlexServer | None = None
 
@@ -300,7 +301,7 @@ class PlexClient:
         or a total that moved while reading means Plex changed under us, and a caller
         that removes what it did not see must not trust such a read.
         """
-        size = page_size or conf.plex_page_size()
+        size = page_size or settings.PLEX_PAGE_SIZE
         key = self._all_key(section_key, libtype, filters, sort)
         start = 0
         first_total: int | None = None

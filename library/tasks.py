@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
+from django.conf import settings
 
-from library import conf, queueing
+from library import queueing
 from library.lookups import REFRESH_DELAYS
 from library.plex import PlexError, PlexTemporaryError
 from library.sync import cleanup_old_sync_runs, refresh_folder, sync_library
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 )
 def sync_plex_library_task(full_sync: bool = False) -> dict[str, object]:
     """Mirror the Plex library (full with deletions, or only recent changes) and report counts."""
-    if not conf.plex_url() or not conf.plex_token():
+    if not settings.PLEX_URL or not settings.PLEX_TOKEN:
         # A fresh install without Plex yet: the hourly row should not fail every hour.
         logger.info("PLEX_URL or PLEX_TOKEN is not set; the library sync has nothing to do")
         return {"status": "not_configured"}

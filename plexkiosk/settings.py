@@ -7,7 +7,7 @@ so a fresh machine needs no server.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +33,38 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def _bounded(name: str, cast: type, default: float, *, low: float, high: float) -> float:
+    """Read a number that must lie between `low` and `high`, naming the variable if not."""
+    raw = env.str(name, default=str(default))
+    try:
+        value = cast(raw)
+    except ValueError:
+        kind = "an integer" if cast is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {kind}, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low:g} and {high:g}, not {raw!r}")
+    return value
+
+
+def parse_path_map(value: str) -> list[tuple[str, str]]:
+    """Parse `app_path=plex_path` pairs (comma-separated), longest app prefix first.
+
+    PLEX_PATH_MAP, e.g. `/data/media/Movies=/movies,/data/media/TV=/tv` when Plex runs in
+    another container and sees the library folders under other names.
+    """
+    pairs = []
+    for chunk in value.split(","):
+        if not chunk.strip():
+            continue
+        app_side, sep, plex_side = chunk.partition("=")
+        if not sep or not app_side.strip() or not plex_side.strip():
+            raise ImproperlyConfigured(
+                f"PLEX_PATH_MAP entries look like /app/path=/plex/path, not {chunk.strip()!r}"
+            )
+        pairs.append((str(PurePosixPath(app_side.strip())), str(PurePosixPath(plex_side.strip()))))
+    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
 
 
 DEBUG = _env("DEBUG", bool, False)
@@ -266,12 +298,11 @@ TEMP_DIR = DATA_DIR / "tmp"
 TEMP_FILE_MAX_AGE_HOURS = _env("TEMP_FILE_MAX_AGE_HOURS", int, 24)
 
 # --- External services (used by the library, downloads and requests apps) -------------
-PLEX_URL = _env("PLEX_URL", str, "")
+PLEX_URL = str(_env("PLEX_URL", str, "")).rstrip("/")
 PLEX_TOKEN = _env("PLEX_TOKEN", str, "")
-# Checked (range, format) by library.conf, which names the variable on a bad value.
-PLEX_TIMEOUT = _env("PLEX_TIMEOUT", str, "30")
-PLEX_PAGE_SIZE = _env("PLEX_PAGE_SIZE", str, "1000")
-PLEX_PATH_MAP = _env("PLEX_PATH_MAP", str, "")
+PLEX_TIMEOUT = _bounded("PLEX_TIMEOUT", float, 30.0, low=0.1, high=3600)
+PLEX_PAGE_SIZE = _bounded("PLEX_PAGE_SIZE", int, 1000, low=1, high=10_000)
+PLEX_PATH_MAP = parse_path_map(_env("PLEX_PATH_MAP", str, ""))
 QBITTORRENT_URL = _env("QBITTORRENT_URL", str, "")
 QBITTORRENT_USERNAME = _env("QBITTORRENT_USERNAME", str, "admin")
 QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")

@@ -19,6 +19,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from core.errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 MEDIA_TYPES = ("movie", "tv")
@@ -39,8 +41,10 @@ _session = requests.Session()
 _session.headers.update({"Accept": "application/json", "User-Agent": "PlexKiosk"})
 
 
-class TMDBError(Exception):
+class TMDBError(ServiceError):
     """TMDB could not answer; `temporary` tells whether trying again later could help."""
+
+    service = "TMDB"
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from library.plex import PlexPermanentError
 from library.signals import media_changed
 from library.sync import refresh_folder, sync_library
 from library.tasks import refresh_after_scan_task
+from plexkiosk.settings import parse_path_map
 from plexkiosk.simulators.plex import PlexSimulator
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_a_season_is_in_plex_only_when_it_has_episodes(mirrored: PlexSimulator) 
 
 
 def test_app_paths_are_mapped_to_plex_paths_by_the_longest_prefix(settings: object) -> None:
-    settings.PLEX_PATH_MAP = "/srv/media=/media,/srv/media/TV=/tv"
+    settings.PLEX_PATH_MAP = parse_path_map("/srv/media=/media,/srv/media/TV=/tv")
     assert to_plex_path("/srv/media/TV/Show (2020)/Season 01") == "/tv/Show (2020)/Season 01"
     assert to_plex_path("/srv/media/Movies/Film (2001)") == "/media/Movies/Film (2001)"
     assert to_plex_path("/srv/media") == "/media"
@@ -61,7 +62,7 @@ def test_app_paths_are_mapped_to_plex_paths_by_the_longest_prefix(settings: obje
 def test_a_partial_scan_asks_plex_to_scan_the_mapped_folder_of_the_right_section(
     mirrored: PlexSimulator, settings: object
 ) -> None:
-    settings.PLEX_PATH_MAP = "/app/movies=/data/movies,/app/tv=/data/tv"
+    settings.PLEX_PATH_MAP = parse_path_map("/app/movies=/data/movies,/app/tv=/data/tv")
     assert request_partial_scan("/app/tv/Severance (2022)/Season 02") == "2"
     assert request_partial_scan("/app/movies/A + B (2020)") == "1"
     assert mirrored.refreshes == [

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from plexkiosk.settings import parse_path_map
 from tests.plexkiosk.helpers import bare_env, manage
 
 PRODUCTION_LIKE = {
@@ -39,6 +42,33 @@ def test_a_bad_value_names_its_variable(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "TRANSFER_MODE" in result.stderr
     assert "teleport" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PLEX_TIMEOUT", "abc", "PLEX_TIMEOUT must be a number, not 'abc'"),
+        ("PLEX_TIMEOUT", "-1", "PLEX_TIMEOUT must be between"),
+        ("PLEX_PAGE_SIZE", "lots", "PLEX_PAGE_SIZE must be an integer, not 'lots'"),
+        ("PLEX_PAGE_SIZE", "0", "PLEX_PAGE_SIZE must be between 1 and 10000, not '0'"),
+        ("PLEX_PATH_MAP", "/only/one/side", "PLEX_PATH_MAP entries look like /app/path=/plex/path"),
+    ],
+)
+def test_a_bad_plex_setting_stops_start_up_naming_it(
+    tmp_path: Path, name: str, value: str, says: str
+) -> None:
+    env = bare_env(DATA_DIR=str(tmp_path), SECRET_KEY="k" * 50, **{name: value})
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_plex_path_map_is_read_longest_app_prefix_first() -> None:
+    assert parse_path_map(" /srv/media=/media , /srv/media/TV/=/tv ,") == [
+        ("/srv/media/TV", "/tv"),
+        ("/srv/media", "/media"),
+    ]
 
 
 def test_database_and_broker_urls_switch_to_postgresql_and_redis(tmp_path: Path) -> None:
