@@ -24,8 +24,7 @@ from django.core.management import call_command
 from downloads import importer, lifecycle
 from downloads.models import Blocklist, Download
 from downloads.signals import import_delayed
-from requests_app.models import MediaRequest, Status
-from requests_app.models import owner_ref
+from requests_app.models import MediaRequest, Status, owner_ref
 from tests.conftest import WorkerProcess, requires_services
 
 DISK_BYTES = 2 * 1024 * 1024
