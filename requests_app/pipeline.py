@@ -281,6 +281,20 @@ def _is_in_plex(request: MediaRequest) -> bool:
     return in_plex(request, season=request.season, library_folder=folder)
 
 
+def import_delayed(request_id: int, *, info_hash: str, reason: str) -> bool:
+    """Show why the request's finished download is not filed yet; the import retries."""
+    # Status stays "downloading" (its files are not in the library); only the reason the
+    # requester and staff read changes, and only for this request's current download.
+    why = _("Downloaded, but not in the library yet: %(why)s. Trying again by itself.") % {
+        "why": reason
+    }
+    return bool(
+        MediaRequest.objects.filter(
+            pk=request_id, status=Status.DOWNLOADING, download_hash=info_hash
+        ).update(status_reason=why[:500], updated_at=timezone.now())
+    )
+
+
 def complete(request_id: int) -> bool:
     """Mark a request completed because Plex has it, and tell the people concerned."""
     with transaction.atomic():

@@ -202,3 +202,20 @@ def test_a_release_named_by_its_original_title_is_taken_through_the_tmdb_aliases
     request.refresh_from_db()
     assert request.status == outcome
     assert [c.title for c in qbittorrent] == ([release.title] if aliases else [])
+
+
+def test_a_delayed_import_tells_the_request_why_and_only_for_its_current_download(
+    trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
+) -> None:
+    request = approved_dune(trusted_member)
+    pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    reason = "no space left on the library disk"
+    assert not pipeline.import_delayed(request.pk, info_hash="f" * 40, reason=reason)
+    assert pipeline.import_delayed(request.pk, info_hash=request.download_hash, reason=reason)
+    request.refresh_from_db()
+    assert request.status == Status.DOWNLOADING
+    assert request.status_reason == (
+        "Downloaded, but not in the library yet: no space left on the library disk. "
+        "Trying again by itself."
+    )
