@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, UserRateThrottle
 
-from plexkiosk.pagination import LateRowLookupPages
+from core.pagination import LateRowLookupPages
 from requests_app import flow, search
 from requests_app.models import MediaRequest, Status
 from requests_app.serializers import (
@@ -29,16 +29,13 @@ from requests_app.serializers import (
     SearchQuerySerializer,
     SearchResultSerializer,
 )
+from requests_app.throttles import CreateRequestThrottle
 
 # What the list shows of a request and its requester; the rest is read only for detail.
 LIST_COLUMNS = [
     *(f for f in MediaRequestSerializer.Meta.fields if f not in ("display_title", "status_label")),
     "requested_by__username",
 ]
-
-
-class CreateRequestThrottle(UserRateThrottle):
-    scope = "request_create"
 
 
 @extend_schema_view(

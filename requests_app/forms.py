@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from requests_app import apprise_client
 from requests_app.models import MediaType
 
 
@@ -28,13 +29,12 @@ class NotificationsForm(forms.Form):
     )
 
     def clean_notify_urls(self) -> str:
-        from requests_app import notify
 
         lines = [line.strip() for line in self.cleaned_data["notify_urls"].splitlines()]
         errors = [
             f"{n}: {problem}"
             for n, line in enumerate(lines, start=1)
-            if line and (problem := notify.validate_url(line))
+            if line and (problem := apprise_client.validate_url(line))
         ]
         if errors:
             raise forms.ValidationError(errors)

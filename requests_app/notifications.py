@@ -1,4 +1,4 @@
-"""Who is told what about a request; the sending itself is Apprise, in `notify`."""
+"""Who is told what about a request; the sending itself is Apprise, in `apprise_client`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from django.utils.translation import gettext as _
 
-from requests_app import notify
+from requests_app import apprise_client
 from requests_app.models import MediaRequest, Profile, Status
 
 logger = logging.getLogger(__name__)
@@ -39,19 +39,19 @@ def request_finished(request_id: int) -> None:
     title, body = _message(request)
     urls = people_urls(request)
     if request.status == Status.FAILED:
-        urls += notify.admin_urls()
+        urls += apprise_client.admin_urls()
     if urls:
-        notify.send(urls, title=title, body=body or title)
+        apprise_client.send(urls, title=title, body=body or title)
 
 
 def request_pending(request_id: int) -> None:
     """Tell the admins that a request waits for their approval."""
     request = MediaRequest.objects.filter(pk=request_id).select_related("requested_by").first()
-    urls = notify.admin_urls()
+    urls = apprise_client.admin_urls()
     if request is None or not urls:
         return
     title = _("%(who)s asks for %(title)s") % {
         "who": request.requested_by.get_username(),
         "title": request.display_title,
     }
-    notify.send(urls, title=title, body=_("Approve or decline it in Plex Kiosk."))
+    apprise_client.send(urls, title=title, body=_("Approve or decline it in Plex Kiosk."))

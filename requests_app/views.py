@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app import flow, search
-from requests_app.api import CreateRequestThrottle
 from requests_app.forms import DeclineForm, NotificationsForm, RequestForm, SearchForm
 from requests_app.models import MediaRequest, Profile, Status
 from requests_app.progress import progress_of
+from requests_app.throttles import CreateRequestThrottle
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:

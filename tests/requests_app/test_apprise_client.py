@@ -14,7 +14,7 @@ import pytest
 from apprise.plugins.discord import NotifyDiscord
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from requests_app import notify
+from requests_app import apprise_client
 
 
 @dataclass
@@ -78,7 +78,7 @@ def closed_port() -> int:
 def test_a_notification_reaches_a_json_endpoint_with_its_title_and_body(
     endpoint: Endpoint,
 ) -> None:
-    sent = notify.send(
+    sent = apprise_client.send(
         [f"json://{endpoint.address}/kiosk-hook"],
         title="Amélie (2001) is ready",
         body="It is in Plex now: Movies / Amélie (2001).",
@@ -93,7 +93,9 @@ def test_a_notification_reaches_a_json_endpoint_with_its_title_and_body(
 
 
 def test_a_form_url_posts_the_fields_as_a_form(endpoint: Endpoint) -> None:
-    assert notify.send([f"form://{endpoint.address}/form"], title="Declined", body="Not now.")
+    assert apprise_client.send(
+        [f"form://{endpoint.address}/form"], title="Declined", body="Not now."
+    )
 
     (delivery,) = endpoint.deliveries
     assert b"title=Declined" in delivery.body
@@ -108,7 +110,7 @@ def test_every_url_is_tried_and_one_failure_makes_the_result_false(
         f"json://{endpoint.address}/still-delivered",
     ]
 
-    sent = notify.send(urls, title="Breaking Bad S01 failed", body="No release found.")
+    sent = apprise_client.send(urls, title="Breaking Bad S01 failed", body="No release found.")
 
     assert sent is False
     assert [d.path for d in endpoint.deliveries] == ["/still-delivered"]
@@ -119,7 +121,9 @@ def test_an_endpoint_answering_500_is_a_failure_that_does_not_raise(
 ) -> None:
     endpoint.status = 500
 
-    sent = notify.send([f"json://{endpoint.address}/hook"], title="Completed", body="Ready.")
+    sent = apprise_client.send(
+        [f"json://{endpoint.address}/hook"], title="Completed", body="Ready."
+    )
 
     assert sent is False
     assert len(endpoint.deliveries) == 1
@@ -132,7 +136,7 @@ def test_a_failed_delivery_is_logged_without_the_password(
     caplog.set_level(logging.DEBUG)
     url = f"json://kiosk:Sup3rSecretPass@127.0.0.1:{closed_port()}/hook"
 
-    sent = notify.send([url], title="Completed", body="Ready.")
+    sent = apprise_client.send([url], title="Completed", body="Ready.")
 
     assert sent is False
     assert "not delivered to JSON (json://kiosk:****@127.0.0.1" in caplog.text
@@ -146,10 +150,11 @@ def test_our_failure_line_leaves_out_paths_apprise_does_not_mask(
     port = closed_port()
 
     assert (
-        notify.send([f"ntfy://127.0.0.1:{port}/family-secret-topic"], title="T", body="B") is False
+        apprise_client.send([f"ntfy://127.0.0.1:{port}/family-secret-topic"], title="T", body="B")
+        is False
     )
 
-    ours = [r.getMessage() for r in caplog.records if r.name == "requests_app.notify"]
+    ours = [r.getMessage() for r in caplog.records if r.name == "requests_app.apprise_client"]
     assert ours == [f"Notification 'T' not delivered to ntfy (ntfy://127.0.0.1:{port}/…)"]
 
 
@@ -162,7 +167,7 @@ def test_a_webhook_token_that_apprise_logs_at_debug_is_scrubbed(
     caplog.set_level(logging.DEBUG)
     token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
-    sent = notify.send([f"discord://123456789012/{token}"], title="Failed", body="Stalled.")
+    sent = apprise_client.send([f"discord://123456789012/{token}"], title="Failed", body="Stalled.")
 
     assert sent is False
     # The token really went to the service...
@@ -176,7 +181,7 @@ def test_a_webhook_token_that_apprise_logs_at_debug_is_scrubbed(
 def test_an_unusable_url_returns_false_without_raising(
     endpoint: Endpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sent = notify.send(
+    sent = apprise_client.send(
         ["nonsense-not-a-url", "mystery://abc", f"json://{endpoint.address}/ok"],
         title="Completed",
         body="Ready.",
@@ -188,26 +193,26 @@ def test_an_unusable_url_returns_false_without_raising(
 
 
 def test_a_single_url_passed_as_a_string_is_sent_once(endpoint: Endpoint) -> None:
-    assert notify.send(f"json://{endpoint.address}/one", title="Hello", body="World")  # type: ignore[arg-type]
+    assert apprise_client.send(f"json://{endpoint.address}/one", title="Hello", body="World")  # type: ignore[arg-type]
 
     assert [d.path for d in endpoint.deliveries] == ["/one"]
 
 
 def test_sending_to_no_urls_succeeds_and_sends_nothing(endpoint: Endpoint) -> None:
-    assert notify.send([], title="Completed", body="Ready.") is True
+    assert apprise_client.send([], title="Completed", body="Ready.") is True
     assert endpoint.deliveries == []
 
 
 def test_admin_urls_come_from_notify_urls(settings: SettingsWrapper) -> None:
     settings.NOTIFY_URLS = ["ntfy://ntfy.sh/household", " ", "mailto://a:b@example.com "]
 
-    assert notify.admin_urls() == ["ntfy://ntfy.sh/household", "mailto://a:b@example.com"]
+    assert apprise_client.admin_urls() == ["ntfy://ntfy.sh/household", "mailto://a:b@example.com"]
 
 
 def test_admin_urls_are_empty_by_default(settings: SettingsWrapper) -> None:
     settings.NOTIFY_URLS = []
 
-    assert notify.admin_urls() == []
+    assert apprise_client.admin_urls() == []
 
 
 @pytest.mark.parametrize(
@@ -222,7 +227,7 @@ def test_admin_urls_are_empty_by_default(settings: SettingsWrapper) -> None:
     ],
 )
 def test_urls_apprise_understands_are_accepted(url: str) -> None:
-    assert notify.validate_url(url) is None
+    assert apprise_client.validate_url(url) is None
 
 
 @pytest.mark.parametrize(
@@ -240,7 +245,7 @@ def test_urls_apprise_understands_are_accepted(url: str) -> None:
     ],
 )
 def test_urls_apprise_cannot_use_are_refused_with_a_reason(url: str, message: str) -> None:
-    error = notify.validate_url(url)
+    error = apprise_client.validate_url(url)
 
     assert error is not None
     assert message in error
@@ -249,8 +254,8 @@ def test_urls_apprise_cannot_use_are_refused_with_a_reason(url: str, message: st
 def test_validating_a_url_does_not_log_its_secret(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
 
-    notify.validate_url("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321")
-    notify.validate_url("mailto://alice:Sup3rSecretPass@")
+    apprise_client.validate_url("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321")
+    apprise_client.validate_url("mailto://alice:Sup3rSecretPass@")
 
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in caplog.text
     assert "Sup3rSecretPass" not in caplog.text
