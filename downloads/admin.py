@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.formatting import size_text
 from downloads.models import Blocklist, Indexer, QualityProfile, ReleaseCandidate, ReleaseSearch
 from downloads.search import blocklist_release
 from downloads.torznab import IndexerConfig, TorznabError, fetch_caps
-from plexkiosk.formatting import size_text
 
 
 class IndexerForm(forms.ModelForm):

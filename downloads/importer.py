@@ -19,7 +19,7 @@ from typing import Literal
 from django.conf import settings
 from RTN import parse
 
-from plexkiosk.formatting import size_text
+from core.formatting import size_text
 
 logger = logging.getLogger(__name__)
 

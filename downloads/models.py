@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from core.formatting import local_time_text
 from downloads import ranking
 from downloads.parsing import RESOLUTIONS
 from downloads.releases import MEDIA_TYPES
-from plexkiosk.formatting import local_time_text
 
 DEFAULT_PROFILE_NAME = "Default"
 

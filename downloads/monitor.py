@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from core import bulk
 from downloads import cleanup, queueing
 from downloads.lifecycle import ACTIVE, fail_download
 from downloads.models import Download
 from downloads.qbittorrent import QBittorrent, TorrentSnapshot, classify
-from library import bulk
 
 S = Download.State
 # qBittorrent may take a moment to list a torrent it just accepted; not "lost" before this.

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
+from core.locks import DATABASE_GONE, LockHeld, single_flight
 from downloads import cleanup, lifecycle, monitor
 from downloads.importer import ImportFailed
 from downloads.qbittorrent import TemporaryError
 from library.plex import PlexTemporaryError
-from plexkiosk.locks import DATABASE_GONE, LockHeld, single_flight
 
 
 @shared_task(

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.access import staff_required
 from downloads.lifecycle import ACTIVE
 from downloads.models import Download
-from plexkiosk.access import staff_required
 
 PAGE_SIZE = 50
 

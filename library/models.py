@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Upper
 
-from plexkiosk.formatting import local_time_text
+from core.formatting import local_time_text
 
 
 class PlexSection(models.Model):

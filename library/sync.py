@@ -23,12 +23,11 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from library import bulk
+from core import bulk, locks
 from library.lookups import has_media_under, section_for, to_plex_path
 from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
 from library.plex import Page, PlexClient, PlexTemporaryError, Section
 from library.signals import media_changed
-from plexkiosk import locks
 
 logger = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ import logging
 from celery import Task, shared_task
 from django.conf import settings
 
+from core.locks import DATABASE_GONE
 from library import queueing
 from library.lookups import REFRESH_DELAYS
 from library.plex import PlexError, PlexTemporaryError
 from library.sync import cleanup_old_sync_runs, refresh_folder, sync_library
-from plexkiosk.locks import DATABASE_GONE
 
 logger = logging.getLogger(__name__)
 

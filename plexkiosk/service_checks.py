@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +18,9 @@ from django.conf import settings
 from django.utils import timezone
 from kombu import Connection
 
+from core.checks import Check, check_broker, check_database
+from core.formatting import size_text
 from plexkiosk.celery import QUEUES, app
-from plexkiosk.formatting import size_text
-from plexkiosk.health import check_broker, check_database
 
 HEARTBEAT = "beat-heartbeat"
 # Beat looks at its schedule at least every 5 s (DatabaseScheduler's loop interval) and,
@@ -33,28 +32,11 @@ BEAT_GRACE = timedelta(seconds=60)
 BEAT_SEND_DELAY = timedelta(seconds=10)
 
 
-@dataclass(frozen=True)
-class ServiceCheck:
-    name: str
-    ok: bool
-    detail: str
-    required: bool = True
-    seconds: float = 0.0
-    starting: bool = False
-
-    @property
-    def failing(self) -> bool:
-        """Tell whether this is a required part that does not answer and is not starting."""
-        return self.required and not self.ok and not self.starting
-
-
 class Starting(Exception):
     """Raised by a check whose part does not answer yet but is within its start-up grace."""
 
 
-def _timed(
-    name: str, run: Callable[[], tuple[bool, str]], *, required: bool = True
-) -> ServiceCheck:
+def _timed(name: str, run: Callable[[], tuple[bool, str]], *, required: bool = True) -> Check:
     started = time.monotonic()
     starting = False
     try:
@@ -64,7 +46,7 @@ def _timed(
     except Exception as exc:  # a check must report, never crash the page
         ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
     seconds = round(time.monotonic() - started, 2)
-    return ServiceCheck(name, ok, detail, required, seconds, starting)
+    return Check(name, ok, detail, required, seconds, starting)
 
 
 def _database() -> tuple[bool, str]:
@@ -192,7 +174,7 @@ def _tmdb() -> tuple[bool, str]:
     return True, f"answered ({len(found)} results for a test search)"
 
 
-def run_service_checks() -> list[ServiceCheck]:
+def run_service_checks() -> list[Check]:
     """Run every check, in the order an operator reads them."""
     # the project layer imports no app at load time (DESIGN: apps depend on it)
     from downloads.models import Indexer
@@ -211,7 +193,7 @@ def run_service_checks() -> list[ServiceCheck]:
     ]
     indexers = list(Indexer.objects.filter(enabled=True).order_by("name"))
     if not indexers:
-        checks.append(ServiceCheck("indexers", False, "no enabled indexer (add one in admin)"))
+        checks.append(Check("indexers", False, "no enabled indexer (add one in admin)"))
     for indexer in indexers:
         # One indexer down is survivable (searches use the others), so it is not required.
         checks.append(_timed(f"indexer: {indexer.name}", _indexer(indexer), required=False))

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "django_celery_results",
+    "core",
     "plexkiosk",
     "library",
     "downloads",
@@ -244,7 +245,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "plexkiosk.pagination.Pages",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pages",
     "PAGE_SIZE": 20,
     # API_RATE_USER holds for every API call of a person (creation has its own rate too).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
@@ -344,7 +345,7 @@ except Exception as exc:
 LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()
 LOG_FORMAT = _choice("LOG_FORMAT", "text", ("text", "json"))
 # Error reports (the DEBUG page, admin e-mails) mask tokens Django's own filter misses.
-DEFAULT_EXCEPTION_REPORTER = "plexkiosk.log_redaction.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER = "core.log_redaction.RedactingExceptionReporter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -358,7 +359,7 @@ LOGGING = {
         },
     },
     # Libraries log URLs with API keys and tokens at DEBUG: mask them before any handler.
-    "filters": {"redact_secrets": {"()": "plexkiosk.log_redaction.RedactSecrets"}},
+    "filters": {"redact_secrets": {"()": "core.log_redaction.RedactSecrets"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

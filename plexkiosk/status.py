@@ -10,7 +10,8 @@ from django.db.models import OuterRef, Subquery
 from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
-from plexkiosk.service_checks import ServiceCheck, queue_lengths, run_service_checks
+from core.checks import Check
+from plexkiosk.service_checks import queue_lengths, run_service_checks
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def active_downloads(limit: int = 20) -> list[Any]:
 
 
 def status_context() -> dict[str, Any]:
-    checks: list[ServiceCheck] = run_service_checks()
+    checks: list[Check] = run_service_checks()
     return {
         "checks": checks,
         "all_ok": not any(c.failing for c in checks),

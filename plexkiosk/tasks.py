@@ -7,8 +7,8 @@ import socket
 from celery import shared_task
 from django.conf import settings
 
+from core.locks import LockHeld, single_flight
 from plexkiosk import maintenance
-from plexkiosk.locks import LockHeld, single_flight
 
 
 @shared_task

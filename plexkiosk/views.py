@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from plexkiosk.access import staff_required
-from plexkiosk.health import run_checks
+from core.access import staff_required
+from core.checks import run_checks
 from plexkiosk.status import status_context
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plexkiosk.scheduling import ScheduledJob
+from core.scheduling import ScheduledJob
 
 JOBS = [
     ScheduledJob(

@@ -89,7 +89,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 @pytest.fixture
 def default_schedule(transactional_db: None) -> None:
     """Restore the default schedule rows, which a transactional test's flush removes."""
-    from plexkiosk.scheduling import default_jobs, ensure_jobs
+    from core.scheduling import default_jobs, ensure_jobs
 
     ensure_jobs(default_jobs())
 

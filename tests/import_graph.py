@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("plexkiosk", "requests_app", "library", "downloads")
+PACKAGES = ("core", "plexkiosk", "requests_app", "library", "downloads")
 SCRIPTS = ("manage.py",)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from core.scheduling import ensure_jobs_migration, remove_jobs_migration
 from plexkiosk.schedule import JOBS
-from plexkiosk.scheduling import ensure_jobs_migration, remove_jobs_migration
 
 HEARTBEAT = [job for job in JOBS if job.name == "beat-heartbeat"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from plexkiosk.scheduling import ensure_jobs_migration, remove_jobs_migration
+from core.scheduling import ensure_jobs_migration, remove_jobs_migration
 from requests_app.schedule import JOBS
 
 

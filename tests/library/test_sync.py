@@ -10,12 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import locks
+from core.models import JobLock
 from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
 from library.plex import PlexClient, PlexTemporaryError
 from library.signals import media_changed
 from library.sync import LOCK_NAME, sync_library
-from plexkiosk import locks
-from plexkiosk.models import JobLock
 from plexkiosk.simulators.plex import PlexSimulator
 
 pytestmark = pytest.mark.django_db
@@ -362,7 +362,7 @@ def test_both_write_paths_mirror_the_same_rows_and_report_new_ones(
     use_copy: bool,
     django_capture_on_commit_callbacks: object,
 ) -> None:
-    monkeypatch.setattr("library.bulk.USE_COPY", use_copy)
+    monkeypatch.setattr("core.bulk.USE_COPY", use_copy)
     first = sync_library(full=True)
     assert first.added == 28
     plex_settings.tick()

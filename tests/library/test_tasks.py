@@ -13,11 +13,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from core.locks import DATABASE_GONE
 from library.models import LibraryItem, SyncRun
 from library.plex import PlexTemporaryError
 from library.tasks import cleanup_old_sync_data, sync_plex_library_task
 from plexkiosk.celery import app
-from plexkiosk.locks import DATABASE_GONE
 from plexkiosk.simulators.plex import PlexSimulator
 from tests.conftest import ROOT, process_env, requires_services
 

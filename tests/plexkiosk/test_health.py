@@ -42,12 +42,12 @@ def test_healthz_needs_no_login_and_is_never_cached(
 
 
 def test_healthz_names_the_database_when_it_fails(client: Client, monkeypatch) -> None:
-    from plexkiosk import health
+    from core import checks
 
     def broken_cursor() -> None:
-        raise health.connection.OperationalError("connection refused")
+        raise checks.connection.OperationalError("connection refused")
 
-    monkeypatch.setattr(health.connection, "cursor", broken_cursor)
+    monkeypatch.setattr(checks.connection, "cursor", broken_cursor)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "database" in response.json()["failing"]

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from plexkiosk import locks
-from plexkiosk.models import JobLock
+from core import locks
+from core.models import JobLock
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
+from core.scheduling import ScheduledJob, default_jobs
 from plexkiosk.celery import app
-from plexkiosk.scheduling import ScheduledJob, default_jobs
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from core.formatting import size_text
 from downloads.models import Download, ReleaseCandidate, ReleaseSearch
 from library.models import SyncRun
-from plexkiosk.formatting import size_text
 from requests_app.models import MediaRequest, Status
 
 pytestmark = pytest.mark.django_db

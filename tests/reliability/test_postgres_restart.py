@@ -14,12 +14,12 @@ import pytest
 from django.db import connections
 from django_celery_results.models import TaskResult
 
+from core.models import JobLock
 from downloads.models import Download
 from library.models import Episode, LibraryItem, Season, SyncRun
 from library.plex import PlexClient
 from library.sync import sync_library
 from plexkiosk.celery import app
-from plexkiosk.models import JobLock
 from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.conftest import WorkerProcess, process_env, requires_services

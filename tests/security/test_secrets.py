@@ -22,6 +22,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django_celery_results.models import TaskResult
 
+from core.log_redaction import RedactSecrets, redact
 from downloads.models import Download, Indexer
 from downloads.qbittorrent import QBittorrent
 from downloads.releases import MediaQuery
@@ -30,7 +31,6 @@ from library.models import SyncRun
 from library.sync import sync_library
 from library.tasks import sync_plex_library_task
 from plexkiosk import views
-from plexkiosk.log_redaction import RedactSecrets, redact
 from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.tmdb import start_tmdb_simulator

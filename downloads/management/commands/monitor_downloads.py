@@ -7,12 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.formatting import size_text
+from core.locks import LockHeld, single_flight
 from downloads import lifecycle, monitor
 from downloads.models import Download
 from downloads.qbittorrent import QBittorrentError
 from downloads.views import eta_text
-from plexkiosk.formatting import size_text
-from plexkiosk.locks import LockHeld, single_flight
 
 S = Download.State
 HEADERS = ["ID", "STATE", "PROGRESS", "SPEED", "ETA", "SEEDERS", "RELEASE"]

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plexkiosk.service_checks import ServiceCheck, run_service_checks
+from core.checks import Check
+from plexkiosk.service_checks import run_service_checks
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "(beat before its first heartbeat) is not a failure, and its line says what to wait for."
     )
 
-    def _mark(self, check: ServiceCheck) -> str:
+    def _mark(self, check: Check) -> str:
         if check.ok:
             return self.style.SUCCESS("ok  ")
         if check.starting:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from plexkiosk.scheduling import default_jobs, ensure_jobs
+from core.scheduling import default_jobs, ensure_jobs
 
 
 class Command(BaseCommand):

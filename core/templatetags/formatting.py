@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import avoid_wrapping
 
-from plexkiosk.formatting import size_text
+from core.formatting import size_text
 
 register = template.Library()
 

@@ -22,7 +22,7 @@ from django.db import (
 )
 from django.utils import timezone
 
-from plexkiosk.models import JobLock
+from core.models import JobLock
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,8 @@
-"""Checks of the parts the app cannot work without: the database and the broker."""
+"""One check's outcome, and the checks of the parts the app cannot work without.
+
+`/healthz` runs `check_database` and `check_broker`; `plexkiosk.service_checks` runs them
+too, with the services', into the same `Check`.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,19 @@ from kombu import Connection
 
 @dataclass(frozen=True)
 class Check:
+    """What one part answered; `required` parts fail the check, *starting* ones do not yet."""
+
     name: str
     ok: bool
     detail: str
+    required: bool = True
+    seconds: float = 0.0
+    starting: bool = False
+
+    @property
+    def failing(self) -> bool:
+        """Tell whether this is a required part that does not answer and is not starting."""
+        return self.required and not self.ok and not self.starting
 
 
 def check_database() -> Check:

@@ -1,10 +1,10 @@
-"""Admin for project-wide rows."""
+"""Admin for the job locks: which job holds one, and until when."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from plexkiosk.models import JobLock
+from core.models import JobLock
 
 
 @admin.register(JobLock)

@@ -1,10 +1,10 @@
-"""Project-wide models."""
+"""The job lock, the one model every app shares."""
 
 from __future__ import annotations
 
 from django.db import models
 
-from plexkiosk.formatting import local_time_text
+from core.formatting import local_time_text
 
 
 class JobLock(models.Model):
