@@ -15,4 +15,3 @@ class ServiceError(Exception):
 
     service = "a service"
     temporary = False
-

@@ -19,8 +19,7 @@ from downloads.models import Download, Indexer
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.tmdb import MOVIES, TMDBSimulatorServer, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
-from requests_app.models import MediaRequest, Profile, Status
-from requests_app.models import owner_ref
+from requests_app.models import MediaRequest, Profile, Status, owner_ref
 from tests.conftest import process_env, requires_services
 from tests.processes import Stack
 
