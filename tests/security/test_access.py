@@ -1,7 +1,7 @@
 """Who reaches what: a login everywhere but /healthz; members only their own requests.
 
-Builds on the URL-conf walk of tests/plexkiosk/test_url_login.py (every route, found from
-the URL conf itself) and makes it strict: real ids, GET and POST, no 404 shrugged off.
+Every route comes from the URL-conf walk (tests/security/routes.py), checked strictly:
+real ids, GET and POST, no 404 shrugged off.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from downloads.models import Download
 from library.models import LibraryItem, PlexSection
 from requests_app import flow
 from requests_app.models import MediaRequest, Status
-from tests.plexkiosk.test_url_login import PUBLIC, URLS
 from tests.requests_app.conftest import BREAKING_BAD, DUNE
+from tests.security.routes import PUBLIC, URLS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued", "plex_has", "fake_tmdb")]
 
@@ -96,8 +96,12 @@ def test_an_anonymous_visitor_gets_nothing_from_any_route(
     assert list(MediaRequest.objects.values_list("pk", "status").order_by("pk")) == before
 
 
-def test_the_walk_covers_the_api_admin_status_downloads_and_the_api_docs() -> None:
+def test_the_walk_covers_the_pages_the_api_admin_and_the_api_docs() -> None:
     for expected in (
+        "/",
+        "/requests/1/",
+        "/library/",
+        "/api/v1/requests/",
         "/api/v1/requests/1/approve/",
         "/api/v1/downloads/",
         "/api/v1/tasks/x/",
@@ -111,6 +115,16 @@ def test_the_walk_covers_the_api_admin_status_downloads_and_the_api_docs() -> No
     ):
         assert expected in URLS
     assert {"/healthz", "/login/", "/logout/", "/admin/login/", "/admin/logout/"} == PUBLIC
+
+
+def test_liveness_and_the_login_pages_answer_an_anonymous_visitor(client: Client) -> None:
+    assert client.get("/healthz").status_code == 200
+    for url in ("/login/", "/admin/login/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert 'name="password"' in page.content.decode(), url
+    logged_out = client.post("/logout/")
+    assert (logged_out.status_code, logged_out["Location"]) == (302, "/login/")
 
 
 @pytest.mark.parametrize("url", [u for u in URLS if u.startswith("/admin/") and u not in PUBLIC])
