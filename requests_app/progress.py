@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from downloads.models import Download
 from requests_app.models import MediaRequest, Status
 
 
@@ -35,8 +36,6 @@ def progress_of(request: MediaRequest) -> Progress | None:
     """The progress of the request's current download, or None when nothing downloads."""
     if request.status not in (Status.DOWNLOADING, Status.PROCESSING) or not request.download_hash:
         return None
-    from downloads.models import Download
-
     download = (
         Download.objects.filter(info_hash=request.download_hash)
         .only("progress", "dlspeed", "eta", "state")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
+from library.models import LibraryItem
 from requests_app import tmdb
 from requests_app.models import ACTIVE_STATUSES, MediaRequest, Status
 
@@ -79,8 +80,6 @@ def search_titles(
 
 def _in_plex(keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
     """Which of these (media type, TMDB id) pairs the Plex mirror holds, in one query."""
-    from library.models import LibraryItem
-
     library_type = {"movie": LibraryItem.Type.MOVIE, "tv": LibraryItem.Type.SHOW}
     back = {v: k for k, v in library_type.items()}
     rows = LibraryItem.objects.filter(tmdb_id__in=[i for _, i in keys]).values_list(

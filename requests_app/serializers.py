@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from requests_app.models import MediaRequest, MediaType, RequestEvent
+from requests_app.progress import progress_of
 
 
 class RequestEventSerializer(serializers.ModelSerializer):
@@ -100,8 +101,6 @@ class MediaRequestDetailSerializer(MediaRequestSerializer):
         return body
 
     def get_progress(self, obj: MediaRequest) -> dict | None:
-        from requests_app.progress import progress_of
-
         progress = progress_of(obj)
         return None if progress is None else DownloadProgressSerializer(progress).data
 

@@ -14,10 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from library.models import LibraryItem
 from requests_app import flow, search
 from requests_app.forms import DeclineForm, NotificationsForm, RequestForm, SearchForm
 from requests_app.models import MediaRequest, Profile, Status
 from requests_app.progress import progress_of
+from requests_app.quotas import quota_for
 from requests_app.throttles import CreateRequestThrottle
 
 
@@ -41,8 +43,6 @@ def _visible_or_404(request: HttpRequest, pk: int) -> MediaRequest:
 @login_required
 @require_GET
 def kiosk(request: HttpRequest) -> HttpResponse:
-    from library.models import LibraryItem
-
     mine = flow.visible_requests(request.user).filter(requested_by=request.user)[:6]
     recent = LibraryItem.objects.exclude(added_at=None).order_by("-added_at")[:12]
     return render(
@@ -202,8 +202,6 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Let a person say where notifications about their requests go, and see their quotas."""
-    from requests_app.quotas import quota_for
-
     mine, _created = Profile.objects.get_or_create(user=request.user)
     form = NotificationsForm(request.POST or None, initial={"notify_urls": mine.notify_urls})
     if request.method == "POST" and form.is_valid():

@@ -107,12 +107,20 @@ class _ImportVisitor(ast.NodeVisitor):
 
 
 def _has_comment(lines: list[str], node: ast.stmt) -> bool:
-    """Tell whether the import's lines, or the line above it, carry a ``#`` comment."""
+    """Tell whether the import's lines, or the line above it, carry a ``#`` comment.
+
+    One comment above a block of imports (blank lines allowed) explains the whole block.
+    """
     first = node.lineno - 1
     last = (node.end_lineno or node.lineno) - 1
     candidates = lines[first : last + 1]
-    if first > 0:
-        candidates.append(lines[first - 1])
+    above = first - 1
+    while above >= 0 and (
+        not lines[above].strip() or lines[above].lstrip().startswith(("import ", "from "))
+    ):
+        above -= 1
+    if above >= 0:
+        candidates.append(lines[above])
     for text in candidates:
         # A comment, not a '#' inside a string: good enough for import lines.
         if "#" in text and not text.strip().startswith(("'", '"')):
