@@ -11,24 +11,25 @@ the production compose file never import it.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shlex
 import signal
 import socket
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import Any
+
+import django
+from honcho.manager import Manager
+
+from plexkiosk.celery import QUEUES
+from plexkiosk.simulators.demo_world import DemoWorld
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VIDEO_EXTENSIONS = {".mkv", ".mp4", ".avi", ".m4v"}
 MEMBER = ("member", "member-demo")
 ADMIN = ("admin", "admin-demo")
-SEASON_FOLDER = re.compile(r"Season (\d+)$")
-EPISODE_FILE = re.compile(r"S(\d+)E(\d+)", re.IGNORECASE)
-TITLE_YEAR = re.compile(r"^(?P<title>.+) \((?P<year>\d{4})\)$")
+PLEX_TOKEN = "demo-plex-token"  # noqa: S105 (the simulated Plex's, not a secret)
+QBITTORRENT_LOGIN = ("admin", "demo-qbittorrent")
+INDEXER_KEY = "demo-indexer-key"
 
 
 def free_port() -> int:
@@ -48,12 +49,12 @@ def demo_environment(data: Path, ports: dict[str, int], tmdb_key: str) -> dict[s
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "SIMULATED_SERVICES": "true",
         "PLEX_URL": f"http://127.0.0.1:{ports['plex']}",
-        "PLEX_TOKEN": "demo-plex-token",
+        "PLEX_TOKEN": PLEX_TOKEN,
         "TMDB_URL": f"http://127.0.0.1:{ports['tmdb']}/3",
         "TMDB_API_KEY": tmdb_key,
         "QBITTORRENT_URL": f"http://127.0.0.1:{ports['qbittorrent']}",
-        "QBITTORRENT_USERNAME": "admin",
-        "QBITTORRENT_PASSWORD": "demo-qbittorrent",
+        "QBITTORRENT_USERNAME": QBITTORRENT_LOGIN[0],
+        "QBITTORRENT_PASSWORD": QBITTORRENT_LOGIN[1],
         "DOWNLOADS_DIR": str(data / "downloads"),
         "MOVIES_DIR": str(data / "media" / "Movies"),
         "TV_DIR": str(data / "media" / "TV"),
@@ -62,96 +63,17 @@ def demo_environment(data: Path, ports: dict[str, int], tmdb_key: str) -> dict[s
     }
 
 
-class PlexScanner:
-    """Play Plex's part after a partial scan: add what is in the scanned folder to the library."""
-
-    def __init__(self, plex: Any, catalogue: Any) -> None:
-        self.plex = plex
-        self.catalogue = catalogue  # the TMDB simulator: matching names to ids, as Plex's agents do
-        self.seen = 0
-        self.known_files: set[str] = set()
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="demo-plex-scanner", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            new = self.plex.refreshes[self.seen :]
-            self.seen += len(new)
-            for _section, path in new:
-                if path:
-                    self.scan(Path(path))
-
-    def scan(self, folder: Path) -> None:
-        if not folder.is_dir():
-            return
-        self.plex.now = int(time.time())  # the library sync asks "added since when?"
-        for file in sorted(folder.rglob("*")):
-            if file.suffix.lower() not in VIDEO_EXTENSIONS or str(file) in self.known_files:
-                continue
-            self.known_files.add(str(file))
-            self._add(file)
-
-    def _add(self, file: Path) -> None:
-        season = SEASON_FOLDER.match(file.parent.name)
-        named = TITLE_YEAR.match((file.parent.parent if season else file.parent).name)
-        if not named:
-            return
-        title, year = named["title"], int(named["year"])
-        if not season:
-            movie = self._lookup(self.catalogue.movies.values(), title, year)
-            self.plex.add_movie(
-                title,
-                year,
-                imdb=(movie or {}).get("imdb_id"),
-                tmdb=(movie or {}).get("id"),
-                files=[str(file)],
-            )
-            return
-        show = self._lookup(self.catalogue.shows.values(), title, year)
-        episode = EPISODE_FILE.search(file.name)
-        existing = next(
-            (i for i in self.plex.items.values() if i.type == "show" and i.title == title), None
-        )
-        if existing is None:
-            existing = self.plex.add_show(title, year, seasons=0, tvdb=(show or {}).get("tvdb_id"))
-            if show:  # match it to TMDB as Plex's agent would
-                guids = [g for g in existing.guids if not g.startswith("tmdb://")]
-                self.plex.update_item(existing.rating_key, guids=[*guids, f"tmdb://{show['id']}"])
-        number = int(season[1])
-        season_item = next(
-            (
-                i
-                for i in self.plex.items.values()
-                if i.type == "season" and i.parent_key == existing.rating_key and i.index == number
-            ),
-            None,
-        ) or self.plex.add_season(existing, number)
-        self.plex.add_episode(season_item, int(episode[2]) if episode else 1)
-
-    @staticmethod
-    def _lookup(entries: Any, title: str, year: int) -> dict[str, Any] | None:
-        for entry in entries:
-            name = entry.get("title") or entry.get("name") or ""
-            date = entry.get("release_date") or entry.get("first_air_date") or ""
-            if name.lower() == title.lower() and date[:4] == str(year):
-                return entry
-        return None
-
-
 def seed(env: dict[str, str], torznab_url: str, torznab_key: str) -> None:
     """Create the demo people, point the app at the simulated indexer, speed up the monitor."""
+    # Local: models (and the sync that uses them) load only after main() has put the demo's
+    # settings in the environment and called django.setup().
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-    from downloads.models import Indexer
-    from requests_app.models import Profile
+    from downloads.models import Indexer  # after django.setup(), see above
+    from library.sync import sync_library  # after django.setup(), see above
+    from requests_app.models import Profile  # after django.setup(), see above
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -172,11 +94,7 @@ def seed(env: dict[str, str], torznab_url: str, torznab_key: str) -> None:
     # A visible pace: the monitor every 2 s instead of every 5 minutes.
     every_two, _ = IntervalSchedule.objects.get_or_create(every=2, period="seconds")
     PeriodicTask.objects.filter(name="download-monitor").update(interval=every_two, crontab=None)
-    from django_celery_beat.models import PeriodicTasks
-
     PeriodicTasks.update_changed()
-    from library.sync import sync_library
-
     sync_library(full=True)
 
 
@@ -187,42 +105,23 @@ def main() -> None:
     web_port = int(os.environ.get("DEMO_PORT", "8000"))
     ports = {name: free_port() for name in ("plex", "tmdb", "qbittorrent")}
 
-    from plexkiosk.simulators import demo_catalogue
-    from plexkiosk.simulators.plex import PlexSimulator
-    from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
-    from plexkiosk.simulators.tmdb import start_tmdb_simulator
-    from plexkiosk.simulators.torznab import TorznabSimulator
-
-    tmdb, _ = start_tmdb_simulator(ports["tmdb"])
-    env = demo_environment(data, ports, tmdb.api_key)
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "plexkiosk.settings"
-
-    plex = PlexSimulator(
-        token=env["PLEX_TOKEN"], movie_root=env["MOVIES_DIR"], tv_root=env["TV_DIR"]
-    )
-    plex.start(port=ports["plex"])
-    demo_catalogue.fill_plex(plex)
-    torznab = TorznabSimulator(demo_catalogue.releases(), api_key="demo-indexer-key").start()
-    qbittorrent = QBittorrentSimulator(
-        username=env["QBITTORRENT_USERNAME"],
-        password=env["QBITTORRENT_PASSWORD"],
-        torrents_url=torznab.url,
+    world = DemoWorld.start(
+        ports,
+        plex_token=PLEX_TOKEN,
+        movie_root=str(data / "media" / "Movies"),
+        tv_root=str(data / "media" / "TV"),
+        qbittorrent_login=QBITTORRENT_LOGIN,
+        indexer_key=INDEXER_KEY,
         # Every film and season in ~30 s whatever its (realistic) declared size: long
         # enough to watch the progress bar move, short enough that the first request
         # reaches Plex within about a minute.
         download_seconds=float(os.environ.get("DEMO_DOWNLOAD_SECONDS", "30")),
     )
-    qbittorrent.start(port=ports["qbittorrent"])
-    scanner = PlexScanner(plex, tmdb)
-    scanner.start()
-
-    import django
-
+    env = demo_environment(data, ports, world.tmdb.api_key)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "plexkiosk.settings"
     django.setup()
-    seed(env, torznab.url, "demo-indexer-key")
-
-    from honcho.manager import Manager
+    seed(env, world.torznab.url, INDEXER_KEY)
 
     manager = Manager()
     python = sys.executable
@@ -237,8 +136,7 @@ def main() -> None:
     )
     manager.add_process(
         "worker",
-        f"{python} -m celery -A plexkiosk worker -Q default,priority,plex_sync,downloads "
-        "--concurrency 2 -l info",
+        f"{python} -m celery -A plexkiosk worker -Q {','.join(QUEUES)} --concurrency 2 -l info",
         env=dict(os.environ),
         cwd=str(BASE_DIR),
     )
@@ -258,9 +156,7 @@ def main() -> None:
     try:
         manager.loop()
     finally:
-        scanner.stop()
-        for simulator in (qbittorrent, torznab, plex, tmdb):
-            simulator.stop()
+        world.stop()
     sys.exit(manager.returncode)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from plexkiosk.demo import PlexScanner
+from plexkiosk.simulators.demo_world import PlexScanner
 from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.tmdb import TMDBSimulatorServer, start_tmdb_simulator
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator

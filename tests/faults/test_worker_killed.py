@@ -209,7 +209,7 @@ def test_a_whole_worker_killed_mid_search_is_redelivered_to_the_next_worker_once
 @pytest.fixture
 def import_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Plex (whose first folder refresh blocks), its scanner, TMDB and a notification sink."""
-    from plexkiosk.demo import PlexScanner
+    from plexkiosk.simulators.demo_world import PlexScanner
     from plexkiosk.simulators.plex import PlexSimulator
     from plexkiosk.simulators.tmdb import start_tmdb_simulator
     from tests.e2e.world import NotificationSink
