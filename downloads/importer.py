@@ -19,6 +19,7 @@ from typing import Literal
 from django.conf import settings
 from RTN import parse
 
+from core.errors import ServiceError
 from core.formatting import size_text
 
 logger = logging.getLogger(__name__)
@@ -87,10 +88,10 @@ _TWO_LETTER = frozenset(_LANGUAGES.values())
 _SUBTITLE_FLAGS = ("forced", "sdh")
 
 
-class ImportFailed(Exception):
+class ImportFailed(ServiceError):
     """An import could not finish; `temporary` says if retrying later could help."""
 
-    temporary = False
+    service = "the library disk"
 
 
 class UnsafePath(ImportFailed):

@@ -14,6 +14,7 @@ import qbittorrentapi
 import requests
 from django.conf import settings
 
+from core.errors import ServiceError
 from downloads.torrentfile import InvalidTorrent, info_hash_from_magnet, info_hash_from_torrent
 
 logger = logging.getLogger(__name__)
@@ -38,27 +39,27 @@ BUSY_STATES = frozenset(
 )
 
 
-class QBittorrentError(Exception):
+class QBittorrentError(ServiceError):
     """qBittorrent refused or could not be reached; `temporary` says if retrying could help."""
 
-    temporary = False
+    service = "qBittorrent"
 
 
-class TemporaryError(QBittorrentError):
+class QBittorrentTemporaryError(QBittorrentError):
     """qBittorrent is unreachable, slow, failing (5xx) or keeps refusing a fresh session."""
 
     temporary = True
 
 
-class PermanentError(QBittorrentError):
+class QBittorrentPermanentError(QBittorrentError):
     """qBittorrent answered in a way retrying will not change."""
 
 
-class AuthenticationError(PermanentError):
+class AuthenticationError(QBittorrentPermanentError):
     """qBittorrent refused the configured username and password."""
 
 
-class BadTorrentError(PermanentError):
+class BadTorrentError(QBittorrentPermanentError):
     """The magnet or .torrent is invalid, or qBittorrent would not add it."""
 
 
@@ -176,9 +177,9 @@ class QBittorrent:
         self.username = username if username is not None else settings.QBITTORRENT_USERNAME
         self.category = category if category is not None else settings.QBITTORRENT_CATEGORY
         if not self.url:
-            raise PermanentError("QBITTORRENT_URL is not set")
+            raise QBittorrentPermanentError("QBITTORRENT_URL is not set")
         if not self.category:
-            raise PermanentError("QBITTORRENT_CATEGORY must not be empty")
+            raise QBittorrentPermanentError("QBITTORRENT_CATEGORY must not be empty")
         self._category_ready = False
         self._api = qbittorrentapi.Client(
             host=self.url,
@@ -209,15 +210,19 @@ class QBittorrent:
         except qbittorrentapi.Forbidden403Error as exc:
             # qbittorrent-api has already logged in again once; a 403 now means the
             # session keeps expiring (a restart) or this IP is banned after failed logins.
-            raise TemporaryError(
+            raise QBittorrentTemporaryError(
                 f"qBittorrent refused to {action} (403) after a new login"
             ) from exc
         except qbittorrentapi.HTTP5XXError as exc:
-            raise TemporaryError(f"qBittorrent failed to {action}: HTTP {_status(exc)}") from exc
+            raise QBittorrentTemporaryError(
+                f"qBittorrent failed to {action}: HTTP {_status(exc)}"
+            ) from exc
         except qbittorrentapi.HTTP4XXError as exc:
-            raise PermanentError(f"qBittorrent refused to {action}: HTTP {_status(exc)}") from exc
+            raise QBittorrentPermanentError(
+                f"qBittorrent refused to {action}: HTTP {_status(exc)}"
+            ) from exc
         except (qbittorrentapi.APIConnectionError, requests.RequestException) as exc:
-            raise TemporaryError(
+            raise QBittorrentTemporaryError(
                 f"qBittorrent at {self.url} unreachable to {action}: {type(exc).__name__}"
             ) from exc
 
@@ -276,7 +281,7 @@ class QBittorrent:
                     # An explicit save path only holds with automatic management off.
                     use_auto_torrent_management=False,
                 )
-        except PermanentError as exc:
+        except QBittorrentPermanentError as exc:
             # 4.x answers 415 for a file it cannot parse; 5.x may answer 409 to a duplicate.
             answer = f"Fails. ({exc})"
         if _add_failed(answer) and self._find(info_hash, "check the added torrent") is None:
@@ -292,7 +297,7 @@ class QBittorrent:
         deadline = time.monotonic() + self.confirm_timeout
         while self._find(info_hash, "check the added torrent") is None:
             if time.monotonic() > deadline:
-                raise TemporaryError(
+                raise QBittorrentTemporaryError(
                     f"qBittorrent answered Ok. but does not list torrent {info_hash}"
                 )
             time.sleep(0.05)
@@ -306,7 +311,7 @@ class QBittorrent:
         snapshot = TorrentSnapshot.from_api(found[0])
         if snapshot.category != self.category:
             # Someone added it by hand under another category: it is not ours to touch.
-            raise PermanentError(
+            raise QBittorrentPermanentError(
                 f"torrent {info_hash} is already in qBittorrent under category "
                 f"{snapshot.category!r}, outside {self.category!r}"
             )

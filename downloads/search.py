@@ -23,24 +23,24 @@ from downloads.releases import MediaQuery
 from downloads.torznab import (
     IndexerConfig,
     IndexerFailure,
-    PermanentTorznabError,
     SearchResults,
-    TemporaryTorznabError,
+    TorznabPermanentError,
+    TorznabTemporaryError,
     search_indexers,
 )
 
 logger = logging.getLogger(__name__)
 
 
-class NoIndexersConfigured(PermanentTorznabError):
+class NoIndexersConfigured(TorznabPermanentError):
     """No indexer is enabled: an admin has to add one."""
 
 
-class IndexersUnavailable(TemporaryTorznabError):
+class IndexersUnavailable(TorznabTemporaryError):
     """Every indexer failed and at least one may answer later."""
 
 
-class IndexersMisconfigured(PermanentTorznabError):
+class IndexersMisconfigured(TorznabPermanentError):
     """Every indexer failed in a way only an admin can fix (URL, key, not Torznab)."""
 
 

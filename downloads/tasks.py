@@ -11,13 +11,13 @@ from celery import Task, shared_task
 from core.locks import DATABASE_GONE, LockHeld, single_flight
 from downloads import cleanup, lifecycle, monitor
 from downloads.importer import ImportFailed
-from downloads.qbittorrent import TemporaryError
+from downloads.qbittorrent import QBittorrentTemporaryError
 from library.plex import PlexTemporaryError
 
 
 @shared_task(
     # qBittorrent away, or the database restarted mid-pass: both pass, so try again.
-    autoretry_for=(TemporaryError, *DATABASE_GONE),
+    autoretry_for=(QBittorrentTemporaryError, *DATABASE_GONE),
     retry_backoff=5,
     retry_backoff_max=120,
     retry_jitter=True,
@@ -58,7 +58,7 @@ def import_download_task(self: Task, download_id: int) -> str:
     # 12 retries, 10 s doubling to 10 min with full jitter (35 min on average, 70 at most):
     # nothing else removes a cancelled torrent, which would go on downloading once
     # qBittorrent is back.
-    autoretry_for=(TemporaryError,),
+    autoretry_for=(QBittorrentTemporaryError,),
     retry_backoff=10,
     retry_backoff_max=600,
     retry_jitter=True,
@@ -69,7 +69,7 @@ def stop_download_task(info_hash: str) -> None:
     lifecycle.stop_download(info_hash)
 
 
-@shared_task(autoretry_for=(TemporaryError,), retry_backoff=60, max_retries=3)
+@shared_task(autoretry_for=(QBittorrentTemporaryError,), retry_backoff=60, max_retries=3)
 def cleanup_finished_torrents() -> int:
     """Remove torrents that seeded enough; their media stays in the library."""
     return cleanup.remove_seeded_torrents()

@@ -13,6 +13,8 @@ import bencodepy
 import requests
 import urllib3
 
+from core.errors import ServiceError
+
 MAX_TORRENT_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = (5.0, 30.0)
 MAX_REDIRECTS = 5
@@ -23,10 +25,10 @@ _DRIVE = re.compile(rb"^[A-Za-z]:([/\\]|$)")
 _decoder = bencodepy.Bencode(encoding=None, max_depth=64)
 
 
-class TorrentError(Exception):
+class TorrentError(ServiceError):
     """A torrent could not be obtained or understood; `temporary` says if retrying could help."""
 
-    temporary = False
+    service = "the indexer's torrent"
 
 
 class InvalidTorrent(TorrentError):

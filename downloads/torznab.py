@@ -26,6 +26,7 @@ from defusedxml.ElementTree import fromstring
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.errors import ServiceError
 from downloads.releases import MOVIE, MediaQuery, Release
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,10 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _XML_TYPES = ("xml", "rss")
 
 
-class TorznabError(Exception):
+class TorznabError(ServiceError):
     """An indexer could not answer; `temporary` says whether retrying later could help."""
 
+    service = "the indexers"
     temporary = True
 
     def __init__(self, message: str) -> None:
@@ -60,13 +62,13 @@ class TorznabError(Exception):
         self.message = message
 
 
-class TemporaryTorznabError(TorznabError):
+class TorznabTemporaryError(TorznabError):
     """Down, slow, overloaded or rate-limited: try again later."""
 
     temporary = True
 
 
-class PermanentTorznabError(TorznabError):
+class TorznabPermanentError(TorznabError):
     """Wrong URL or key, not a Torznab server, unsafe answer: an admin must fix something."""
 
     temporary = False
@@ -194,7 +196,7 @@ def _get_xml(config: IndexerConfig, params: dict[str, str], deadline: float) -> 
     """GET the indexer's API with these params and return the parsed, checked XML root."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise TemporaryTorznabError(f"no answer within {config.timeout:g} s")
+        raise TorznabTemporaryError(f"no answer within {config.timeout:g} s")
     try:
         with requests.get(
             config.url,
@@ -208,43 +210,43 @@ def _get_xml(config: IndexerConfig, params: dict[str, str], deadline: float) -> 
             content_type = response.headers.get("Content-Type", "").lower()
             retry_after = response.headers.get("Retry-After")
     except requests.Timeout as exc:
-        raise TemporaryTorznabError(f"no answer within {config.timeout:g} s") from exc
+        raise TorznabTemporaryError(f"no answer within {config.timeout:g} s") from exc
     except requests.RequestException as exc:
         detail = config.redact(str(exc))[:300]
-        raise TemporaryTorznabError(f"connection failed: {detail}") from exc
+        raise TorznabTemporaryError(f"connection failed: {detail}") from exc
 
     if status == 429:
         wait_hint = f" (retry after {retry_after} s)" if retry_after else ""
-        raise TemporaryTorznabError(f"rate-limited: HTTP 429{wait_hint}")
+        raise TorznabTemporaryError(f"rate-limited: HTTP 429{wait_hint}")
     if status >= 500:
-        raise TemporaryTorznabError(f"server error: HTTP {status}")
+        raise TorznabTemporaryError(f"server error: HTTP {status}")
     if "html" in content_type or body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
-        raise PermanentTorznabError(
+        raise TorznabPermanentError(
             f"answered an HTML page (HTTP {status}), not Torznab XML: check the URL"
         )
     if content_type and not any(kind in content_type for kind in _XML_TYPES):
-        raise PermanentTorznabError(f"answered {content_type!r}, not Torznab XML")
+        raise TorznabPermanentError(f"answered {content_type!r}, not Torznab XML")
     root = _parse_xml(body)
     if root.tag == "error":
         _raise_torznab_error(root)
     if status >= 400:
-        raise PermanentTorznabError(f"HTTP {status}")
+        raise TorznabPermanentError(f"HTTP {status}")
     return root
 
 
 def _read_capped(response: requests.Response, deadline: float, timeout: float) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PermanentTorznabError(f"answer of {int(declared):,} bytes is over the cap")
+        raise TorznabPermanentError(f"answer of {int(declared):,} bytes is over the cap")
     chunks: list[bytes] = []
     total = 0
     # chunk_size=None yields data as it arrives, so a trickling server meets the deadline.
     for chunk in response.iter_content(chunk_size=None):
         total += len(chunk)
         if total > MAX_BODY_BYTES:
-            raise PermanentTorznabError(f"answer over the cap of {MAX_BODY_BYTES:,} bytes")
+            raise TorznabPermanentError(f"answer over the cap of {MAX_BODY_BYTES:,} bytes")
         if time.monotonic() > deadline:
-            raise TemporaryTorznabError(f"no complete answer within {timeout:g} s")
+            raise TorznabTemporaryError(f"no complete answer within {timeout:g} s")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -254,9 +256,9 @@ def _parse_xml(body: bytes) -> Element:
         return fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         # Billion laughs, XXE and friends: never expanded, never retried.
-        raise PermanentTorznabError(f"unsafe XML refused ({type(exc).__name__})") from exc
+        raise TorznabPermanentError(f"unsafe XML refused ({type(exc).__name__})") from exc
     except (ParseError, ValueError) as exc:
-        raise PermanentTorznabError(f"answer is not XML ({exc})") from exc
+        raise TorznabPermanentError(f"answer is not XML ({exc})") from exc
 
 
 def _raise_torznab_error(root: Element) -> None:
@@ -265,8 +267,8 @@ def _raise_torznab_error(root: Element) -> None:
     code = int(code_text) if code_text.isdigit() else 900
     message = f"Torznab error {code}: {description}"
     if code in PERMANENT_ERROR_CODES:
-        raise PermanentTorznabError(message)
-    raise TemporaryTorznabError(message)
+        raise TorznabPermanentError(message)
+    raise TorznabTemporaryError(message)
 
 
 def _clean(text: str) -> str:
@@ -279,7 +281,7 @@ def _clean(text: str) -> str:
 def parse_caps(root: Element) -> Caps:
     """Read the supported searches from a `t=caps` answer."""
     if root.tag != "caps":
-        raise PermanentTorznabError(f"caps answer has root <{root.tag[:30]}>, not <caps>")
+        raise TorznabPermanentError(f"caps answer has root <{root.tag[:30]}>, not <caps>")
     searching = root.find("searching")
 
     def params(tag: str) -> frozenset[str] | None:
@@ -343,7 +345,7 @@ def search_params(
 def parse_results(root: Element, config: IndexerConfig) -> list[Release]:
     """Turn an RSS answer into releases, skipping items without a title, size or link."""
     if root.tag != "rss":
-        raise PermanentTorznabError(f"search answer has root <{root.tag[:30]}>, not <rss>")
+        raise TorznabPermanentError(f"search answer has root <{root.tag[:30]}>, not <rss>")
     releases = []
     skipped = 0
     for item in root.iter("item"):
@@ -503,7 +505,7 @@ def search_indexers(query: MediaQuery, configs: list[IndexerConfig]) -> SearchRe
                 config = pending.pop(future)
                 # The thread keeps running until its socket times out; its answer is ignored.
                 future.cancel()
-                late = TemporaryTorznabError(f"no answer within {config.timeout:g} s")
+                late = TorznabTemporaryError(f"no answer within {config.timeout:g} s")
                 _fail(results, config, late)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
@@ -520,7 +522,7 @@ def _collect(future: Future[_IndexerAnswer], config: IndexerConfig, results: Sea
         return
     except Exception as exc:  # A parser bug must cost one indexer, not the whole search.
         logger.exception("Indexer %s: unexpected error", config.name)
-        _fail(results, config, TemporaryTorznabError(config.redact(f"unexpected error: {exc}")))
+        _fail(results, config, TorznabTemporaryError(config.redact(f"unexpected error: {exc}")))
         return
     results.answered.append(config.name)
     results.releases.extend(answer.releases)

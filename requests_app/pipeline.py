@@ -19,8 +19,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from downloads.models import Download
+from core.errors import ServiceError
+from downloads import lifecycle, search
+from downloads.models import Download, ReleaseSearch
 from downloads.releases import MediaQuery
+from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from library.models import Episode, LibraryItem
 from requests_app import queueing
 from requests_app.availability import in_plex
@@ -112,15 +115,14 @@ def search_and_download(request_id: int, *, task_id: str | None = None) -> str:
 
 def _search_claimed(request: MediaRequest, *, candidate: object = None) -> str:
     """Search (unless a candidate is given), then start the download of the best release."""
-    from downloads.search import find_best_release
-    from downloads.torznab import PermanentTorznabError, TemporaryTorznabError
-
     if candidate is None:
         try:
-            outcome = find_best_release(media_query(request), request_ref=owner_ref(request.pk))
-        except TemporaryTorznabError as exc:
+            outcome = search.find_best_release(
+                media_query(request), request_ref=owner_ref(request.pk)
+            )
+        except TorznabTemporaryError as exc:
             raise TryLater(str(exc)) from exc
-        except PermanentTorznabError as exc:
+        except TorznabPermanentError as exc:
             give_up(request.pk, _("The indexers cannot be searched: %(why)s") % {"why": exc})
             return "failed"
         if outcome.chosen is None:
@@ -138,25 +140,24 @@ def _search_claimed(request: MediaRequest, *, candidate: object = None) -> str:
 
 def _start(request: MediaRequest, candidate: object) -> str:
     """Hand the candidate to qBittorrent; a broken torrent makes way for the next one."""
-    from downloads.lifecycle import ReleaseUnusable, start_download
-    from downloads.search import blocklist_release
-
     while candidate is not None:
         try:
-            download = start_download(
+            download = lifecycle.start_download(
                 candidate=candidate, owner_ref=owner_ref(request.pk), media=media_query(request)
             )
             break
-        except ReleaseUnusable as exc:
-            blocklist_release(
+        except lifecycle.ReleaseUnusable as exc:
+            search.blocklist_release(
                 info_hash=candidate.info_hash,
                 title=candidate.title,
                 request_ref=owner_ref(request.pk),
                 reason=str(exc),
             )
             candidate = _next_stored_candidate(request.pk)
-        except Exception as exc:
-            if getattr(exc, "temporary", False):
+        except ServiceError as exc:
+            # Only a service's refusal becomes the request's reason; a bug in our own
+            # code propagates, so the task fails where an admin sees it.
+            if exc.temporary:
                 raise TryLater(str(exc)) from exc
             give_up(request.pk, _("Could not start the download: %(why)s") % {"why": exc})
             return "failed"
@@ -241,11 +242,8 @@ def fail_over(request_id: int, *, info_hash: str, reason: str, task_id: str | No
 
 def _next_stored_candidate(request_id: int) -> object:
     """The next acceptable release of the latest search, skipping what is blocklisted now."""
-    from downloads.models import ReleaseSearch
-    from downloads.search import next_best_candidate
-
-    search = ReleaseSearch.objects.filter(request_ref=owner_ref(request_id)).order_by("-pk").first()
-    return None if search is None else next_best_candidate(search)
+    found = ReleaseSearch.objects.filter(request_ref=owner_ref(request_id)).order_by("-pk").first()
+    return None if found is None else search.next_best_candidate(found)
 
 
 def download_done(request_id: int, *, info_hash: str) -> str:

@@ -21,9 +21,9 @@ from downloads.importer import MediaTarget, file_into_library
 from downloads.qbittorrent import (
     AuthenticationError,
     BadTorrentError,
-    PermanentError,
     QBittorrent,
-    TemporaryError,
+    QBittorrentPermanentError,
+    QBittorrentTemporaryError,
     TorrentSnapshot,
     classify,
     seeding_finished,
@@ -296,9 +296,9 @@ def test_a_hash_held_by_another_category_is_refused_and_left_alone(qbt_pair: Qbt
     )
     wait_for(lambda: len(api.torrents_info(torrent_hashes=theirs.info_hash)), timeout=5, what="add")
     qbt = app_client(qbt_pair)
-    with pytest.raises(PermanentError, match="outside"):
+    with pytest.raises(QBittorrentPermanentError, match="outside"):
         qbt.add_torrent(magnet=theirs.magnet, save_path="/tmp", tag="x")
-    with pytest.raises(PermanentError):
+    with pytest.raises(QBittorrentPermanentError):
         qbt.remove(theirs.info_hash)
     assert api.torrents_info(torrent_hashes=theirs.info_hash)[0].category == "tv"
 
@@ -382,7 +382,7 @@ def test_a_stopped_qbittorrent_is_a_temporary_error_and_a_restarted_one_works_ag
     )
     assert qbt.list_torrents() == []
     instance.stop()
-    with pytest.raises(TemporaryError) as raised:
+    with pytest.raises(QBittorrentTemporaryError) as raised:
         qbt.list_torrents()
     assert raised.value.temporary
     # Back up, qBittorrent has forgotten our session and answers 403: the client logs in
@@ -412,7 +412,7 @@ def test_a_qbittorrent_that_never_answers_is_a_temporary_timeout(silent_server: 
         timeout=(0.5, 0.5),
     )
     started = time.monotonic()
-    with pytest.raises(TemporaryError):
+    with pytest.raises(QBittorrentTemporaryError):
         qbt.list_torrents()
     assert time.monotonic() - started < 5
 
@@ -478,13 +478,13 @@ def stub_client(handler: type[_StubHandler], confirm_timeout: float = 5.0) -> QB
 
 def test_a_server_error_is_temporary(stub_server: type[_StubHandler]) -> None:
     stub_server.status = 503
-    with pytest.raises(TemporaryError, match="HTTP 503"):
+    with pytest.raises(QBittorrentTemporaryError, match="HTTP 503"):
         stub_client(stub_server).list_torrents()
 
 
 def test_a_403_that_survives_a_new_login_is_temporary(stub_server: type[_StubHandler]) -> None:
     stub_server.status = 403
-    with pytest.raises(TemporaryError, match="403"):
+    with pytest.raises(QBittorrentTemporaryError, match="403"):
         stub_client(stub_server).list_torrents()
     assert any(call.endswith("/auth/login") for call in stub_server.calls)
 
@@ -620,5 +620,5 @@ def test_an_added_torrent_qbittorrent_never_lists_is_a_temporary_error(
         "/api/v2/torrents/add": (200, "Ok."),
     }
     qbt = stub_client(stub_server, confirm_timeout=0.3)
-    with pytest.raises(TemporaryError, match="does not list"):
+    with pytest.raises(QBittorrentTemporaryError, match="does not list"):
         qbt.add_torrent(magnet="magnet:?xt=urn:btih:" + "dd" * 20, save_path="/d", tag="t")

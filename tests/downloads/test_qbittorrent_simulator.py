@@ -11,7 +11,7 @@ import pytest
 from downloads.qbittorrent import (
     AuthenticationError,
     QBittorrent,
-    TemporaryError,
+    QBittorrentTemporaryError,
     TorrentSnapshot,
     classify,
 )
@@ -171,7 +171,7 @@ def test_a_down_qbittorrent_is_a_temporary_error_until_it_is_back(
     qbt = client_for(qbt_sim)
     qbt.login()
     qbt_sim.down(how)
-    with pytest.raises(TemporaryError):
+    with pytest.raises(QBittorrentTemporaryError):
         qbt.list_torrents()
     qbt_sim.up()
     assert qbt.list_torrents() == []
@@ -182,7 +182,7 @@ def test_slow_answers_time_out_as_a_temporary_error(qbt_sim: QBittorrentSimulato
     qbt.login()
     qbt_sim.slow(1.0)
     started = time.monotonic()
-    with pytest.raises(TemporaryError):
+    with pytest.raises(QBittorrentTemporaryError):
         qbt.list_torrents()
     # The app's client makes no urllib3 retries: two tries of 0.3 s, not four.
     assert time.monotonic() - started < 2.5

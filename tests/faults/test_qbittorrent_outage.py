@@ -29,7 +29,7 @@ from django_celery_results.models import TaskResult
 
 from downloads import lifecycle, monitor
 from downloads.models import Download, Indexer, QualityProfile, ReleaseCandidate
-from downloads.qbittorrent import QBittorrent, TemporaryError
+from downloads.qbittorrent import QBittorrent, QBittorrentTemporaryError
 from downloads.tasks import monitor_downloads_task, stop_download_task
 from plexkiosk.celery import app
 from plexkiosk.simulators.torznab import TorznabSimulator
@@ -163,7 +163,7 @@ def test_adding_while_qbittorrent_is_down_is_a_temporary_error_that_writes_nothi
     else:
         os.kill(qbt.client.proc.pid, signal.SIGSTOP)
 
-    with pytest.raises(TemporaryError, match="unreachable"):
+    with pytest.raises(QBittorrentTemporaryError, match="unreachable"):
         start_download(candidate, client)
     assert not Download.objects.exists()
 
@@ -402,7 +402,7 @@ def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_
 
     qbt.client.stop()
     before = rows()
-    with pytest.raises(TemporaryError):
+    with pytest.raises(QBittorrentTemporaryError):
         monitor.monitor_once(client=client)
     assert rows() == before  # nothing failed, nothing touched
 
@@ -508,7 +508,7 @@ def test_an_outage_longer_than_the_stall_timeout_fails_nothing_but_a_stall_after
     assert monitor.monitor_once().updated == 1
 
     qbt.client.stop()
-    with pytest.raises(TemporaryError):
+    with pytest.raises(QBittorrentTemporaryError):
         monitor.monitor_once()
     # qBittorrent stays off for three hours, more than either timeout.
     move_clocks_back(stuck, timedelta(hours=3), watched=False)
@@ -577,7 +577,7 @@ def test_a_download_cancelled_while_qbittorrent_is_down_is_never_followed_again(
     download = start(qbt, "Dune.2021.1080p.BluRay.x264-CANCEL")
     qbt.client.stop()
 
-    with pytest.raises(TemporaryError):
+    with pytest.raises(QBittorrentTemporaryError):
         lifecycle.stop_download(download.info_hash)
     # Cancelled at once: however long qBittorrent stays away (longer than the task's
     # retries), the monitor will not finish and import what nobody wants any more.

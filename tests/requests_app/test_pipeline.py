@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from downloads.models import Blocklist, Download, Indexer
+from downloads.qbittorrent import QBittorrentPermanentError, QBittorrentTemporaryError
 from library.models import LibraryItem, PlexSection
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import pipeline
@@ -174,6 +176,49 @@ def test_indexers_that_are_all_down_make_the_step_retry_later(
     assert request.status == Status.SEARCHING
     # The retry of the same task may claim it again.
     assert pipeline._claim_search(request.pk, request.celery_task_id, "again") is not None
+
+
+def test_a_bug_while_starting_the_download_fails_the_task_not_the_request(
+    trusted_member, fake_tmdb, plex_has, indexer
+) -> None:
+    request = approved_dune(trusted_member)
+    with (
+        mock.patch("downloads.lifecycle.start_download", side_effect=KeyError("info_hash")),
+        pytest.raises(KeyError),
+    ):
+        pipeline.search_and_download(request.pk, task_id=request.celery_task_id)
+    request.refresh_from_db()
+    # The request does not blame the download client for our own bug.
+    assert request.status == Status.SEARCHING
+    assert "Could not start the download" not in request.status_reason
+
+
+def test_qbittorrent_down_while_starting_makes_the_step_retry_later(
+    trusted_member, fake_tmdb, plex_has, indexer
+) -> None:
+    request = approved_dune(trusted_member)
+    down = QBittorrentTemporaryError("qBittorrent is unreachable")
+    with (
+        mock.patch("downloads.lifecycle.start_download", side_effect=down),
+        pytest.raises(pipeline.TryLater, match="unreachable"),
+    ):
+        pipeline.search_and_download(request.pk, task_id=request.celery_task_id)
+    request.refresh_from_db()
+    assert request.status == Status.SEARCHING
+
+
+def test_qbittorrent_refusing_the_release_ends_the_request_with_its_words(
+    trusted_member, fake_tmdb, plex_has, indexer
+) -> None:
+    request = approved_dune(trusted_member)
+    refused = QBittorrentPermanentError("qBittorrent refused to add: HTTP 403")
+    with mock.patch("downloads.lifecycle.start_download", side_effect=refused):
+        assert pipeline.search_and_download(request.pk) == "failed"
+    request.refresh_from_db()
+    assert request.status == Status.FAILED
+    assert "Could not start the download: qBittorrent refused to add: HTTP 403" in (
+        request.status_reason
+    )
 
 
 @pytest.mark.parametrize(
