@@ -267,8 +267,7 @@ def broker_idle() -> bool:
 
 def dune_ready_to_import(world: dict[str, Any]) -> tuple[MediaRequest, Download]:
     """Leave Dune downloaded and completed in qBittorrent's folder, its request downloading."""
-    from requests_app.models import Profile
-    from requests_app.models import owner_ref
+    from requests_app.models import Profile, owner_ref
 
     user = get_user_model().objects.create_user("ana", password="pw-ana-123")
     # "Dune is in Plex" goes to the requester's own notification URLs.
