@@ -12,22 +12,57 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 
+T = TypeVar("T")
 
-def wait_for(check: Callable[[], object], timeout: float) -> object:
-    """Poll `check()` until it returns something true; return that, or None at `timeout`."""
+
+class HasLog(Protocol):
+    """A process a test started (a Child, a worker, a server): its name and its log."""
+
+    name: str
+
+    def log(self) -> str: ...
+
+
+def log_tails(logs: Iterable[HasLog | Callable[[], str]], chars: int = 4000) -> str:
+    """The end of each log, for a failure message: a process's under its name, or a text's."""
+    tails = []
+    for source in logs:
+        if callable(source):
+            tails.append(source()[-chars:])
+        else:
+            tails.append(f"--- {source.name} ---\n{source.log()[-chars:]}")
+    return "".join(f"\n{tail}" for tail in tails)
+
+
+def wait_for(
+    check: Callable[[], T],
+    timeout: float,
+    *,
+    what: str = "the awaited condition",
+    logs: Iterable[HasLog | Callable[[], str]] = (),
+    every: float = 0.1,
+) -> T:
+    """Poll `check()` until it returns something true and return that; fail at `timeout`.
+
+    The failure says `what` did not happen and shows the end of each of `logs` (processes,
+    or functions returning text, such as `Stack.logs_text`). `check` may raise to give up
+    at once (a process that exited, say).
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         if found := check():
             return found
-        time.sleep(0.3)
-    return None
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s{log_tails(logs)}")
+        time.sleep(every)
 
 
 def free_port() -> int:
@@ -56,14 +91,14 @@ class Child:
         return self.log_path.read_text(errors="replace")
 
     def wait_until(self, ready: Callable[[], bool], timeout: float = 40) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """Wait for `ready()`, failing at once with the log if the process exits first."""
+
+        def up() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
-            if ready():
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not ready in {timeout} s:\n{self.log()[-4000:]}")
+            return ready()
+
+        wait_for(up, timeout, what=f"{self.name} being ready", logs=[self])
 
     def stop(self) -> None:
         if self.proc.poll() is None:

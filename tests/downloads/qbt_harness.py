@@ -26,14 +26,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import qbittorrentapi
 import requests
+
+from tests.processes import wait_for
 
 QBITTORRENT_NOX = shutil.which("qbittorrent-nox")
 MKTORRENT = shutil.which("mktorrent")
@@ -174,17 +175,27 @@ class QbtInstance:
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def web_ui_answers() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early:\n{self.log.read_text()}")
             try:
                 requests.get(f"{self.url}/api/v2/app/webapiVersion", timeout=1)
-                return
             except requests.ConnectionError:
-                time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"{self.name} Web UI not up in {timeout} s:\n{self.log.read_text()}")
+                return False
+            return True
+
+        try:
+            wait_for(
+                web_ui_answers,
+                timeout,
+                what=f"{self.name}'s Web UI answering",
+                logs=[self.log.read_text],
+                every=0.05,
+            )
+        except AssertionError:
+            self.stop()
+            raise
 
     @property
     def api(self) -> qbittorrentapi.Client:
@@ -327,17 +338,6 @@ def _random_file(path: Path, size: int) -> None:
             chunk = min(remaining, 1 << 20)
             handle.write(os.urandom(chunk))
             remaining -= chunk
-
-
-def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> object:
-    """Poll `condition` every 50 ms until it is truthy, or fail the test saying what."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.fixture(scope="module", name="qbt_pair")

@@ -34,8 +34,8 @@ from tests.downloads.lifecycle_helpers import (
 from tests.downloads.qbt_harness import (
     QbtPair,
     qbt_pair_fixture,  # noqa: F401 - provides the module-scoped `qbt_pair`
-    wait_for,
 )
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.django_db
 

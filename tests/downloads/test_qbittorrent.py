@@ -33,8 +33,8 @@ from tests.downloads.qbt_harness import (
     QbtPair,
     qbt_pair_fixture,  # noqa: F401 - provides the module-scoped `qbt_pair`
     start_instance,
-    wait_for,
 )
+from tests.processes import wait_for
 
 CATEGORY = "plexkiosk"
 

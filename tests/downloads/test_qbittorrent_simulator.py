@@ -17,7 +17,7 @@ from downloads.qbittorrent import (
 )
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
-from tests.downloads.qbt_harness import wait_for
+from tests.processes import wait_for
 
 MAGNET = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=Heat.1995.1080p.BluRay&xl=50000000"
 

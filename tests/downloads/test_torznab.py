@@ -18,6 +18,7 @@ from downloads.releases import MediaQuery
 from downloads.torznab import IndexerConfig, search_indexers
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator, bencode
 from tests.conftest import ROOT
+from tests.processes import wait_for
 
 GB = 1_000_000_000
 MATRIX = MediaQuery(media_type="movie", title="The Matrix", year=1999, imdb_id="tt0133093")
@@ -280,20 +281,21 @@ def test_the_simulator_runs_standalone_on_the_given_port() -> None:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 15
-        while True:
+
+        def caps() -> tuple[int, str] | None:
             try:
                 answer = requests.get(
                     f"http://127.0.0.1:{port}/api",
                     params={"t": "caps", "apikey": "demo"},
                     timeout=2,
                 )
-                break
             except requests.ConnectionError:
-                assert time.monotonic() < deadline, "simulator did not start"
-                time.sleep(0.1)
-        assert answer.status_code == 200
-        assert "<caps>" in answer.text
+                return None
+            return answer.status_code, answer.text
+
+        status, text = wait_for(caps, 15, what="the simulator answering on its port")
+        assert status == 200
+        assert "<caps>" in text
     finally:
         process.terminate()
         process.wait(timeout=10)

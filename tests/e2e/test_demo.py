@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.plexkiosk.helpers import bare_env
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,14 +51,18 @@ def test_the_demo_runs_the_whole_flow_and_ctrl_c_stops_everything(tmp_path: Path
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert demo.poll() is None, (tmp_path / "demo.log").read_text()[-3000:]
+
+        def demo_log() -> str:
+            return (tmp_path / "demo.log").read_text()
+
+        def healthy() -> bool:
+            assert demo.poll() is None, demo_log()[-3000:]
             try:
-                if requests.get(f"{base}/healthz", timeout=1).ok:
-                    break
+                return requests.get(f"{base}/healthz", timeout=1).ok
             except requests.RequestException:
-                time.sleep(0.5)
+                return False
+
+        wait_for(healthy, 90, what="the demo answering /healthz", logs=[demo_log], every=0.5)
         session = requests.Session()
         login_page = session.get(f"{base}/login/", timeout=10).text
         assert "simulated" in login_page  # the banner on every page
@@ -88,15 +92,20 @@ def test_the_demo_runs_the_whole_flow_and_ctrl_c_stops_everything(tmp_path: Path
         request_page = created.url
         assert re.search(r"/requests/\d+/$", request_page), created.url
         seen = set()
-        deadline = requested + 2 * REQUEST_TO_PLEX_SECONDS
-        while time.monotonic() < deadline:
+
+        def completed() -> bool:
             status = session.get(request_page.rstrip("/") + "/status/", timeout=10).text
             seen.update(word for word in ("Downloading", "MB/s", "GB/s") if word in status)
-            if "Completed" in status:
-                break
-            time.sleep(0.5)
+            return "Completed" in status
+
+        wait_for(
+            completed,
+            2 * REQUEST_TO_PLEX_SECONDS,
+            what="the request page saying Completed",
+            logs=[demo_log],
+            every=0.5,
+        )
         took = time.monotonic() - requested
-        assert "Completed" in status, (tmp_path / "demo.log").read_text()[-3000:]
         print(f"demo: request to Completed in {took:.1f} s")
         assert took < REQUEST_TO_PLEX_SECONDS, f"{took:.0f} s from request to Completed"
         # A bar to watch on the way, not a jump to the end.

@@ -79,7 +79,7 @@ def test_two_make_run_web_servers_each_answer_on_their_own_control_socket(
             servers[name] = (child, data / "gunicorn.ctl", port)
         for child, socket_path, port in servers.values():
             child.wait_until(lambda p=port: serves(f"http://127.0.0.1:{p}"))
-            assert wait_for(socket_path.exists, 10), child.log()
+            wait_for(socket_path.exists, 10, what=f"{socket_path} created", logs=[child])
 
         for child, socket_path, port in servers.values():
             answer = subprocess.run(

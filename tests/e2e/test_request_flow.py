@@ -24,7 +24,7 @@ from downloads.models import Indexer, QualityProfile
 from requests_app.models import Profile
 from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture, require_qbittorrent  # noqa: F401
 from tests.e2e.world import INDEXER_KEY, World
-from tests.processes import Stack
+from tests.processes import Stack, wait_for
 
 
 def report_timing(what: str, seconds: float) -> None:
@@ -88,14 +88,20 @@ def api(base: str, token: str) -> requests.Session:
 def follow(session: requests.Session, request_id: int, until: str, timeout: float) -> list[dict]:
     """Poll the request until it reaches `until` (or fails); return every answer seen."""
     seen: list[dict] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def settled() -> bool:
         body = session.get(f"{session.base}/api/v1/requests/{request_id}/", timeout=5).json()
         seen.append(body)
-        if body["status"] in (until, "failed", "cancelled", "declined"):
-            return seen
-        time.sleep(0.3)
-    raise AssertionError(f"request never reached {until}: last {seen[-1] if seen else None}")
+        return body["status"] in (until, "failed", "cancelled", "declined")
+
+    wait_for(
+        settled,
+        timeout,
+        what=f"the request reaching {until}",
+        logs=[lambda: f"last answer: {seen[-1] if seen else None}"],
+        every=0.3,
+    )
+    return seen
 
 
 def test_a_requested_film_is_downloaded_filed_scanned_and_completed(
@@ -144,10 +150,12 @@ def test_a_requested_film_is_downloaded_filed_scanned_and_completed(
         path and path.rstrip("/").endswith("Dune (2021)") for _, path in world.plex.refreshes
     ), world.plex.refreshes
     # The requester heard about it.
-    deadline = time.monotonic() + 20
-    while not world.sink.received and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert any("Dune" in n.get("title", "") for n in world.sink.received), world.sink.received
+    wait_for(
+        lambda: any("Dune" in n.get("title", "") for n in world.sink.received),
+        20,
+        what="the requester told about Dune",
+        logs=[lambda: f"notifications: {world.sink.received}"],
+    )
 
 
 def test_a_film_already_in_plex_completes_without_a_download(stack: Stack, world: World) -> None:

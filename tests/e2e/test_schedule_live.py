@@ -27,8 +27,11 @@ def test_a_row_set_to_every_two_seconds_runs_within_seconds_on_the_running_beat(
     row.interval, _ = IntervalSchedule.objects.get_or_create(every=2, period="seconds")
     row.save()  # what saving the admin form does
 
-    assert wait_for(lambda: TaskResult.objects.filter(task_name=task).count() >= 2, 40), (
-        stack.logs_text()
+    wait_for(
+        lambda: TaskResult.objects.filter(task_name=task).count() >= 2,
+        40,
+        what="the 2-second row running twice",
+        logs=[stack.logs_text],
     )
     stored = TaskResult.objects.filter(task_name=task).first()
     assert stored.periodic_task_name == "cleanup-temp-files"

@@ -9,7 +9,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from downloads.models import Blocklist, Download
 from downloads.signals import import_delayed
 from requests_app.models import MediaRequest, Status, owner_ref
 from tests.conftest import WorkerProcess, requires_services
+from tests.processes import wait_for
 
 DISK_BYTES = 2 * 1024 * 1024
 FILM_BYTES = 1_500_000
@@ -249,16 +249,6 @@ def plex(disk: SmallDisk) -> Iterator[Any]:
     simulator.stop()
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float, worker: WorkerProcess) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"{what} did not happen within {timeout} s\n{worker.log()[-4000:]}")
-
-
 @requires_services
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_importing_onto_a_full_disk_tells_the_requester_and_its_own_retry_files_one_copy(
@@ -288,7 +278,7 @@ def test_a_worker_importing_onto_a_full_disk_tells_the_requester_and_its_own_ret
         request.refresh_from_db()
         return "not in the library yet" in request.status_reason
 
-    wait_for("the requester being told", request_told, 60, worker)
+    wait_for(request_told, 60, what="the requester being told", logs=[worker])
     assert request.status == Status.DOWNLOADING
     assert request.status_reason.startswith("Downloaded, but not in the library yet: no space")
     assert_readable(request.status_reason, disk)
@@ -304,7 +294,7 @@ def test_a_worker_importing_onto_a_full_disk_tells_the_requester_and_its_own_ret
         request.refresh_from_db()
         return request.status == Status.PROCESSING
 
-    wait_for("the retried import filing the film", filed, 120, worker)
+    wait_for(filed, 120, what="the retried import filing the film", logs=[worker])
     assert [p.name for p in disk.filed()] == ["Dune (2021).mkv"]
     assert request.status_reason == "Filed into the library; waiting for Plex to show it."
     download.refresh_from_db()

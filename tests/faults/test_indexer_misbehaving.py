@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from plexkiosk.simulators.torznab import (
 from requests_app.models import MediaRequest, Status
 from requests_app.tasks import process_request_task
 from tests.conftest import WorkerProcess, requires_services
+from tests.processes import wait_for
 
 GOOD_KEY = "good-indexer-key-7d1f"
 BAD_KEY = "flaky-indexer-key-93ce"
@@ -125,12 +125,15 @@ def test_a_misbehaving_indexer_is_skipped_with_a_clean_reason_and_the_good_one_s
 
 def assert_stopped_reading_early(simulator: TorznabSimulator) -> None:
     """The client hung up near the 8 MB cap, long before the 50 MB were sent."""
-    sent, previous = simulator.state.bytes_sent, -1
-    for _ in range(40):  # wait for the server's write loop to notice the closed socket
-        if sent == previous:
-            break
-        time.sleep(0.25)
-        sent, previous = simulator.state.bytes_sent, sent
+    counts = [-1]
+
+    def stopped() -> bool:
+        counts.append(simulator.state.bytes_sent)
+        return counts[-1] == counts[-2]
+
+    # The server's write loop notices the closed socket: the count stops growing.
+    wait_for(stopped, 10, what="the simulator to stop sending", every=0.25)
+    sent = counts[-1]
     assert 0 < sent < HUGE_BYTES // 2, sent
 
 
@@ -208,12 +211,11 @@ def test_a_request_whose_search_meets_a_hung_and_a_good_indexer_ends_downloading
     )  # fmt: skip
     process_request_task.apply_async(args=[request.pk], task_id=task_id)
 
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+    def searched() -> bool:
         request.refresh_from_db()
-        if request.status not in (Status.APPROVED, Status.SEARCHING):
-            break
-        time.sleep(0.25)
+        return request.status not in (Status.APPROVED, Status.SEARCHING)
+
+    wait_for(searched, 90, what="the search ending", logs=[worker])
     assert request.status == Status.DOWNLOADING, (request.status_reason, worker.log()[-3000:])
     assert request.release_title == "The.Matrix.1999.1080p.BluRay.x264-AMIABLE"
     assert list(qbt.torrents) == [request.download_hash]

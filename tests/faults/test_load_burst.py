@@ -4,7 +4,6 @@ who asked is on it, and each ends downloading (one torrent) or not found."""
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from plexkiosk.simulators.tmdb import MOVIES, TMDBSimulatorServer, start_tmdb_si
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app.models import MediaRequest, Profile, Status, owner_ref
 from tests.conftest import process_env, requires_services
-from tests.processes import Stack
+from tests.processes import Stack, wait_for
 
 pytestmark = [requires_services, pytest.mark.django_db(transaction=True)]
 
@@ -128,14 +127,13 @@ def test_a_burst_of_200_requests_from_20_people_makes_one_request_per_title_and_
         on_it = {request.requested_by_id, *request.watchers.values_list("pk", flat=True)}
         assert on_it == askers[request.tmdb_id], request.title
 
-    definite = {Status.DOWNLOADING, Status.NOT_FOUND}
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if not MediaRequest.objects.exclude(status__in=definite).exists():
-            break
-        time.sleep(0.5)
-    unsettled = list(MediaRequest.objects.exclude(status__in=definite).values("title", "status"))
-    assert not unsettled, f"{unsettled}\n{stack.logs_text()}"
+    unsettled = MediaRequest.objects.exclude(status__in={Status.DOWNLOADING, Status.NOT_FOUND})
+    wait_for(
+        lambda: not unsettled.exists(),
+        90,
+        what="every request downloading or not found",
+        logs=[lambda: str(list(unsettled.values("title", "status"))), stack.logs_text],
+    )
 
     for request in MediaRequest.objects.all():
         downloads = Download.objects.filter(owner_ref=owner_ref(request.pk))

@@ -45,8 +45,8 @@ from tests.downloads.qbt_harness import (
     require_qbittorrent,
     start_instance,
 )
-from tests.downloads.qbt_harness import wait_for as poll
 from tests.e2e.world import RealRelease
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -219,14 +219,17 @@ def task_state(task_id: str) -> TaskResult | None:
 def wait_for_state(
     task_id: str, states: set[str], worker: WorkerProcess, timeout: float
 ) -> TaskResult:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Wait until the task's stored state is one of `states`; return its result row."""
+
+    def reached() -> TaskResult | None:
         result = task_state(task_id)
-        if result is not None and result.status in states:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(
-        f"task {task_id} never reached {states}: {task_state(task_id)}\n{worker.log()[-4000:]}"
+        return result if result is not None and result.status in states else None
+
+    return wait_for(
+        reached,
+        timeout,
+        what=f"task {task_id} reaching {sorted(states)}",
+        logs=[lambda: f"its last state: {task_state(task_id)}", worker],
     )
 
 
@@ -243,7 +246,7 @@ def retry_due_in(worker: WorkerProcess, task_id: str, *, minutes: int) -> bool:
             for entry in scheduled.get(worker.hostname, [])
         )
 
-    return bool(poll(held, timeout=30, what=f"a retry due in {minutes} min"))
+    return bool(wait_for(held, timeout=30, what=f"a retry due in {minutes} min"))
 
 
 def approved_dune() -> MediaRequest:
@@ -336,7 +339,7 @@ def test_a_failover_while_qbittorrent_is_down_is_retried_and_downloads_the_next_
     )
     # Nobody serves the first choice: the monitor fails it, which queues the failover.
     settings.DOWNLOAD_STALL_TIMEOUT = settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = 1
-    poll(
+    wait_for(
         lambda: monitor.monitor_once().failed,
         timeout=20,
         what="the monitor to fail the release nobody serves",
@@ -345,7 +348,7 @@ def test_a_failover_while_qbittorrent_is_down_is_retried_and_downloads_the_next_
     qbt.client.stop()
     worker = celery_worker_process(**worker_env(qbt, tmp_path))
 
-    failover = poll(
+    failover = wait_for(
         lambda: TaskResult.objects.filter(task_name=failover_request_task.name).first(),
         timeout=60,
         what="the failover task to run",
@@ -388,7 +391,7 @@ def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_
     # 4 MB at 256 KiB/s: still downloading across the restart.
     qbt.seeder.api.torrents_set_upload_limit(limit=256 << 10, torrent_hashes=slow.info_hash)
     stuck = start(qbt, "Dune.2021.1080p.BluRay.x264-NOBODY", seed=False, client=client)
-    poll(
+    wait_for(
         lambda: (
             monitor.monitor_once(client=client).updated == 2
             and Download.objects.get(pk=slow.pk).progress > 0
@@ -418,7 +421,7 @@ def test_a_restart_fails_one_monitor_pass_as_temporary_and_the_next_logs_in_and_
     assert all(updated >= restarted_at for _, _, _, updated in after.values()), after
     assert after[stuck.pk][0] == S.STALLED and not after[stuck.pk][2]
     # Right after a start qBittorrent may say checkingResumeData at 0 %; then it goes on.
-    poll(
+    wait_for(
         lambda: (
             monitor.monitor_once(client=client).failed == []
             and Download.objects.get(pk=slow.pk).progress > before[slow.pk][1]
@@ -539,7 +542,7 @@ def test_a_torrent_paused_in_qbittorrent_longer_than_the_stall_timeout_is_not_fa
     paused = start(qbt, "Dune.2021.1080p.BluRay.x264-PAUSED", seed=False)
     api = qbt.client.api
     api.torrents_pause(torrent_hashes=paused.info_hash)
-    poll(
+    wait_for(
         lambda: api.torrents_info(torrent_hashes=paused.info_hash)[0].state == "pausedDL",
         timeout=10,
         what="qBittorrent to pause the torrent",
@@ -551,7 +554,7 @@ def test_a_torrent_paused_in_qbittorrent_longer_than_the_stall_timeout_is_not_fa
         return dict(Download.objects.values_list("pk", "state"))
 
     # Passes go on until the running one is failed and the pause outlasted the timeout.
-    poll(
+    wait_for(
         lambda: states()[running.pk] == S.FAILED and time.monotonic() - paused_at > 3,
         timeout=20,
         what="the unpaused torrent nobody serves to be failed",
@@ -562,7 +565,7 @@ def test_a_torrent_paused_in_qbittorrent_longer_than_the_stall_timeout_is_not_fa
 
     # Resumed, still nobody serving it: its clocks run again from the resume on.
     api.torrents_resume(torrent_hashes=paused.info_hash)
-    poll(
+    wait_for(
         lambda: states()[paused.pk] == S.FAILED,
         timeout=20,
         what="the resumed torrent nobody serves to be failed",

@@ -25,6 +25,7 @@ from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app.models import MediaRequest, Status
 from requests_app.tasks import process_request_task
 from tests.conftest import WorkerProcess, requires_services
+from tests.processes import wait_for
 
 pytestmark = [requires_services, pytest.mark.django_db(transaction=True)]
 
@@ -109,17 +110,6 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float, *logs: WorkerProcess) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    tail = "\n".join(f"--- {w.name} ---\n{w.log()[-3000:]}" for w in logs)
-    raise AssertionError(f"{what} did not happen within {timeout} s\n{tail}")
-
-
 def unacked_since(task_id: str) -> float | None:
     """When Redis handed out the task's message that nobody acknowledged, if it did."""
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
@@ -152,7 +142,7 @@ def assert_downloaded_once(request: MediaRequest, qbt: QBittorrentSimulator, *lo
         request.refresh_from_db()
         return request.status == Status.DOWNLOADING
 
-    wait_for("the request reaching downloading", downloading, 90, *logs)
+    wait_for(downloading, 90, what="the request reaching downloading", logs=logs)
     assert len(qbt.torrents) == 1, list(qbt.torrents)
     assert Download.objects.count() == 1
     assert request.download_hash == next(iter(qbt.torrents))
@@ -166,7 +156,7 @@ def test_a_killed_pool_process_mid_search_is_retried_and_downloads_exactly_one_t
 ) -> None:
     worker = celery_worker_process(**worker_env)
     request = approved_dune()
-    wait_for("the search reaching the indexer", indexer.hit.is_set, 60, worker)
+    wait_for(indexer.hit.is_set, 60, what="the search reaching the indexer", logs=[worker])
     pool = children_of(worker.proc.pid)
     assert len(pool) == 1, pool  # concurrency 1: the one child is running the search
     os.kill(pool[0], signal.SIGKILL)
@@ -186,7 +176,7 @@ def test_a_whole_worker_killed_mid_search_is_redelivered_to_the_next_worker_once
 ) -> None:
     first = celery_worker_process(**worker_env)
     request = approved_dune()
-    wait_for("the search reaching the indexer", indexer.hit.is_set, 60, first)
+    wait_for(indexer.hit.is_set, 60, what="the search reaching the indexer", logs=[first])
     # The whole process group, main process included: nothing gets to requeue the message.
     os.killpg(first.proc.pid, signal.SIGKILL)
     first.proc.wait(timeout=30)
@@ -196,7 +186,10 @@ def test_a_whole_worker_killed_mid_search_is_redelivered_to_the_next_worker_once
     # starts polling (then only every unacked_restore_interval x unacked_restore_throttle
     # = 100 s): wait until the lost delivery is older than that timeout before starting.
     delivered_at = wait_for(
-        "the message waiting unacked", lambda: unacked_since(request.celery_task_id), 10, first
+        lambda: unacked_since(request.celery_task_id),
+        10,
+        what="the message waiting unacked",
+        logs=[first],
     )
     while time.time() - delivered_at <= 6:
         time.sleep(0.25)
@@ -306,9 +299,9 @@ def assert_imported_once(
         request.refresh_from_db()
         return request.status == Status.COMPLETED
 
-    wait_for("the request completing", completed, 120, *logs)
-    wait_for("the notification", lambda: world["sink"].received, 60, *logs)
-    wait_for("the queues draining", broker_idle, 60, *logs)
+    wait_for(completed, 120, what="the request completing", logs=logs)
+    wait_for(lambda: world["sink"].received, 60, what="the notification", logs=logs)
+    wait_for(broker_idle, 60, what="the queues draining", logs=logs)
     filed = [p for p in world["movies"].rglob("*") if p.is_file()]
     assert len(filed) == 1, filed
     assert len(world["sink"].received) == 1, world["sink"].received
@@ -324,7 +317,7 @@ def test_a_worker_killed_mid_import_files_one_copy_and_sends_one_notification(
     request, download = dune_ready_to_import(import_world)
     worker = celery_worker_process(**import_world["env"])
     import_download_task.delay(download.pk)
-    wait_for("the import asking Plex to scan", import_world["hit"].is_set, 60, worker)
+    wait_for(import_world["hit"].is_set, 60, what="the import asking Plex to scan", logs=[worker])
     os.kill(children_of(worker.proc.pid)[0], signal.SIGKILL)
     import_world["release"].set()
 
@@ -343,7 +336,7 @@ def test_a_whole_worker_killed_mid_import_is_redelivered_and_files_one_copy_with
     first = celery_worker_process(**env)
     task_id = str(uuid.uuid4())
     import_download_task.apply_async(args=[download.pk], task_id=task_id)
-    wait_for("the import asking Plex to scan", import_world["hit"].is_set, 60, first)
+    wait_for(import_world["hit"].is_set, 60, what="the import asking Plex to scan", logs=[first])
     # Main process and pool child together: nothing is left to reject or requeue the message.
     os.killpg(first.proc.pid, signal.SIGKILL)
     first.proc.wait(timeout=30)
@@ -355,7 +348,7 @@ def test_a_whole_worker_killed_mid_import_is_redelivered_and_files_one_copy_with
     # As in the search test: kombu restores the lost delivery only once it is older than
     # the visibility timeout when the next consumer starts polling.
     delivered_at = wait_for(
-        "the message waiting unacked", lambda: unacked_since(task_id), 10, first
+        lambda: unacked_since(task_id), 10, what="the message waiting unacked", logs=[first]
     )
     while time.time() - delivered_at <= 6:
         time.sleep(0.25)
@@ -387,7 +380,7 @@ def test_a_pool_process_killed_after_qbittorrent_took_the_torrent_does_not_add_i
     qbt.handle = gated  # the handler looks the method up on the instance for each call
     worker = celery_worker_process(**worker_env)
     request = approved_dune()
-    wait_for("qBittorrent receiving the torrent", added.is_set, 60, worker)
+    wait_for(added.is_set, 60, what="qBittorrent receiving the torrent", logs=[worker])
     os.kill(children_of(worker.proc.pid)[0], signal.SIGKILL)
     release.set()
 

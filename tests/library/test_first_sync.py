@@ -59,9 +59,12 @@ def test_a_real_beat_start_fills_the_empty_mirror_through_a_real_worker(
     try:
         stack.worker("plex_sync")
         beat = stack.beat()
-        assert wait_for(
-            lambda: SyncRun.objects.filter(kind="full", status="succeeded").exists(), 60
-        ), stack.logs_text()
+        wait_for(
+            lambda: SyncRun.objects.filter(kind="full", status="succeeded").exists(),
+            60,
+            what="a full sync succeeding",
+            logs=[stack.logs_text],
+        )
         assert LibraryItem.objects.count() == 28  # 25 movies and 3 shows: all of Plex
         assert "No full Plex library sync has succeeded yet: one is queued now" in beat.log()
     finally:

@@ -111,10 +111,12 @@ def test_after_make_run_beat_is_starting_then_ok_and_a_stopped_beat_fails(
         assert {name for name, mark in marks.items() if mark != "ok  "} == {"beat"}, first.stdout
         assert "still starting: beat" in first.stdout
 
-        assert wait_for(
+        wait_for(
             lambda: PeriodicTask.objects.filter(name=HEARTBEAT, last_run_at__isnull=False).exists(),
             60,
-        ), stack.logs_text()
+            what="beat sending its heartbeat",
+            logs=[stack.logs_text],
+        )
         ticking = check_services(household)
         assert ticking.returncode == 0, ticking.stdout + ticking.stderr
         assert beat_line(ticking.stdout).startswith("ok  "), ticking.stdout

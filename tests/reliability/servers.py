@@ -12,13 +12,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 import redis
 
-from tests.processes import free_port
+from tests.processes import free_port, wait_for
 
 
 def require_tool(path: str, what: str) -> None:
@@ -26,16 +25,6 @@ def require_tool(path: str, what: str) -> None:
     if Path(path).exists() or shutil.which(path):
         return
     pytest.fail(f"{what} is needed ({path}): run `make test` as root, which installs it")
-
-
-def wait_until(check: object, timeout: float, what: str) -> None:
-    """Poll `check()` every 0.1 s until it is true; raise TimeoutError naming `what`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not within {timeout} s")
 
 
 class RedisServer:
@@ -83,7 +72,7 @@ class RedisServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_until(self._answers, 20, f"redis-server on port {self.port}")
+        wait_for(self._answers, 20, what=f"redis-server on port {self.port} answering")
 
     def _answers(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:

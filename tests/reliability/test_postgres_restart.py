@@ -206,8 +206,7 @@ def test_a_full_sync_cut_by_a_postgresql_restart_is_retried_and_mirrors_plex_exa
         restart_under(cluster)
         plex.gate.release.set()
 
-        assert wait_for(lambda: outcome(task_id) is not None, 150)
-        result = outcome(task_id)
+        result = wait_for(lambda: outcome(task_id), 150, what="the sync's outcome")
         assert result.status == "SUCCESS", result.traceback
         runs = list(SyncRun.objects.order_by("started_at"))
         cut = runs[1]
@@ -249,8 +248,7 @@ def test_a_monitor_pass_cut_by_a_postgresql_restart_is_retried_and_fails_no_down
         restart_under(cluster)
         qbt.gate.release.set()
 
-        assert wait_for(lambda: outcome(task_id) is not None, 150)
-        result = outcome(task_id)
+        result = wait_for(lambda: outcome(task_id), 150, what="the monitor's outcome")
         assert result.status == "SUCCESS", result.traceback
         assert '"updated": 3' in result.result, result.result  # not skipped by a stuck lock
         for n, download in enumerate(downloads, start=1):

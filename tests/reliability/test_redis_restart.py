@@ -92,8 +92,13 @@ def test_tasks_queued_before_a_redis_restart_all_run_and_worker_and_beat_carry_o
     every_second("beat-heartbeat", "cleanup-temp-files")
     worker = stack.worker()
     stack.beat()
-    assert wait_for(lambda: done(queued) == 20, 90), stack.logs_text()
-    assert wait_for(lambda: TaskResult.objects.filter(task_name=CLEANUP).exists(), 60)
+    wait_for(lambda: done(queued) == 20, 90, what="the 20 kept tasks done", logs=[stack.logs_text])
+    wait_for(
+        lambda: TaskResult.objects.filter(task_name=CLEANUP).exists(),
+        60,
+        what="beat's cleanup row running",
+        logs=[stack.logs_text],
+    )
 
     # Redis restarts again under the running worker and beat: nobody restarts them.
     worker_pid = worker.proc.pid
@@ -103,22 +108,26 @@ def test_tasks_queued_before_a_redis_restart_all_run_and_worker_and_beat_carry_o
     restarted_at = timezone.now()
 
     after = queue_pings(broker.url, 20)
-    assert wait_for(lambda: done(after) == 20, 120), stack.logs_text()
+    wait_for(lambda: done(after) == 20, 120, what="the 20 new tasks done", logs=[stack.logs_text])
     assert worker.proc.poll() is None and worker.proc.pid == worker_pid
     # Beat's rows keep arriving: it marks the heartbeat row sent, and its messages reach
     # the worker (the cleanup row stores a result each run).
-    assert wait_for(
+    wait_for(
         lambda: (
             TaskResult.objects.filter(task_name=CLEANUP, date_done__gt=restarted_at).count() >= 2
         ),
         60,
-    ), stack.logs_text()
-    assert wait_for(
+        what="two cleanup runs after the restart",
+        logs=[stack.logs_text],
+    )
+    wait_for(
         lambda: PeriodicTask.objects.filter(
             name="beat-heartbeat", last_run_at__gt=restarted_at
         ).exists(),
         30,
-    ), stack.logs_text()
+        what="beat's heartbeat after the restart",
+        logs=[stack.logs_text],
+    )
     assert all(child.proc.poll() is None for child in stack.children)
 
 
@@ -191,13 +200,18 @@ def test_a_search_lost_with_a_redis_that_kept_nothing_is_sent_again_by_the_recov
             request.refresh_from_db()
             return request.status == Status.DOWNLOADING
 
-        assert wait_for(downloading, 90), stack.logs_text()
+        wait_for(downloading, 90, what="the recovered request downloading", logs=[stack.logs_text])
         assert request.celery_task_id != lost_id
         assert len(qbt.torrents) == 1 and Download.objects.count() == 1
         # The row goes on running (two more sweeps end) and sends nothing more for it.
         sweeps = TaskResult.objects.filter(task_name=RECOVER, status="SUCCESS")
         seen = sweeps.count()
-        assert wait_for(lambda: sweeps.count() >= seen + 2, 30), stack.logs_text()
+        wait_for(
+            lambda: sweeps.count() >= seen + 2,
+            30,
+            what="two more recovery sweeps",
+            logs=[stack.logs_text],
+        )
         assert all('"searches": []' in r.result for r in sweeps.order_by("-date_done")[:2])
         assert len(qbt.torrents) == 1 and Download.objects.count() == 1
     finally:
