@@ -6,9 +6,10 @@ from typing import Any
 
 from downloads import lifecycle, monitor
 from downloads.models import Download, ReleaseCandidate, ReleaseSearch
-from downloads.qbittorrent import QBittorrent
+from downloads.qbittorrent import QBittorrent, TorrentSnapshot
 from downloads.releases import MediaQuery
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
+from tests.processes import wait_for
 
 S = Download.State
 DUNE = MediaQuery(media_type="movie", title="Dune", year=2021)
@@ -56,6 +57,17 @@ def start(sim: QBittorrentSimulator, n: int = 1, **kwargs: Any) -> Download:
     """Start a download of a made-up magnet in the simulator."""
     candidate = make_candidate(f"Dune.2021.1080p.BluRay.x264-SIM{n}", 2 << 20, magnet=magnet_for(n))
     return lifecycle.start_download(candidate=candidate, owner_ref=OWNER, media=DUNE, **kwargs)
+
+
+def under_way(sim: QBittorrentSimulator, download: Download) -> TorrentSnapshot:
+    """Wait until the simulator has some of the download (its metadata phase is over)."""
+    qbt = client_for(sim)
+
+    def moving() -> TorrentSnapshot | None:
+        snapshot = qbt.get(download.info_hash)
+        return snapshot if snapshot is not None and snapshot.progress > 0 else None
+
+    return wait_for(moving, 5, what=f"{download.release_title} under way")
 
 
 def completed_download(sim: QBittorrentSimulator, queued: list[int]) -> Download:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from django.core.management import CommandError, call_command
 from downloads.models import Download
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.conftest import ROOT, process_env
-from tests.downloads.lifecycle_helpers import completed_download, start
+from tests.downloads.lifecycle_helpers import completed_download, start, under_way
 from tests.downloads.qbt_harness import free_port
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +49,7 @@ def test_monitor_downloads_prints_state_progress_speed_and_eta(
     running = start(qbt_sim, 1)
     stalled = start(qbt_sim, 2)
     qbt_sim.stall(stalled.info_hash)
-    time.sleep(0.5)
+    under_way(qbt_sim, running)
 
     lines = run("monitor_downloads").splitlines()
 

@@ -26,6 +26,7 @@ from tests.downloads.lifecycle_helpers import (
     client_for,
     fake_hash,
     start,
+    under_way,
 )
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_the_monitor_follows_progress_then_queues_the_import_once(
 ) -> None:
     qbt_sim.speed = 1 << 20
     download = start(qbt_sim)
-    time.sleep(0.5)
+    under_way(qbt_sim, download)
     with django_capture_on_commit_callbacks(execute=True):
         monitor.monitor_once()
     download.refresh_from_db()
@@ -98,7 +99,7 @@ def test_a_pass_with_the_broker_away_saves_every_download_and_a_later_pass_queue
     finished, running = start(qbt_sim, 1), start(qbt_sim, 2)
     qbt_sim.finish(finished.info_hash)
     qbt_sim.speed = 1 << 20
-    time.sleep(0.2)
+    under_way(qbt_sim, running)
 
     def broker_down(download_id: int) -> None:
         raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379")
@@ -140,7 +141,7 @@ def test_a_stalled_download_is_failed_blocklisted_and_its_owner_told(
     settings.DOWNLOAD_NO_SEEDERS_TIMEOUT = no_seeders
     download = start(qbt_sim)
     qbt_sim.stall(download.info_hash)
-    time.sleep(0.05)
+    time.sleep(0.05)  # time passes: past the 0-minute timeout under test
     with django_capture_on_commit_callbacks(execute=True):
         report = monitor.monitor_once()
 
@@ -173,8 +174,7 @@ def test_an_errored_download_is_removed_with_its_data_and_failed(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     download = start(qbt_sim)
-    time.sleep(0.3)
-    content = Path(client_for(qbt_sim).get(download.info_hash).content_path)
+    content = Path(under_way(qbt_sim, download).content_path)
     assert content.exists()
     qbt_sim.error(download.info_hash)
     with django_capture_on_commit_callbacks(execute=True):

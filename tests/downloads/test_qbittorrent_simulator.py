@@ -75,9 +75,12 @@ def test_a_magnet_and_a_torrent_file_download_into_the_category_with_rising_prog
     assert first[from_magnet].name == "Heat.1995.1080p.BluRay"
     assert first[from_file].size == 40 << 20
     assert first[from_file].tags == ("pk-a",)
-    time.sleep(0.5)
-    later = qbt.get(from_file)
-    assert later is not None and later.progress > first[from_file].progress
+
+    def moved_on() -> TorrentSnapshot | None:
+        later = qbt.get(from_file)
+        return later if later and later.progress > first[from_file].progress else None
+
+    later = wait_for(moved_on, 5, what="the torrent's progress moving")
     assert later.state == "downloading" and later.eta is not None and later.dlspeed > 0
     assert qbt._api.torrents_categories()["plexkiosk"]["name"] == "plexkiosk"
 
@@ -201,7 +204,8 @@ def test_stalled_errored_and_lost_torrents_look_as_qbittorrent_shows_them(
     qbt_sim.stall(stalled)
     qbt_sim.error(errored)
     qbt_sim.lose(lost)
-    time.sleep(0.25)  # past the metadata phase
+    # The magnets' metadata phase ends: the one nobody seeds reads as stalled.
+    until(qbt, stalled, "stalled")
     seen = {s.hash: s for s in qbt.list_torrents()}
 
     assert set(seen) == {stalled, errored}
@@ -246,9 +250,14 @@ def test_with_a_set_download_time_a_big_and_a_small_torrent_finish_together(
         for title, size in (("Dune.2021.1080p.BluRay.x264-SIM", 10_400_000_000),
                             ("Heat.1995.720p.BluRay.x264-SIM", 1_000_000_000))
     )  # fmt: skip
-    time.sleep(1.0)
-    halfway = {s.hash: s for s in qbt.list_torrents()}
-    assert 0.3 < halfway[big].progress < 0.8 and 0.3 < halfway[small].progress < 0.8
+
+    def past_a_third() -> dict[str, TorrentSnapshot] | None:
+        now = {s.hash: s for s in qbt.list_torrents()}
+        return now if now[big].progress > 0.3 and now[small].progress > 0.3 else None
+
+    # Both past a third at once, and neither near the end yet: the same 2 s for each.
+    halfway = wait_for(past_a_third, 2, what="both a third downloaded")
+    assert halfway[big].progress < 0.8 and halfway[small].progress < 0.8
     assert halfway[big].dlspeed == 5_200_000_000 and halfway[small].dlspeed == 500_000_000
     assert halfway[big].eta is not None and halfway[big].eta <= 2
     assert until(qbt, big, "completed").size == 10_400_000_000

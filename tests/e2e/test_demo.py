@@ -119,8 +119,15 @@ def test_the_demo_runs_the_whole_flow_and_ctrl_c_stops_everything(tmp_path: Path
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         demo.wait(timeout=60)
         log.close()
-    time.sleep(1)
-    leftovers = subprocess.run(
-        ["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True, check=False
-    ).stdout.split()
-    assert leftovers == []
+
+    def leftovers() -> list[str]:
+        return subprocess.run(
+            ["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True, check=False
+        ).stdout.split()
+
+    wait_for(
+        lambda: leftovers() == [],
+        10,
+        what="every process of the demo gone",
+        logs=[lambda: f"still running: {leftovers()}"],
+    )

@@ -19,7 +19,7 @@ def test_a_row_set_to_every_two_seconds_runs_within_seconds_on_the_running_beat(
     task = "plexkiosk.tasks.cleanup_temp_files_task"
     stack.worker()
     stack.beat()
-    time.sleep(2)
+    time.sleep(2)  # time passes: nothing may run in it (nothing to poll for)
     assert not TaskResult.objects.filter(task_name=task).exists()  # 05:15 daily by default
 
     row = PeriodicTask.objects.get(name="cleanup-temp-files")
@@ -40,5 +40,5 @@ def test_a_row_set_to_every_two_seconds_runs_within_seconds_on_the_running_beat(
     row.save()
     time.sleep(3)  # let the last queued run finish
     count = TaskResult.objects.filter(task_name=task).count()
-    time.sleep(5)
+    time.sleep(5)  # time passes: a 2-second row still on would run twice in it
     assert TaskResult.objects.filter(task_name=task).count() == count
