@@ -17,6 +17,7 @@ from library.plex import PlexClient, PlexTemporaryError
 from library.signals import media_changed
 from library.sync import LOCK_NAME, sync_library
 from plexkiosk.simulators.plex import PlexSimulator
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -227,10 +228,12 @@ def test_two_concurrent_syncs_one_runs_and_the_other_skips(plex_settings: PlexSi
 
     thread = threading.Thread(target=first)
     thread.start()
-    for _ in range(100):
-        if JobLock.objects.filter(name=LOCK_NAME).exists():
-            break
-        threading.Event().wait(0.02)
+    wait_for(
+        JobLock.objects.filter(name=LOCK_NAME).exists,
+        2,
+        what="the first sync holding its lock",
+        every=0.02,
+    )
     results["second"] = sync_library(full=True)
     thread.join(timeout=30)
 
