@@ -8,15 +8,8 @@ and the recover-requests row sends a lost step again later (see `requests_app.re
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from django.db import transaction
-from kombu.exceptions import OperationalError as KombuOperationalError
-
-from library.queueing import task_named
-
-logger = logging.getLogger(__name__)
+from core.queueing import send_after_commit
+from downloads import queueing as downloads_queueing
 
 SEARCH = "requests_app.tasks.process_request_task"
 COMPLETE = "requests_app.tasks.complete_request_task"
@@ -24,19 +17,6 @@ FAILOVER = "requests_app.tasks.failover_request_task"
 IMPORT_DELAYED = "requests_app.tasks.import_delayed_task"
 MATCH_LIBRARY = "requests_app.tasks.match_library_changes_task"
 NOTIFY = "requests_app.tasks.notify_request_task"
-STOP_DOWNLOAD = "downloads.tasks.stop_download_task"
-
-
-def send_after_commit(name: str, *args: Any, what: str, task_id: str | None = None) -> None:
-    """Queue task `name` once the transaction commits; log (not raise) a broker that is down."""
-
-    def send() -> None:
-        try:
-            task_named(name).apply_async(args=list(args), task_id=task_id)
-        except KombuOperationalError as exc:
-            logger.warning("%s not queued, the broker is unreachable: %s", what, exc)
-
-    transaction.on_commit(send)
 
 
 def search(request_id: int, task_id: str) -> None:
@@ -75,4 +55,4 @@ def notify(request_id: int, event: str) -> None:
 
 def stop_download(info_hash: str) -> None:
     """Queue the removal of a download (and its data) from qBittorrent."""
-    send_after_commit(STOP_DOWNLOAD, info_hash, what=f"removal of {info_hash}")
+    downloads_queueing.queue_stop(info_hash)

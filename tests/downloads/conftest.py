@@ -32,7 +32,8 @@ def queued_imports(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record the imports the monitor queues instead of sending them to the broker."""
     queued: list[int] = []
     monkeypatch.setattr(
-        "downloads.tasks.import_download_task.delay", lambda download_id: queued.append(download_id)
+        "downloads.tasks.import_download_task.apply_async",
+        lambda args, **options: queued.append(*args),
     )
     return queued
 

@@ -101,11 +101,11 @@ def test_a_pass_with_the_broker_away_saves_every_download_and_a_later_pass_queue
     qbt_sim.speed = 1 << 20
     under_way(qbt_sim, running)
 
-    def broker_down(download_id: int) -> None:
+    def broker_down(*args: object, **options: object) -> None:
         raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379")
 
     with (
-        mock.patch("downloads.tasks.import_download_task.delay", broker_down),
+        mock.patch("downloads.tasks.import_download_task.apply_async", broker_down),
         django_capture_on_commit_callbacks(execute=True),
     ):
         report = monitor.monitor_once()

@@ -27,7 +27,7 @@ def test_beat_starting_with_plex_never_read_queues_one_full_sync_and_says_so(
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert queue_first_full_sync()
-    sync.assert_called_once_with(kwargs={"full_sync": True})
+    sync.assert_called_once_with(args=[], kwargs={"full_sync": True})
     assert "No full Plex library sync has succeeded yet: one is queued now" in caplog.text
 
 

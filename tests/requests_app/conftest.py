@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
+from core import queueing as core_queueing
+from downloads import queueing as downloads_queueing
 from downloads.models import Download, Indexer, ReleaseCandidate
 from library.models import LibraryItem, PlexSection
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
@@ -105,11 +107,11 @@ class _SentTask:
 def queued() -> Iterator[mock.MagicMock]:
     """Capture the tasks request code queues (by name, after the commit) instead of sending."""
     sent: dict[str, mock.MagicMock] = defaultdict(mock.MagicMock)
-    with mock.patch.object(queueing, "task_named", lambda name: _SentTask(sent[name])):
+    with mock.patch.object(core_queueing, "task_named", lambda name: _SentTask(sent[name])):
         yield mock.MagicMock(
             process=sent[queueing.SEARCH],
             notify=sent[queueing.NOTIFY],
-            stop=sent[queueing.STOP_DOWNLOAD],
+            stop=sent[downloads_queueing.STOP],
             complete=sent[queueing.COMPLETE],
             fail_over=sent[queueing.FAILOVER],
             match=sent[queueing.MATCH_LIBRARY],
@@ -151,7 +153,7 @@ def qbittorrent() -> Iterator[list[ReleaseCandidate]]:
 
     with (
         mock.patch("downloads.lifecycle.start_download", side_effect=start),
-        mock.patch.object(queueing, "task_named", lambda name: _SentTask(mock.MagicMock())),
+        mock.patch.object(core_queueing, "task_named", lambda name: _SentTask(mock.MagicMock())),
     ):
         yield started
 
