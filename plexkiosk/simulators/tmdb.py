@@ -1,7 +1,9 @@
 """A TMDB (API v3) simulator: TMDB's JSON over real HTTP, for tests and the demo.
 
 It answers `search/movie`, `search/tv`, `search/multi`, `movie/{id}` and `tv/{id}` (with
-`append_to_response=external_ids`), `configuration`, and the poster images that
+`append_to_response=external_ids`), `tv/{id}/season/{n}` (episodes with air dates; a season
+can be on the air, its dates following an injectable clock, see `AiringSeason`; bad episode
+data can be served on demand through `season_episodes`), `configuration`, and the poster images that
 configuration points at (a generated SVG per title, so the demo shows posters offline). It
 checks the API key (the `api_key` parameter, or a v4 read-access token as
 `Authorization: Bearer`), pages the way TMDB does, fails on request (slow answers, 500, 429,
@@ -18,6 +20,9 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -32,6 +37,8 @@ DEFAULT_READ_TOKEN = ".".join(
 PAGE_SIZE = 20  # TMDB's page size for search results
 MAX_PAGE = 500  # TMDB refuses pages past 500
 FAILURE_MODES = ("slow", "500", "429", "bad-json")
+EPISODES_PER_SEASON = 8  # every catalogue season; an AiringSeason says its own count
+EPISODE_RUNTIME = 45  # minutes
 
 # Error bodies as TMDB sends them (https://developer.themoviedb.org/docs/errors).
 INVALID_KEY = {
@@ -105,9 +112,11 @@ def _show(
     original_name: str = "",
     original_language: str = "en",
     alternative_titles: tuple[tuple[str, str], ...] = (),
+    ended: bool = False,
 ) -> dict[str, Any]:
     return {
         "alternative_titles": alternative_titles,
+        "ended": ended,
         "id": tmdb_id,
         "name": name,
         "original_name": original_name or name,
@@ -206,26 +215,26 @@ MOVIES: list[dict[str, Any]] = [
 SHOWS: list[dict[str, Any]] = [
     _show(2316, "The Office", "2005-03-24", "tt0386676", 73244, 9,
           "The everyday lives of office employees at the Scranton branch of Dunder Mifflin.",
-          popularity=150.2),
+          popularity=150.2, ended=True),
     _show(2996, "The Office", "2001-07-09", "tt0290978", 78107, 2,
           "The employees of Wernham Hogg in Slough, and their manager David Brent.",
-          popularity=30.5, origin_country="GB"),
+          popularity=30.5, origin_country="GB", ended=True),
     _show(1396, "Breaking Bad", "2008-01-20", "tt0903747", 81189, 5,
           "A chemistry teacher diagnosed with cancer turns to making methamphetamine to "
-          "secure his family's future.", popularity=200.3),
+          "secure his family's future.", popularity=200.3, ended=True),
     _show(95396, "Severance", "2022-02-17", "tt11280740", 371980, 2,
           "Mark leads a team of office workers whose memories are surgically divided "
           "between their work and personal lives.", popularity=110.9, specials=False),
     # TMDB lists the 1990 adaptation of It as a two-part miniseries.
     _show(19614, "It", "1990-11-18", "tt0099864", 78893, 1,
           "In 1960, seven outcast kids fight an evil demon who poses as a clown; thirty "
-          "years later they return to finish it.", popularity=20.4, specials=False),
+          "years later they return to finish it.", popularity=20.4, specials=False, ended=True),
     _show(90228, "Dune: Prophecy", "2024-11-17", "tt10466872", 367935, 1,
           "Ten thousand years before Paul Atreides, two Harkonnen sisters found the "
           "Bene Gesserit.", popularity=80.5, specials=False),
     _show(1399, "Game of Thrones", "2011-04-17", "tt0944947", 121361, 8,
           "Nine noble families fight for control of the lands of Westeros.",
-          popularity=300.1),
+          popularity=300.1, ended=True),
     _show(66732, "Stranger Things", "2016-07-15", "tt4574334", 305288, 5,
           "When a young boy vanishes, a small town uncovers secret experiments and "
           "supernatural forces.", popularity=250.7),
@@ -233,7 +242,7 @@ SHOWS: list[dict[str, Any]] = [
           "Joel and Ellie cross a post-apocalyptic United States.", popularity=190.4),
     _show(87108, "Chernobyl", "2019-05-06", "tt7366338", 360893, 1,
           "The true story of the 1986 nuclear disaster and the people who saved Europe.",
-          popularity=60.8, specials=False),
+          popularity=60.8, specials=False, ended=True),
     _show(82728, "Bluey", "2018-10-01", "tt7678620", 353546, 3,
           "Bluey, a six-year-old Blue Heeler dog, turns everyday family life into "
           "adventures.", popularity=130.0, origin_country="AU"),
@@ -351,21 +360,126 @@ def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
     return body
 
 
-def _tv_details(show: dict[str, Any], append: set[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AiringSeason:
+    """A season on the air: episode k airs at `start + (k - 1) * every`, by the server's clock.
+
+    TMDB's air dates are days. With `every` of a day or more the simulator serves each
+    episode's own day, as TMDB does. With a shorter `every` (a season airing in minutes, for
+    the demo and tests) a day cannot say when an episode airs, so an episode is served with
+    its scheduled day until that moment and with the day two days before it from then on:
+    two days back is the latest day that a client waiting for the end of the air day plus a
+    one-day margin counts as aired, so such a client sees each episode air on schedule.
+    """
+
+    tv_id: int
+    season_number: int
+    start: datetime
+    every: timedelta
+    episodes: int = EPISODES_PER_SEASON
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None:
+            raise ValueError("AiringSeason.start must be an aware datetime.")
+        if self.every <= timedelta(0):
+            raise ValueError("AiringSeason.every must be positive.")
+        if self.season_number < 1 or self.episodes < 1:
+            raise ValueError("An airing season needs a season number and episodes from 1.")
+
+    def airs_at(self, episode_number: int) -> datetime:
+        """Return the moment an episode airs."""
+        return self.start + (episode_number - 1) * self.every
+
+    def air_date(self, episode_number: int, now: datetime) -> date:
+        """Return the day served for an episode at `now` (see the class docstring)."""
+        moment = self.airs_at(episode_number).astimezone(UTC)
+        if self.every >= timedelta(days=1) or moment > now:
+            return moment.date()
+        return moment.date() - timedelta(days=2)
+
+
+def _episode(show_id: int, season: int, number: int, air_date: date | None) -> dict[str, Any]:
+    return {
+        "air_date": air_date.isoformat() if air_date else None,
+        "episode_number": number,
+        "episode_type": "standard",
+        "id": show_id * 10000 + season * 100 + number,
+        "name": f"Episode {number}",
+        "overview": "",
+        "production_code": "",
+        "runtime": EPISODE_RUNTIME,
+        "season_number": season,
+        "show_id": show_id,
+        "still_path": None,
+        "vote_average": 0.0,
+        "vote_count": 0,
+    }
+
+
+def _catalogue_season(show: dict[str, Any], number: int) -> list[dict[str, Any]]:
+    """Return a finished catalogue season: weekly episodes from January 1st of its year."""
+    first = date(int(show["first_air_date"][:4]) + max(number - 1, 0), 1, 1)
+    return [
+        _episode(show["id"], number, k, first + timedelta(weeks=k - 1))
+        for k in range(1, EPISODES_PER_SEASON + 1)
+    ]
+
+
+def _season_air_date(episodes: list[dict[str, Any]]) -> str | None:
+    """Return the first air date among a season's episodes, as TMDB lists a season's."""
+    dated = [e.get("air_date") for e in episodes if isinstance(e, dict)]
+    found = sorted(d for d in dated if isinstance(d, str) and d)
+    return found[0] if found else None
+
+
+def _next_and_last(
+    seasons: dict[int, list[dict[str, Any]]], today: date
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Return the last episode aired before today and the next one (None when none)."""
+    dated = [
+        (date.fromisoformat(e["air_date"]), n, e)
+        for n, episodes in seasons.items()
+        if n > 0
+        for e in episodes
+        if isinstance(e, dict) and _iso_date(e.get("air_date")) is not None
+    ]
+    # Bad data served on demand may carry any episode number: sort by the day and season.
+    dated.sort(key=lambda row: (row[0], row[1]))
+    last = [e for day, _, e in dated if day < today]
+    coming = [e for day, _, e in dated if day >= today]
+    return (last[-1] if last else None), (coming[0] if coming else None)
+
+
+def _iso_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _tv_details(
+    show: dict[str, Any],
+    append: set[str],
+    seasons: dict[int, list[dict[str, Any]]],
+    today: date,
+    on_air: bool,
+) -> dict[str, Any]:
     body = _tv_result(show)
     del body["genre_ids"]
-    year = int(show["first_air_date"][:4])
-    numbers = range(0 if show["specials"] else 1, show["number_of_seasons"] + 1)
+    last, coming = _next_and_last(seasons, today)
+    ended = show["ended"] and not on_air
     body.update(
         genres=[{"id": 18, "name": "Drama"}],
-        number_of_seasons=show["number_of_seasons"],
-        number_of_episodes=8 * show["number_of_seasons"],
-        status="Returning Series",
-        in_production=True,
+        number_of_seasons=max([n for n in seasons if n > 0], default=0),
+        number_of_episodes=sum(len(e) for n, e in seasons.items() if n > 0),
+        status="Ended" if ended else "Returning Series",
+        in_production=not ended,
+        last_episode_to_air=last,
+        next_episode_to_air=coming,
         seasons=[
             {
-                "air_date": f"{year + max(n - 1, 0)}-01-01",
-                "episode_count": 8,
+                "air_date": _season_air_date(episodes),
+                "episode_count": len(episodes),
                 "id": show["id"] * 100 + n,
                 "name": f"Season {n}" if n else "Specials",
                 "overview": "",
@@ -373,7 +487,7 @@ def _tv_details(show: dict[str, Any], append: set[str]) -> dict[str, Any]:
                 "season_number": n,
                 "vote_average": 0.0,
             }
-            for n in numbers
+            for n, episodes in sorted(seasons.items())
         ],
     )
     if "alternative_titles" in append:
@@ -391,6 +505,20 @@ def _tv_details(show: dict[str, Any], append: set[str]) -> dict[str, Any]:
             "twitter_id": None,
         }
     return body
+
+
+def _season_details(show: dict[str, Any], number: int, episodes: list[Any]) -> dict[str, Any]:
+    return {
+        "_id": f"sim{show['id']}s{number}",
+        "air_date": _season_air_date(episodes),
+        "episodes": episodes,
+        "id": show["id"] * 100 + number,
+        "name": f"Season {number}" if number else "Specials",
+        "overview": "",
+        "poster_path": f"/sim{show['id']}s{number}.jpg",
+        "season_number": number,
+        "vote_average": 0.0,
+    }
 
 
 def _poster_svg(label: str) -> bytes:
@@ -420,6 +548,8 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
         *,
         api_key: str = DEFAULT_API_KEY,
         read_token: str = DEFAULT_READ_TOKEN,
+        clock: Callable[[], datetime] | None = None,
+        airing: Iterable[AiringSeason] = (),
     ) -> None:
         super().__init__(address, _Handler)
         self.api_key = api_key
@@ -428,17 +558,57 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
         self.slow_seconds = 2.0
         self.movies = {m["id"]: m for m in MOVIES}
         self.shows = {s["id"]: s for s in SHOWS}
+        # Tests pass their own clock to move time without sleeping; it must be aware.
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.airing: dict[tuple[int, int], AiringSeason] = {}
+        # (show id, season number) -> the episodes to serve exactly as given, bad data
+        # included; the season is listed in the show's details with that many episodes.
+        self.season_episodes: dict[tuple[int, int], list[Any]] = {}
         self._failures: list[tuple[str, str]] = []  # (mode, path prefix), in order
         self._lock = threading.Lock()
         # Paths with their query strings minus credentials, in arrival order.
         self.requests: list[str] = []
         self._thread: threading.Thread | None = None
+        for season in airing:
+            self.air(season)
 
     @property
     def base_url(self) -> str:
         """Return the URL to use as TMDB_URL (TMDB's own ends in /3 too)."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/3"
+
+    def air(self, season: AiringSeason) -> None:
+        """Put a season of a catalogue show on the air (replacing the catalogue season)."""
+        if season.tv_id not in self.shows:
+            raise ValueError(f"the simulator has no show {season.tv_id}")
+        with self._lock:
+            self.airing[(season.tv_id, season.season_number)] = season
+
+    def seasons_of(self, show: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+        """Return a show's seasons (number -> episodes) as the simulator serves them now."""
+        first = 0 if show["specials"] else 1
+        seasons = {
+            n: _catalogue_season(show, n) for n in range(first, show["number_of_seasons"] + 1)
+        }
+        now = self.clock()
+        with self._lock:
+            airing = [a for (tv_id, _), a in self.airing.items() if tv_id == show["id"]]
+            given = {n: e for (tv_id, n), e in self.season_episodes.items() if tv_id == show["id"]}
+        for season in airing:
+            seasons[season.season_number] = [
+                _episode(show["id"], season.season_number, k, season.air_date(k, now))
+                for k in range(1, season.episodes + 1)
+            ]
+        seasons.update({n: list(episodes) for n, episodes in given.items()})
+        return seasons
+
+    def is_on_air(self, show: dict[str, Any]) -> bool:
+        """Tell whether one of the show's airing seasons still has an episode to come."""
+        now = self.clock()
+        with self._lock:
+            airing = [a for (tv_id, _), a in self.airing.items() if tv_id == show["id"]]
+        return any(a.airs_at(a.episodes) > now for a in airing)
 
     def fail(self, mode: str, times: int = 1, *, path: str = "/3/") -> None:
         """Fail the next `times` requests under `path`: slow, 500, 429 or bad-json."""
@@ -549,7 +719,17 @@ class _Handler(BaseHTTPRequestHandler):
             show = self.server.shows.get(int(match.group(1)))
             if show is None:
                 return self._json(404, NOT_FOUND)
-            return self._json(200, _tv_details(show, append))
+            seasons = self.server.seasons_of(show)
+            today = self.server.clock().astimezone(UTC).date()
+            on_air = self.server.is_on_air(show)
+            return self._json(200, _tv_details(show, append, seasons, today, on_air))
+        if match := re.fullmatch(r"/tv/(\d+)/season/(\d+)", path):
+            show = self.server.shows.get(int(match.group(1)))
+            number = int(match.group(2))
+            episodes = self.server.seasons_of(show).get(number) if show else None
+            if show is None or episodes is None:
+                return self._json(404, NOT_FOUND)
+            return self._json(200, _season_details(show, number, episodes))
         return self._json(404, NOT_FOUND)
 
     def _configuration(self) -> dict[str, Any]:
@@ -620,9 +800,11 @@ def start_tmdb_simulator(
     *,
     host: str = "127.0.0.1",
     api_key: str = DEFAULT_API_KEY,
+    clock: Callable[[], datetime] | None = None,
+    airing: Iterable[AiringSeason] = (),
 ) -> tuple[TMDBSimulatorServer, str]:
     """Start a simulator in a background thread; return it and the URL to use as TMDB_URL."""
-    server = TMDBSimulatorServer((host, port), api_key=api_key)
+    server = TMDBSimulatorServer((host, port), api_key=api_key, clock=clock, airing=airing)
     return server, server.start()
 
 
@@ -632,8 +814,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument(
+        "--airing",
+        metavar="TV_ID:SEASON:MINUTES",
+        action="append",
+        default=[],
+        help="put a season on the air from now, an episode every MINUTES (repeatable)",
+    )
     args = parser.parse_args(argv)
+    started = datetime.now(UTC)
+    airing = []
+    for spec in args.airing:
+        try:
+            tv_id, season, minutes = spec.split(":")
+            airing.append(
+                AiringSeason(int(tv_id), int(season), started, timedelta(minutes=float(minutes)))
+            )
+        except ValueError as exc:
+            parser.error(f"--airing {spec!r}: use TV_ID:SEASON:MINUTES ({exc})")
     server = TMDBSimulatorServer((args.host, args.port), api_key=args.api_key)
+    try:
+        for season in airing:
+            server.air(season)
+    except ValueError as exc:
+        parser.error(str(exc))
     print(
         f"TMDB simulator on {server.base_url} (TMDB_API_KEY={args.api_key}); Ctrl-C stops it",
         flush=True,
