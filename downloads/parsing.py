@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from PTT import parse_title
@@ -59,6 +60,81 @@ _COUNTRY_SUFFIX = re.compile(r"\s*\((US|UK|AU|NZ|CA|IE)\)\s*$", re.IGNORECASE)
 _BARE_COUNTRY_SUFFIX = re.compile(r"\s+(US|UK)$")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
+# Season words parsett does not know ("Stagione 3" stays in its title), and a spaced "S 01".
+_SEASON_WORD = re.compile(
+    r"(?<![a-z0-9])(?:stagione|saison|staffel|sezon|seizoen)[\s._-]*(\d{1,2})(?!\d)",
+    re.IGNORECASE,
+)
+# Capital S after a space only: "Ocean's 11" is a title, "Show S 01" a season.
+_SPACED_SEASON = re.compile(r"(?<=[\s._])S[\s._](\d{1,2})(?![\d])(?![\s._-]*[Ee]\d)")
+# A season split into parts or volumes: which episodes each part holds is not in the name.
+_PART = re.compile(
+    r"(?<![a-z0-9])(?:part|pt|vol|volume|disc|disk)[\s._-]*(\d{1,2})(?!\d)", re.IGNORECASE
+)
+# Bonus material and subtitle packs share a season's name but hold no episode.
+_EXTRAS = re.compile(
+    r"(?<![a-z0-9])(?:extras|bonus|featurettes?|special[\s._-]features"
+    r"|subs?[\s._-]?packs?|subs[\s._-]only|subtitles[\s._-]only)(?![a-z0-9])",
+    re.IGNORECASE,
+)
+# More episodes than this in one release, when the season's length is unknown, is a lie
+# ("S02E01-E99"): the longest weekly seasons run 26, a year of weekly shows 52.
+MAX_EPISODES_CLAIMED = 52
+
+# What a release's name says it holds, from most to least specific.
+EPISODES = "episodes"  # one file per named episode: S02E05, S02E05E06, 2x05
+DAILY = "daily"  # a daily show's episode named by its air date: 2024.05.03
+SEASON_PACK = "season"  # one whole season: S02, Season 2, Stagione 3
+PARTIAL_PACK = "partial"  # part of a season, episodes unknown: S02.Part.1, S02.Vol.1
+MULTI_SEASON = "multi-season"  # several whole seasons: S01-S05
+COMPLETE_SERIES = "complete-series"  # every season, not listed: Complete Series
+EXTRAS = "extras"  # bonus material or subtitles: never an episode
+UNKNOWN = "unknown"  # no season, episode or date in the name
+
+
+@dataclass(frozen=True)
+class EpisodeCoverage:
+    """Which seasons and episodes a release name claims to hold."""
+
+    kind: str = UNKNOWN
+    seasons: tuple[int, ...] = ()
+    # (season, episode) pairs the name lists; empty for packs, which list no episodes.
+    pairs: tuple[tuple[int, int], ...] = ()
+    air_date: date | None = None
+    part: int | None = None
+    # Why the claim cannot be believed; set when the name alone proves it absurd.
+    problem: str | None = None
+
+    @property
+    def is_pack(self) -> bool:
+        """Return True for anything that holds more than the episodes it names."""
+        return self.kind in (SEASON_PACK, PARTIAL_PACK, MULTI_SEASON, COMPLETE_SERIES)
+
+    def holds_season(self, season: int) -> bool:
+        """Return True when the release claims every episode of `season`."""
+        if self.kind == COMPLETE_SERIES:
+            return not self.seasons or season in self.seasons
+        return self.kind in (SEASON_PACK, MULTI_SEASON) and season in self.seasons
+
+    def episodes_of(self, season: int, episode_count: int | None = None) -> frozenset[int]:
+        """Return the episode numbers of `season` held, all of them for a whole-season pack."""
+        if self.problem:
+            return frozenset()
+        if self.holds_season(season):
+            return frozenset(range(1, episode_count + 1)) if episode_count else frozenset()
+        return frozenset(e for s, e in self.pairs if s == season)
+
+    def problem_for(self, season: int, episode_count: int | None) -> str | None:
+        """Say why the claim is absurd for a season of `episode_count` episodes, or None."""
+        if self.problem or not episode_count:
+            return self.problem
+        named = sorted(e for s, e in self.pairs if s == season)
+        if named and named[-1] > episode_count:
+            shown = f"E{named[0]:02d}-E{named[-1]:02d}" if len(named) > 1 else f"E{named[0]:02d}"
+            return f"claims S{season:02d}{shown} but season {season} has {episode_count} episodes"
+        return None
+
+
 RESOLUTIONS = ("2160p", "1440p", "1080p", "720p", "576p", "480p", "360p", "240p")
 _RESOLUTION_HEIGHT = {r: int(r[:-1]) for r in RESOLUTIONS}
 
@@ -88,6 +164,7 @@ class ParsedRelease:
     trash: bool
     executable: bool
     group: str | None
+    coverage: EpisodeCoverage = field(default_factory=EpisodeCoverage)
 
     @property
     def theatre_rip(self) -> str | None:
@@ -109,16 +186,26 @@ def parse_release(name: str) -> ParsedRelease:
         resolution = {"4k": "2160p", "uhd": "2160p"}.get(str(resolution).lower())
     quality = data.get("quality")
     extras = [e.lower() for e in data.get("extras") or []]
+    title = data.get("title") or ""
+    seasons = tuple(data.get("seasons") or ())
+    episodes = tuple(data.get("episodes") or ())
+    if not seasons and not episodes:
+        # "Show.Stagione.3" and "Show S 01": parsett leaves the season in the title.
+        match = _SEASON_WORD.search(title) or _SPACED_SEASON.search(title)
+        if match:
+            seasons = (int(match.group(1)),)
+            title = title[: match.start()].strip()
+    complete = bool(data.get("complete"))
     return ParsedRelease(
         raw=name,
-        title=data.get("title") or "",
+        title=title,
         year=data.get("year"),
         resolution=resolution,
         source=SOURCE_OF_QUALITY.get(quality or ""),
         quality=quality,
-        seasons=tuple(data.get("seasons") or ()),
-        episodes=tuple(data.get("episodes") or ()),
-        complete=bool(data.get("complete")),
+        seasons=seasons,
+        episodes=episodes,
+        complete=complete,
         languages=tuple(data.get("languages") or ()),
         dubbed=bool(data.get("dubbed")),
         country=(data.get("country") or None),
@@ -131,7 +218,58 @@ def parse_release(name: str) -> ParsedRelease:
         trash=bool(data.get("trash")),
         executable=bool(_EXECUTABLE.search(name)),
         group=data.get("group"),
+        coverage=_coverage(name, seasons, episodes, complete, data.get("date")),
     )
+
+
+def _coverage(
+    name: str,
+    seasons: tuple[int, ...],
+    episodes: tuple[int, ...],
+    complete: bool,
+    air_date: str | None,
+) -> EpisodeCoverage:
+    """Read which seasons and episodes a name claims from what parsett found in it."""
+    if _EXTRAS.search(name):
+        return EpisodeCoverage(kind=EXTRAS, seasons=seasons)
+    if episodes:
+        # An episode without a season ("E05") is left to the caller, as season 0 is a real one.
+        season = seasons[0] if len(seasons) == 1 else None
+        if season is None:
+            return EpisodeCoverage(kind=UNKNOWN, problem="episode numbers without one season")
+        problem = None
+        if len(episodes) > MAX_EPISODES_CLAIMED:
+            problem = (
+                f"claims {len(episodes)} episodes (S{season:02d}E{episodes[0]:02d}-"
+                f"E{episodes[-1]:02d}) in one release"
+            )
+        return EpisodeCoverage(
+            kind=EPISODES,
+            seasons=(season,),
+            pairs=tuple((season, e) for e in episodes),
+            problem=problem,
+        )
+    if air_date and not seasons:
+        with_date = _date_or_none(air_date)
+        if with_date is not None:
+            return EpisodeCoverage(kind=DAILY, air_date=with_date)
+    if len(seasons) > 1:
+        return EpisodeCoverage(kind=MULTI_SEASON, seasons=seasons)
+    if seasons:
+        part = _PART.search(name)
+        if part:
+            return EpisodeCoverage(kind=PARTIAL_PACK, seasons=seasons, part=int(part.group(1)))
+        return EpisodeCoverage(kind=SEASON_PACK, seasons=seasons)
+    if complete:
+        return EpisodeCoverage(kind=COMPLETE_SERIES)
+    return EpisodeCoverage()
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def normalize_title(title: str) -> str:
