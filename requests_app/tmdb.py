@@ -13,7 +13,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import requests
@@ -332,6 +332,65 @@ def season(tv_id: int, season_number: int, *, refresh: bool = False) -> Season:
     )
     _cache_set(key, found, EPISODES_CACHE_SECONDS)
     return found
+
+
+# --- Air dates -----------------------------------------------------------------------
+
+AIRED_MARGIN = timedelta(days=1)
+FINISHED, AIRING, NOT_AIRED = "finished", "airing", "not aired"
+
+
+@dataclass(frozen=True)
+class SeasonState:
+    """Whether a season has finished, is on the air or has not started, and what airs next."""
+
+    state: str  # FINISHED, AIRING or NOT_AIRED
+    aired: int
+    total: int
+    next_air_date: date | None  # the earliest day among unaired episodes; None when undated
+    next_aired_at: datetime | None  # when that episode counts as aired: when to search for it
+
+
+def aired_at(air_date: date, *, margin: timedelta = AIRED_MARGIN) -> datetime:
+    """Return the moment an episode dated `air_date` counts as aired (UTC)."""
+    # TMDB's air date is a day in the show's country, with no time. The end of that day in
+    # UTC still comes before an evening broadcast in the Americas (9 pm in Los Angeles is
+    # 5 am UTC the next day), so the margin goes on top: with a day, the evening has passed
+    # in every time zone and releases have had hours to appear, so no search is spent on
+    # an episode that cannot be out yet.
+    if margin < timedelta(0):
+        raise ValueError("margin cannot be negative.")
+    return datetime.combine(air_date + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + margin
+
+
+def aired_episodes(
+    season: Season, *, now: datetime, margin: timedelta = AIRED_MARGIN
+) -> tuple[Episode, ...]:
+    """Return the episodes of a season that count as aired at `now` (undated ones never do)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime (timezone.now(), not datetime.now()).")
+    return tuple(
+        e
+        for e in season.episodes
+        if e.air_date is not None and aired_at(e.air_date, margin=margin) <= now
+    )
+
+
+def season_state(season: Season, now: datetime, *, margin: timedelta = AIRED_MARGIN) -> SeasonState:
+    """Tell whether a season has finished airing, is airing or has not aired, at `now`."""
+    aired = aired_episodes(season, now=now, margin=margin)
+    aired_numbers = {e.episode_number for e in aired}
+    waiting = [e for e in season.episodes if e.episode_number not in aired_numbers]
+    dated = sorted(e.air_date for e in waiting if e.air_date is not None)
+    next_date = dated[0] if dated else None
+    state = FINISHED if not waiting else AIRING if aired else NOT_AIRED
+    return SeasonState(
+        state=state,
+        aired=len(aired),
+        total=len(season.episodes),
+        next_air_date=next_date,
+        next_aired_at=aired_at(next_date, margin=margin) if next_date else None,
+    )
 
 
 def _check_tv_id(tv_id: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -285,3 +286,109 @@ def test_bad_arguments_are_refused_before_any_request(
         call()
 
     assert simulator.requests == []
+
+
+# --- aired_episodes and season_state ----------------------------------------------------
+
+
+def a_season(*air_dates: date | None) -> tmdb.Season:
+    episodes = tuple(tmdb.Episode(n, f"Episode {n}", d, 45) for n, d in enumerate(air_dates, 1))
+    return tmdb.Season(tmdb_id=SEVERANCE, season_number=3, name="Season 3", episodes=episodes)
+
+
+def test_an_episode_counts_as_aired_once_its_day_has_ended_and_the_margin_passed() -> None:
+    season = a_season(date(2026, 12, 1))
+    end_of_day_plus_a_day = datetime(2026, 12, 3, tzinfo=UTC)
+
+    assert tmdb.aired_episodes(season, now=end_of_day_plus_a_day - timedelta(seconds=1)) == ()
+    assert numbers(tmdb.aired_episodes(season, now=end_of_day_plus_a_day)) == [1]
+    # The day ends at midnight UTC whatever the zone `now` is given in.
+    paris = end_of_day_plus_a_day.astimezone(ZoneInfo("Europe/Paris"))
+    assert numbers(tmdb.aired_episodes(season, now=paris)) == [1]
+    no_margin = datetime(2026, 12, 2, tzinfo=UTC)
+    assert numbers(tmdb.aired_episodes(season, now=no_margin, margin=timedelta(0))) == [1]
+    assert tmdb.aired_at(date(2026, 12, 1)) == end_of_day_plus_a_day
+
+
+def test_an_episode_without_an_air_date_never_counts_as_aired() -> None:
+    season = a_season(date(2020, 1, 1), None)
+
+    assert numbers(tmdb.aired_episodes(season, now=datetime(2100, 1, 1, tzinfo=UTC))) == [1]
+
+
+def test_a_naive_now_or_a_negative_margin_is_refused() -> None:
+    season = a_season(date(2026, 12, 1))
+
+    with pytest.raises(ValueError, match="aware"):
+        tmdb.aired_episodes(season, now=datetime(2026, 12, 5))
+    with pytest.raises(ValueError, match="margin"):
+        tmdb.aired_episodes(season, now=NOW, margin=timedelta(hours=-1))
+
+
+@pytest.mark.parametrize(
+    ("air_dates", "expected"),
+    [
+        (
+            (date(2026, 11, 1), date(2026, 11, 8)),
+            tmdb.SeasonState("finished", 2, 2, None, None),
+        ),
+        (
+            (date(2026, 11, 24), date(2026, 12, 1), date(2026, 12, 8)),
+            tmdb.SeasonState("airing", 1, 3, date(2026, 12, 1), datetime(2026, 12, 3, tzinfo=UTC)),
+        ),
+        (
+            (date(2026, 12, 8), None),
+            tmdb.SeasonState(
+                "not aired", 0, 2, date(2026, 12, 8), datetime(2026, 12, 10, tzinfo=UTC)
+            ),
+        ),
+        ((None, None), tmdb.SeasonState("not aired", 0, 2, None, None)),
+        # On the air with the rest not dated yet: nothing to schedule, but not finished.
+        ((date(2026, 11, 1), None), tmdb.SeasonState("airing", 1, 2, None, None)),
+    ],
+)
+def test_season_state_says_finished_airing_or_not_aired_with_the_next_air_date(
+    air_dates: tuple[date | None, ...], expected: tmdb.SeasonState
+) -> None:
+    assert tmdb.season_state(a_season(*air_dates), NOW) == expected
+
+
+def test_a_weekly_season_airs_episode_by_episode_as_the_clock_moves(
+    simulator: TMDBSimulatorServer, clock: Clock
+) -> None:
+    simulator.air(AiringSeason(SEVERANCE, 3, NOW - timedelta(weeks=1), timedelta(weeks=1), 3))
+
+    before = tmdb.season_state(tmdb.season(SEVERANCE, 3), clock())
+    clock.now = datetime(2026, 12, 3, tzinfo=UTC)
+    during = tmdb.season_state(tmdb.season(SEVERANCE, 3, refresh=True), clock())
+    clock.now = datetime(2026, 12, 10, tzinfo=UTC)
+    after = tmdb.season_state(tmdb.season(SEVERANCE, 3, refresh=True), clock())
+
+    assert (before.state, before.aired, before.next_air_date) == ("airing", 1, date(2026, 12, 1))
+    assert (during.state, during.aired, during.next_air_date) == ("airing", 2, date(2026, 12, 8))
+    assert (after.state, after.aired, after.next_air_date) == ("finished", 3, None)
+
+
+def test_a_season_airing_every_few_minutes_is_seen_airing_on_schedule(
+    simulator: TMDBSimulatorServer, clock: Clock
+) -> None:
+    simulator.air(AiringSeason(SEVERANCE, 3, NOW + timedelta(minutes=5), timedelta(minutes=10), 3))
+
+    def aired() -> list[int]:
+        return numbers(tmdb.aired_episodes(tmdb.season(SEVERANCE, 3, refresh=True), now=clock()))
+
+    assert aired() == []
+    assert tmdb.season_state(tmdb.season(SEVERANCE, 3), clock()).state == "not aired"
+    clock.advance(minutes=5)
+    assert aired() == [1]
+    clock.advance(minutes=9, seconds=59)
+    assert aired() == [1]
+    clock.advance(seconds=1)
+    assert aired() == [1, 2]
+    assert tmdb.season_state(tmdb.season(SEVERANCE, 3), clock()).state == "airing"
+    assert tmdb.show_status(SEVERANCE).next_episode_to_air == tmdb.AiringEpisode(
+        3, 3, "Episode 3", date(2026, 12, 1)
+    )
+    clock.advance(minutes=10)
+    assert aired() == [1, 2, 3]
+    assert tmdb.season_state(tmdb.season(SEVERANCE, 3), clock()).state == "finished"
