@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from django.core.cache import cache
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -392,3 +396,33 @@ def test_a_season_airing_every_few_minutes_is_seen_airing_on_schedule(
     clock.advance(minutes=10)
     assert aired() == [1, 2, 3]
     assert tmdb.season_state(tmdb.season(SEVERANCE, 3), clock()).state == "finished"
+
+
+def test_the_simulator_puts_a_season_on_the_air_from_the_command_line() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "plexkiosk.simulators.tmdb", "--port", str(port)]
+    proc = subprocess.Popen([*command, "--airing", "95396:3:60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # serving
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/3/tv/95396/season/3",
+            params={"api_key": DEFAULT_API_KEY},
+            timeout=5,
+        ).json()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    refused = subprocess.run(
+        [*command, "--airing", "95396:3"], capture_output=True, text=True, timeout=30
+    )
+
+    # Started now, an episode an hour: the first has aired, the second not yet.
+    today = datetime.now(UTC).date()
+    dates = [date.fromisoformat(e["air_date"]) for e in answer["episodes"]]
+    assert len(dates) == 8
+    assert dates[0] < today <= dates[1]
+    assert refused.returncode == 2
+    assert "use TV_ID:SEASON:MINUTES" in refused.stderr
