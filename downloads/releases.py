@@ -32,6 +32,10 @@ class MediaQuery:
     tvdb_id: int | None = None
     # Other names the same work is released under (original title, a TMDB alternative).
     aliases: tuple[str, ...] = ()
+    # TV, for an episode plan: the episodes Plex lacks, those aired, the season's length.
+    wanted_episodes: tuple[int, ...] | None = None
+    aired_episodes: tuple[int, ...] | None = None
+    episode_count: int | None = None
 
     def __post_init__(self) -> None:
         if self.media_type not in MEDIA_TYPES:
@@ -42,6 +46,13 @@ class MediaQuery:
             raise ValueError("a TV query needs a season")
         if self.season is not None and self.season < 0:
             raise ValueError("season must be 0 or more")
+        episodes = (self.wanted_episodes, self.aired_episodes, self.episode_count)
+        if self.media_type != TV and any(value is not None for value in episodes):
+            raise ValueError("wanted_episodes, aired_episodes and episode_count are for TV")
+        if self.aired_episodes is not None and self.wanted_episodes is None:
+            raise ValueError("aired_episodes needs wanted_episodes")
+        if self.episode_count is not None and self.episode_count < 0:
+            raise ValueError("episode_count must be 0 or more")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MediaQuery:
@@ -50,6 +61,7 @@ class MediaQuery:
             raise ValueError("query must be an object")
         unknown = set(data) - {
             "media_type", "title", "year", "season", "imdb_id", "tmdb_id", "tvdb_id", "aliases",
+            "wanted_episodes", "aired_episodes", "episode_count",
         }  # fmt: skip
         if unknown:
             raise ValueError(f"query has unknown keys: {', '.join(sorted(unknown))}")
@@ -62,6 +74,9 @@ class MediaQuery:
             tmdb_id=_expect(data, "tmdb_id", int),
             tvdb_id=_expect(data, "tvdb_id", int),
             aliases=tuple(_expect(data, "aliases", list) or ()),
+            wanted_episodes=_episode_numbers(data, "wanted_episodes"),
+            aired_episodes=_episode_numbers(data, "aired_episodes"),
+            episode_count=_expect(data, "episode_count", int),
         )
 
     def describe(self) -> str:
@@ -121,6 +136,15 @@ def _expect(data: dict[str, Any], key: str, kind: type, *, required: bool = Fals
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"{key} must be {kind.__name__}, not {type(value).__name__}")
     return value
+
+
+def _episode_numbers(data: dict[str, Any], key: str) -> tuple[int, ...] | None:
+    values = _expect(data, key, list)
+    if values is None:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise ValueError(f"{key} must be a list of episode numbers")
+    return tuple(values)
 
 
 def normalize_info_hash(value: str | None) -> str | None:

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from downloads.episode_plan import plan_episodes
 from downloads.models import QualityProfile, ReleaseSearch
-from downloads.ranking import rank_releases
+from downloads.ranking import Ranking, rank_releases
 from downloads.releases import MediaQuery, Release
 from downloads.search import resolve_profile
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "Rank releases from a JSON file ('-' for stdin) shaped like "
         '{"query": {...}, "releases": [...], "profile": "name"?}, or a stored search '
-        "(--search ID), and print the choice and every release's score and reasons as JSON."
+        "(--search ID), and print the choice and every release's score and reasons as JSON; "
+        "a TV query with wanted_episodes also gets the plan covering those episodes."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -69,11 +71,29 @@ class Command(BaseCommand):
 
         ranking = rank_releases(query=query, releases=releases, profile=profile)
         chosen = ranking.chosen
-        out = {
-            "chosen": chosen.release.title if chosen else None,
-            "ranked": [r.as_dict(breakdown=options["breakdown"]) for r in ranking.ranked],
-        }
+        out: dict[str, Any] = {"chosen": chosen.release.title if chosen else None}
+        if query.wanted_episodes is not None:
+            out["plan"] = _plan(query, ranking, profile)
+        out["ranked"] = [r.as_dict(breakdown=options["breakdown"]) for r in ranking.ranked]
         self.stdout.write(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def _plan(query: MediaQuery, ranking: Ranking, profile: QualityProfile) -> dict[str, Any]:
+    wanted = set(query.wanted_episodes or ())
+    # Without aired_episodes the season is taken as finished: a saved search is replayed.
+    if query.aired_episodes is not None:
+        aired = set(query.aired_episodes)
+    else:
+        aired = set(range(1, query.episode_count + 1)) if query.episode_count else wanted
+    plan = plan_episodes(
+        candidates=ranking,
+        season=query.season or 0,
+        wanted=wanted,
+        aired=aired,
+        season_episode_count=query.episode_count,
+        rules=profile.rules(),
+    )
+    return plan.as_dict()
 
 
 def _stored_search(search_id: int) -> dict[str, Any]:
