@@ -477,16 +477,7 @@ def _tv_details(
         last_episode_to_air=last,
         next_episode_to_air=coming,
         seasons=[
-            {
-                "air_date": _season_air_date(episodes),
-                "episode_count": len(episodes),
-                "id": show["id"] * 100 + n,
-                "name": f"Season {n}" if n else "Specials",
-                "overview": "",
-                "poster_path": f"/sim{show['id']}s{n}.jpg",
-                "season_number": n,
-                "vote_average": 0.0,
-            }
+            {**_season_summary(show, n, episodes), "episode_count": len(episodes)}
             for n, episodes in sorted(seasons.items())
         ],
     )
@@ -507,17 +498,24 @@ def _tv_details(
     return body
 
 
-def _season_details(show: dict[str, Any], number: int, episodes: list[Any]) -> dict[str, Any]:
+def _season_summary(show: dict[str, Any], number: int, episodes: list[Any]) -> dict[str, Any]:
+    """Describe a season as both the show's details and the season endpoint do."""
     return {
-        "_id": f"sim{show['id']}s{number}",
         "air_date": _season_air_date(episodes),
-        "episodes": episodes,
         "id": show["id"] * 100 + number,
         "name": f"Season {number}" if number else "Specials",
         "overview": "",
         "poster_path": f"/sim{show['id']}s{number}.jpg",
         "season_number": number,
         "vote_average": 0.0,
+    }
+
+
+def _season_details(show: dict[str, Any], number: int, episodes: list[Any]) -> dict[str, Any]:
+    return {
+        "_id": f"sim{show['id']}s{number}",
+        **_season_summary(show, number, episodes),
+        "episodes": episodes,
     }
 
 
