@@ -270,6 +270,8 @@ def show_status(tv_id: int, *, refresh: bool = False) -> ShowStatus:
             air_date=_date(raw.get("air_date")),
         )
     countries = data.get("origin_country")
+    listed = countries if isinstance(countries, list) else []
+    origin_country = tuple(c for c in listed if isinstance(c, str) and re.fullmatch("[A-Z]{2}", c))
     status = ShowStatus(
         tmdb_id=tv_id,
         number_of_seasons=_int(data.get("number_of_seasons"))
@@ -279,11 +281,7 @@ def show_status(tv_id: int, *, refresh: bool = False) -> ShowStatus:
         next_episode_to_air=_airing_episode(data.get("next_episode_to_air")),
         in_production=data.get("in_production") is True,
         status=str(data.get("status") or "").strip(),
-        origin_country=tuple(
-            c for c in countries if isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c)
-        )
-        if isinstance(countries, list)
-        else (),
+        origin_country=origin_country,
         original_language=str(data.get("original_language") or "").strip(),
     )
     _cache_set(key, status, EPISODES_CACHE_SECONDS)
