@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from downloads.parsing import (
+    EXTRAS,
+    PARTIAL_PACK,
     ParsedRelease,
     normalize_title,
     parse_release,
@@ -259,6 +261,11 @@ def _check_season(
     parsed: ParsedRelease, year: int | None, query: MediaQuery, reasons: list[str]
 ) -> None:
     season = query.season
+    kind = parsed.coverage.kind
+    if kind == EXTRAS:
+        reasons.append("bonus material or subtitles, not episodes")
+    elif kind == PARTIAL_PACK:
+        reasons.append(f"part {parsed.coverage.part} of a season, not the whole season")
     if parsed.episodes:
         first = parsed.seasons[0] if parsed.seasons else season
         reasons.append(f"episode S{first:02d}E{parsed.episodes[0]:02d}, not a season pack")

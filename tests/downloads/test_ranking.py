@@ -238,3 +238,19 @@ def test_profile_rules_are_frozen_so_a_ranking_cannot_change_them() -> None:
     rules = ProfileRules()
     with pytest.raises(dataclasses.FrozenInstanceError):
         rules.min_seeders = 0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Severance.S02.EXTRAS.1080p.WEB-DL.x264-GRP", "bonus material or subtitles, not episodes"),
+        ("Severance.S02.Part.1.1080p.WEB-DL.x264-GRP", "part 1 of a season, not the whole season"),
+    ],
+)
+def test_extras_and_part_packs_are_never_taken_for_a_whole_season(name: str, reason: str) -> None:
+    query = MediaQuery(media_type="tv", title="Severance", year=2022, season=2)
+    ranking = rank_releases(query=query, releases=[Release(title=name, size=20 * GB, seeders=50)])
+    (ranked,) = ranking.ranked
+    assert not ranked.accepted
+    assert reason in ranked.reasons
+    assert ranking.chosen is None
