@@ -141,6 +141,8 @@ def create_request(
                 queueing.notify(request.pk, "pending")
             else:  # completed at once: the requester hears it like any other completion
                 queueing.notify(request.pk, "finished")
+            if media_type == MediaType.TV:
+                queueing.refresh_episodes(request.pk)
     except IntegrityError:
         # Someone asked for the same title a moment ago: join their request.
         existing = find_active(media_type, tmdb_id, season)

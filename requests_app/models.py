@@ -173,6 +173,35 @@ class RequestEvent(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
+class EpisodeState(models.TextChoices):
+    NOT_AIRED = "not_aired", _("Not aired yet")
+    WANTED = "wanted", _("Wanted")
+    DOWNLOADING = "downloading", _("Downloading")
+    IN_PLEX = "in_plex", _("In Plex")
+
+
+class RequestEpisode(models.Model):
+    """One episode of a requested season: its air date, and whether Plex has it yet."""
+
+    request = models.ForeignKey(MediaRequest, on_delete=models.CASCADE, related_name="episodes")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300, blank=True)
+    air_date = models.DateField(null=True, blank=True, help_text=_("TMDB's; empty when unknown."))
+    state = models.CharField(
+        max_length=12, choices=EpisodeState.choices, default=EpisodeState.WANTED
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["request", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "number"], name="one_row_per_episode")
+        ]
+
+    def __str__(self) -> str:
+        return f"E{self.number:02d} {self.title}".strip()
+
+
 class Profile(models.Model):
     """Per-person settings: approval, quotas, where to send notifications."""
 

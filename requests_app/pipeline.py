@@ -25,7 +25,7 @@ from downloads.models import Download, ReleaseSearch
 from downloads.releases import MediaQuery
 from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from library.models import Episode, LibraryItem
-from requests_app import queueing
+from requests_app import episodes, queueing
 from requests_app.availability import in_plex
 from requests_app.models import (
     ACTIVE_STATUSES,
@@ -322,6 +322,8 @@ def complete_matching(*, item_ids: list[int], episode_ids: list[int] = ()) -> in
     filed = Q(status=Status.PROCESSING)
     count = 0
     for request in MediaRequest.objects.filter(by_id | filed, status__in=ACTIVE_STATUSES):
+        if request.media_type == MediaType.TV:
+            episodes.mark_from_mirror(request)
         count += complete_if_in_plex(request)
     return count
 

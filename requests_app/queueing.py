@@ -17,6 +17,7 @@ FAILOVER = "requests_app.tasks.failover_request_task"
 IMPORT_DELAYED = "requests_app.tasks.import_delayed_task"
 MATCH_LIBRARY = "requests_app.tasks.match_library_changes_task"
 NOTIFY = "requests_app.tasks.notify_request_task"
+REFRESH_EPISODES = "requests_app.tasks.refresh_episodes_task"
 
 
 def search(request_id: int, task_id: str) -> None:
@@ -51,6 +52,11 @@ def match_library(item_ids: list[int], episode_ids: list[int]) -> None:
 def notify(request_id: int, event: str) -> None:
     """Queue the notification of `event` ("pending" or "finished")."""
     send_after_commit(NOTIFY, request_id, event, what=f"request {request_id}: {event} notice")
+
+
+def refresh_episodes(request_id: int) -> None:
+    """Queue the reading of a TV request's episodes from TMDB and the mirror."""
+    send_after_commit(REFRESH_EPISODES, request_id, what=f"request {request_id}: episodes")
 
 
 def stop_download(info_hash: str) -> None:

@@ -22,6 +22,14 @@ JOBS = [
         ),
     ),
     ScheduledJob(
+        name="refresh-airing-episodes",
+        task="requests_app.tasks.refresh_airing_episodes_task",
+        crontab="30 6 * * *",
+        description=(
+            "Read again from TMDB the episodes (air dates) of requested seasons still on the air."
+        ),
+    ),
+    ScheduledJob(
         name="cleanup-old-requests",
         task="requests_app.tasks.cleanup_old_requests_task",
         crontab="45 4 * * *",

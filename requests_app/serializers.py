@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from requests_app.models import MediaRequest, MediaType, RequestEvent
+from requests_app.episodes import shown
+from requests_app.models import MediaRequest, MediaType, RequestEpisode, RequestEvent
 from requests_app.progress import progress_of
 
 
@@ -85,12 +86,19 @@ class MediaRequestSerializer(serializers.ModelSerializer):
         }
 
 
+class RequestEpisodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestEpisode
+        fields = ["number", "title", "air_date", "state"]
+
+
 class MediaRequestDetailSerializer(MediaRequestSerializer):
     events = RequestEventSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
+    episodes = RequestEpisodeSerializer(many=True, read_only=True)
 
     class Meta(MediaRequestSerializer.Meta):
-        fields = [*MediaRequestSerializer.Meta.fields, "overview", "events", "progress"]
+        fields = [*MediaRequestSerializer.Meta.fields, "overview", "events", "progress", "episodes"]
         read_only_fields = fields
 
     def to_representation(self, instance: MediaRequest) -> dict:
@@ -98,6 +106,8 @@ class MediaRequestDetailSerializer(MediaRequestSerializer):
         body["overview"] = instance.overview
         body["events"] = RequestEventSerializer(instance.events.all(), many=True).data
         body["progress"] = self.get_progress(instance)
+        # A season's episodes, as the request page shows them (empty for a movie).
+        body["episodes"] = RequestEpisodeSerializer(shown(instance), many=True).data
         return body
 
     def get_progress(self, obj: MediaRequest) -> dict | None:

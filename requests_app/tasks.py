@@ -7,7 +7,7 @@ import uuid
 
 from celery import Task, shared_task
 
-from requests_app import notifications, pipeline, recovery
+from requests_app import episodes, notifications, pipeline, recovery, tmdb
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +93,30 @@ def cleanup_old_requests_task(days: int = 90) -> int:
 def recover_requests_task() -> dict[str, list[int]]:
     """Send again the lost next step of requests that have waited far too long."""
     return recovery.recover_requests().as_dict()
+
+
+@shared_task(bind=True, max_retries=5)
+def refresh_episodes_task(self: Task, request_id: int) -> str:
+    """Read a TV request's episodes from TMDB (air dates) and the mirror (what Plex has)."""
+    try:
+        found = episodes.refresh_episodes(request_id)
+    except tmdb.TMDBError as exc:
+        if exc.temporary and self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=_retry_delay(self.request.retries)) from exc
+        logger.warning("request %s: episodes not read from TMDB: %s", request_id, exc)
+        return "failed"
+    return "skipped" if found is None else f"{found.in_plex}/{found.total} in Plex"
+
+
+@shared_task
+def refresh_airing_episodes_task() -> int:
+    """Read again the episodes of every active season still on the air; say how many."""
+    done = 0
+    for request_id in episodes.airing_requests():
+        try:
+            # Air dates move while a season airs: ask TMDB, not the hour-old cache.
+            episodes.refresh_episodes(request_id, refresh=True)
+            done += 1
+        except tmdb.TMDBError as exc:
+            logger.warning("request %s: episodes not read from TMDB: %s", request_id, exc)
+    return done

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from library.models import LibraryItem
-from requests_app import flow, search
+from requests_app import episodes, flow, search
 from requests_app.forms import DeclineForm, NotificationsForm, RequestForm, SearchForm
 from requests_app.models import MediaRequest, Profile, Status
 from requests_app.progress import progress_of
@@ -123,6 +123,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": progress_of(media_request),
             "can_cancel": media_request.is_active and flow.can_cancel(request.user, media_request),
             "decline_form": DeclineForm(),
+            "episodes": episodes.shown(media_request),
+            "season": episodes.summary(media_request),
         },
     )
 

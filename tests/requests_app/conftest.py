@@ -115,6 +115,7 @@ def queued() -> Iterator[mock.MagicMock]:
             complete=sent[queueing.COMPLETE],
             fail_over=sent[queueing.FAILOVER],
             match=sent[queueing.MATCH_LIBRARY],
+            refresh_episodes=sent[queueing.REFRESH_EPISODES],
         )
 
 
