@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from requests_app import flow
-from requests_app.models import MediaRequest, Profile, RequestEvent
+from requests_app.models import MediaRequest, Profile, RequestEpisode, RequestEvent
 
 
 class RequestEventInline(admin.TabularInline):
@@ -19,6 +19,17 @@ class RequestEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ("at", "from_status", "to_status", "reason", "actor_label")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class RequestEpisodeInline(admin.TabularInline):
+    model = RequestEpisode
+    extra = 0
+    can_delete = False
+    fields = ("number", "title", "air_date", "state", "updated_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -40,7 +51,7 @@ class MediaRequestAdmin(admin.ModelAdmin):
     search_fields = ("title", "imdb_id", "tmdb_id", "requested_by__username", "download_hash")
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"
-    inlines = [RequestEventInline]
+    inlines = [RequestEpisodeInline, RequestEventInline]
     filter_horizontal = ("watchers",)
     readonly_fields = (
         "status",

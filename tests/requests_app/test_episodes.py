@@ -179,3 +179,13 @@ def test_a_season_tmdb_cannot_describe_fails_the_reading_with_its_reason_not_the
     assert request.status == Status.APPROVED
     assert not request.episodes.exists()
     assert f"request {request.pk}: episodes not read from TMDB" in caplog.text
+
+
+def test_the_season_reads_in_french_for_a_french_browser(member, client, tmdb_airing, clock):
+    request = season_three(member)
+    in_mirror(1)
+    episodes.refresh_episodes(request.pk, now=clock.now)
+    client.force_login(member)
+    page = client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1 sur 8 dans Plex · prochain épisode mardi 1 décembre" in page
+    assert "Pas encore diffusé" in page
