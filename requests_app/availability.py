@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
-from library.lookups import has_media_under, is_in_plex
+from django.utils import timezone
+
+from library.lookups import find_in_plex, has_media_under, is_in_plex, season_episodes
+from requests_app import tmdb
 from requests_app.models import MediaType
+
+logger = logging.getLogger(__name__)
 
 
 class Work(Protocol):
@@ -20,19 +26,51 @@ class Work(Protocol):
 
 
 def in_plex(work: Work, *, season: int | None, library_folder: str = "") -> bool:
-    """Say whether the mirror holds the movie (or the season), by id, title, or its folder.
+    """Say whether the mirror holds the movie, or every aired episode of the season.
 
-    `library_folder` is where the request's download was filed: Plex may list an item it
-    has not matched to TMDB yet (no ids) or with another title, but its files are there.
+    A movie is found by id, title and year, or by `library_folder` — where the request's
+    download was filed: Plex may list an item it has not matched to TMDB yet (no ids) or
+    matched to another title, but its files are there. A season counts only when Plex has
+    each episode TMDB says has aired: three episodes of ten are not "already in Plex".
     """
+    if work.media_type == MediaType.TV:
+        return season is not None and _season_in_plex(work, season)
     if library_folder and has_media_under(library_folder):
         return True
     return is_in_plex(
-        media_type="movie" if work.media_type == MediaType.MOVIE else "show",
+        media_type="movie",
         tmdb_id=work.tmdb_id,
         imdb_id=work.imdb_id or None,
         tvdb_id=work.tvdb_id,
         title=work.title,
         year=work.year,
-        season=season if work.media_type == MediaType.TV else None,
     )
+
+
+def plex_episode_numbers(work: Work, season: int) -> set[int]:
+    """Return the episode numbers of one season of the show that the Plex mirror holds."""
+    show = find_in_plex(
+        tmdb_id=work.tmdb_id,
+        imdb_id=work.imdb_id or None,
+        tvdb_id=work.tvdb_id,
+        title=work.title,
+        year=work.year,
+        media_type="show",
+    )
+    return set() if show is None else set(season_episodes(show=show, season=season))
+
+
+def _season_in_plex(work: Work, season: int) -> bool:
+    held = plex_episode_numbers(work, season)
+    if not held:
+        return False
+    try:
+        listed = tmdb.season(work.tmdb_id, season)
+    except tmdb.TMDBError as exc:
+        # Without TMDB the mirror alone decides, as before episodes were known.
+        logger.info(
+            "TMDB cannot list season %s of %s (%s): Plex's episodes count", season, work.title, exc
+        )
+        return True
+    aired = {e.episode_number for e in tmdb.aired_episodes(listed, now=timezone.now())}
+    return aired <= held

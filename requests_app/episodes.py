@@ -16,8 +16,8 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from library.lookups import find_in_plex, season_episodes
 from requests_app import tmdb
+from requests_app.availability import plex_episode_numbers
 from requests_app.models import (
     ACTIVE_STATUSES,
     EpisodeState,
@@ -48,21 +48,6 @@ class EpisodeSummary:
         return self.aired < self.total
 
 
-def plex_episode_numbers(request: MediaRequest) -> set[int]:
-    """Return the episode numbers of the request's season the Plex mirror holds."""
-    show = find_in_plex(
-        tmdb_id=request.tmdb_id,
-        imdb_id=request.imdb_id or None,
-        tvdb_id=request.tvdb_id,
-        title=request.title,
-        year=request.year,
-        media_type="show",
-    )
-    if show is None or request.season is None:
-        return set()
-    return set(season_episodes(show=show, season=request.season))
-
-
 def _state(number: int, *, aired: set[int], in_plex: set[int], downloading: bool) -> str:
     if number in in_plex:
         return EpisodeState.IN_PLEX
@@ -83,7 +68,7 @@ def refresh_episodes(
         return None
     season = tmdb.season(request.tmdb_id, request.season, refresh=refresh)
     aired = {e.episode_number for e in tmdb.aired_episodes(season, now=now or timezone.now())}
-    in_plex = plex_episode_numbers(request)
+    in_plex = plex_episode_numbers(request, request.season)
     downloading = request.status in DOWNLOADING_STATUSES
     numbers = [e.episode_number for e in season.episodes]
     with transaction.atomic():
@@ -109,7 +94,9 @@ def refresh_episodes(
 
 def mark_from_mirror(request: MediaRequest) -> int:
     """Move the request's episodes Plex now holds to *in Plex*; return how many moved."""
-    in_plex = plex_episode_numbers(request)
+    if request.season is None:
+        return 0
+    in_plex = plex_episode_numbers(request, request.season)
     if not in_plex:
         return 0
     return (

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from plexkiosk.celery import app
 from plexkiosk.simulators.torznab import TorznabSimulator
@@ -61,6 +62,14 @@ class WorkerProcess(Child):
 
     def wait_ready(self, timeout: float = 30) -> None:
         self.wait_until(lambda: "ready." in self.log(), timeout)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Leave the site's language as it was: a page asked for in French activates French
+    for the thread, and the next test's messages would read French."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

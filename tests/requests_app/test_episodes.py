@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from library.models import Episode, LibraryItem, PlexSection, Season
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
-from requests_app import episodes, flow
+from requests_app import episodes, flow, pipeline
 from requests_app.models import EpisodeState, MediaRequest, Status
 from requests_app.tasks import refresh_airing_episodes_task, refresh_episodes_task
 
@@ -189,3 +189,49 @@ def test_the_season_reads_in_french_for_a_french_browser(member, client, tmdb_ai
     page = client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "1 sur 8 dans Plex · prochain épisode mardi 1 décembre" in page
     assert "Pas encore diffusé" in page
+
+
+def breaking_bad_in_mirror(*numbers: int) -> None:
+    section, _ = PlexSection.objects.get_or_create(
+        key="2", defaults={"type": "show", "title": "TV"}
+    )
+    show = LibraryItem.objects.create(
+        section=section, rating_key=8000, type="show", title="Breaking Bad", year=2008,
+        tvdb_id=81189, tmdb_id=1396,
+    )  # fmt: skip
+    season = Season.objects.create(show=show, rating_key=8001, index=1)
+    for n in numbers:
+        Episode.objects.create(
+            show=show, season=season, rating_key=8100 + n, season_number=1, index=n
+        )
+
+
+def test_a_season_plex_holds_only_part_of_is_not_already_in_plex(
+    trusted_member, tmdb_airing, queued
+) -> None:
+    breaking_bad_in_mirror(1, 2, 3)
+    outcome = flow.create_request(user=trusted_member, media_type="tv", tmdb_id=1396, season=1)
+    assert outcome.request.status == Status.APPROVED  # 3 of 8 is not the season
+    queued.process.assert_not_called()  # sent after the commit only
+
+
+def test_a_season_plex_holds_every_aired_episode_of_is_already_in_plex(
+    trusted_member, tmdb_airing
+) -> None:
+    breaking_bad_in_mirror(*range(1, 9))
+    outcome = flow.create_request(user=trusted_member, media_type="tv", tmdb_id=1396, season=1)
+    assert outcome.request.status == Status.COMPLETED
+    assert outcome.message == "Already in your library."
+
+
+def test_a_season_still_airing_is_in_plex_once_every_aired_episode_is(
+    member, tmdb_airing, clock, monkeypatch
+) -> None:
+    monkeypatch.setattr("requests_app.availability.timezone.now", clock)
+    request = season_three(member, status=Status.PROCESSING)
+    in_mirror(1)
+    assert not pipeline.complete_if_in_plex(request)
+    in_mirror(2)  # episodes 3 to 8 have not aired: they cannot hold the season back
+    assert pipeline.complete_if_in_plex(request)
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
