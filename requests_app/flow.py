@@ -81,8 +81,9 @@ def _join(existing: MediaRequest, user: AbstractBaseUser) -> CreateOutcome:
     if existing.status == Status.PENDING and not needs_approval(user):
         # The same request from this person would not have waited, so it waits no more.
         reason = _("Approved: %(who)s asked for it too.") % {"who": user.get_username()}
-        if _start_again(existing.pk, by=user, reason=reason, only_from={Status.PENDING}):
-            return CreateOutcome(existing, False, _("Already requested; now approved."))
+        approved = _start_again(existing.pk, by=user, reason=reason, only_from={Status.PENDING})
+        if approved is not None:
+            return CreateOutcome(approved, False, _("Already requested; now approved."))
     return CreateOutcome(
         existing, False, _("Already requested: you will be told when it is ready.")
     )

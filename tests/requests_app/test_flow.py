@@ -73,6 +73,10 @@ def test_staff_asking_for_a_pending_title_approves_it_with_a_recorded_reason(
     with django_capture_on_commit_callbacks(execute=True):
         joined = flow.create_request(user=staff, media_type="movie", tmdb_id=DUNE.tmdb_id)
     assert not joined.created
+    assert (joined.request.status, joined.message) == (
+        Status.APPROVED,
+        "Already requested; now approved.",
+    )
     first.refresh_from_db()
     assert first.status == Status.APPROVED
     queued.process.assert_called_once_with(first.pk, task_id=first.celery_task_id)
