@@ -14,26 +14,27 @@ from requests_app import flow
 from requests_app.models import MediaRequest, Profile, RequestEpisode, RequestEvent
 
 
-class RequestEventInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the app writes (history, episodes): shown on the request, never edited there."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
+        return tuple(self.fields or ())
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "from_status", "to_status", "reason", "actor_label")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
-class RequestEpisodeInline(admin.TabularInline):
+class RequestEpisodeInline(ReadOnlyInline):
     model = RequestEpisode
-    extra = 0
-    can_delete = False
     fields = ("number", "title", "air_date", "state", "updated_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 def _run(request: HttpRequest, queryset: QuerySet, verb: str, act: Callable[[int], object]) -> None:
