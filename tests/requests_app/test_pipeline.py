@@ -20,6 +20,14 @@ from tests.requests_app.conftest import DUNE, DUNE_IDS, approved_dune
 pytestmark = pytest.mark.django_db
 
 
+def downloading_dune(user: object) -> MediaRequest:
+    """An approved Dune request whose search handed its best release to qBittorrent."""
+    request = approved_dune(user)
+    pipeline.search_and_download(request.pk)
+    request.refresh_from_db()
+    return request
+
+
 def test_an_approved_request_is_searched_and_the_best_release_downloaded(
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
 ) -> None:
@@ -96,9 +104,7 @@ def test_failing_past_the_limit_ends_the_request_with_the_reason(
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent, settings: Settings
 ) -> None:
     settings.REQUEST_MAX_FAILOVERS = 0
-    request = approved_dune(trusted_member)
-    pipeline.search_and_download(request.pk)
-    request.refresh_from_db()
+    request = downloading_dune(trusted_member)
     assert pipeline.fail_over(request.pk, info_hash=request.download_hash, reason="errored") == (
         "failed"
     )
@@ -110,9 +116,7 @@ def test_failing_past_the_limit_ends_the_request_with_the_reason(
 def test_a_filed_download_waits_for_plex_then_completes_when_the_library_announces_it(
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
 ) -> None:
-    request = approved_dune(trusted_member)
-    pipeline.search_and_download(request.pk)
-    request.refresh_from_db()
+    request = downloading_dune(trusted_member)
     assert pipeline.download_done(request.pk, info_hash=request.download_hash) == "processing"
     # Plex lists something else first: the request keeps waiting.
     section = PlexSection.objects.create(key="1", type="movie", title="Movies")
@@ -136,9 +140,7 @@ def test_a_processing_request_completes_when_plex_lists_its_folder_under_other_i
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent, settings
 ) -> None:
     settings.PLEX_PATH_MAP = []
-    request = approved_dune(trusted_member)
-    pipeline.search_and_download(request.pk)
-    request.refresh_from_db()
+    request = downloading_dune(trusted_member)
     Download.objects.filter(info_hash=request.download_hash).update(
         library_folder="/media/Movies/Dune (2021)"
     )
@@ -157,9 +159,7 @@ def test_a_processing_request_completes_when_plex_lists_its_folder_under_other_i
 def test_a_download_filed_after_plex_already_listed_it_completes_at_once(
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
 ) -> None:
-    request = approved_dune(trusted_member)
-    pipeline.search_and_download(request.pk)
-    request.refresh_from_db()
+    request = downloading_dune(trusted_member)
     plex_has(DUNE.tmdb_id)
     assert pipeline.download_done(request.pk, info_hash=request.download_hash) == "completed"
 
@@ -252,9 +252,7 @@ def test_a_release_named_by_its_original_title_is_taken_through_the_tmdb_aliases
 def test_a_delayed_import_tells_the_request_why_and_only_for_its_current_download(
     trusted_member, fake_tmdb, plex_has, indexer, qbittorrent
 ) -> None:
-    request = approved_dune(trusted_member)
-    pipeline.search_and_download(request.pk)
-    request.refresh_from_db()
+    request = downloading_dune(trusted_member)
     reason = "no space left on the library disk"
     assert not pipeline.import_delayed(request.pk, info_hash="f" * 40, reason=reason)
     assert pipeline.import_delayed(request.pk, info_hash=request.download_hash, reason=reason)
