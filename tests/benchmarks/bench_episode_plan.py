@@ -98,12 +98,12 @@ def main() -> None:
                           season_episode_count=want.episode_count, rules=rules)  # fmt: skip
 
     steps: list[tuple[str, Callable[[int], Callable[[], object]]]] = [
-        ("parse only (parsett), cold cache",
+        ("parse only (parsett), cold",
          lambda n: lambda: [parse_release(r.title) for r in show_releases(100 + n)]),
-        ("plan_seasons: parse + rank + plan, cold cache",
+        ("plan_seasons cold: parse + rank + plan",
          lambda n: lambda: plan_seasons(query=QUERY, releases=show_releases(n), seasons=seasons,
                                         profile=rules)),
-        ("plan_seasons: rank + plan, names parsed",
+        ("plan_seasons warm: rank + plan, names parsed",
          lambda n: lambda: plan_seasons(query=QUERY, releases=warm, seasons=seasons,
                                         profile=rules)),
         ("plan_episodes only, 20 rankings given", lambda n: plan_only),
@@ -116,8 +116,8 @@ def main() -> None:
             samples.append(_time(step))
         best, median = min(samples), statistics.median(samples)
         rows.append([label, len(warm), f"{best * 1000:.0f}", f"{median * 1000:.0f}",
-                     "yes" if median < 1 else "NO"])  # fmt: skip
-    print_table(["step", "releases", "best ms", "median ms", "< 1 s"], rows)
+                     f"{len(warm) / median:,.0f}", "yes" if median < 1 else "NO"])  # fmt: skip
+    print_table(["step", "releases", "best ms", "median ms", "releases/s", "< 1 s"], rows)
     entries = sum(len(p.entries) for p in plans.values())
     covered = sum(len(p.covered) for p in plans.values())
     wanted = sum(len(w.wanted) for w in seasons.values())
