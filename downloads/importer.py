@@ -12,7 +12,7 @@ import shutil
 import time
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -116,12 +116,14 @@ class NotEnoughSpace(ImportFailed):
 
 @dataclass(frozen=True)
 class MediaTarget:
-    """What the download is: a movie, or a show (and the season asked for)."""
+    """What the download is: a movie, or a show (the season, and the episodes asked for)."""
 
     kind: Literal["movie", "tv"]
     title: str
     year: int | None = None
     season: int | None = None
+    # The episodes of `season` to file; empty: every episode the download holds.
+    episodes: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,12 @@ class Scan:
 
 @dataclass(frozen=True)
 class PlannedFile:
-    """One source file and the library path it will have."""
+    """One source file, the library path it will have, and the worse copies it replaces."""
 
     source: Path
     destination: Path
     size: int
+    replaces: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,33 +331,38 @@ def scan_download(content_path: Path | str, *, downloads_dir: Path | str) -> Sca
     skipped: list[tuple[str, str]] = []
     for path in _walk(content, skipped):
         relative = path.name if path == content else str(path.relative_to(content))
-        folders = {part.lower() for part in Path(relative).parts[:-1]}
-        extension = path.suffix.lower()
-        if extension not in VIDEO_EXTENSIONS | SUBTITLE_EXTENSIONS:
-            skipped.append((relative, "not a video or subtitle"))
-            continue
-        if folders & JUNK_FOLDERS:
-            skipped.append((relative, "in an extras or sample folder"))
-            continue
-        if folders & DISC_FOLDERS:
-            skipped.append((relative, "part of a disc structure, which Plex cannot play"))
-            continue
         stat = path.lstat()
+        kind, reason = media_kind(relative, stat.st_size)
+        if kind is None:
+            skipped.append((relative, reason))
+            continue
         if not path.resolve().is_relative_to(root):
             skipped.append((relative, "outside DOWNLOADS_DIR"))
             continue
-        if extension in SUBTITLE_EXTENSIONS:
-            subtitles.append(MediaFile(path, relative, stat.st_size, "subtitle"))
-            continue
-        if _JUNK_STEM.search(path.stem) or (
-            _SAMPLE_WORD.search(path.stem) and stat.st_size < SAMPLE_MAX_BYTES
-        ):
-            skipped.append((relative, "a sample or extra"))
-            continue
-        videos.append(MediaFile(path, relative, stat.st_size, "video"))
+        (videos if kind == "video" else subtitles).append(
+            MediaFile(path, relative, stat.st_size, kind)
+        )
     videos.sort(key=lambda f: (-f.size, f.relative))
     subtitles.sort(key=lambda f: (-f.size, f.relative))
     return Scan(tuple(videos), tuple(subtitles), tuple(skipped))
+
+
+def media_kind(relative: str, size: int) -> tuple[Literal["video", "subtitle"] | None, str]:
+    """Say from its path and size whether a file is a video or subtitle to file, or why not."""
+    path = Path(relative)
+    folders = {part.lower() for part in path.parts[:-1]}
+    extension = path.suffix.lower()
+    if extension not in VIDEO_EXTENSIONS | SUBTITLE_EXTENSIONS:
+        return None, "not a video or subtitle"
+    if folders & JUNK_FOLDERS:
+        return None, "in an extras or sample folder"
+    if folders & DISC_FOLDERS:
+        return None, "part of a disc structure, which Plex cannot play"
+    if extension in SUBTITLE_EXTENSIONS:
+        return "subtitle", ""
+    if _JUNK_STEM.search(path.stem) or (_SAMPLE_WORD.search(path.stem) and size < SAMPLE_MAX_BYTES):
+        return None, "a sample or extra"
+    return "video", ""
 
 
 def _walk(content: Path, skipped: list[tuple[str, str]]) -> Iterable[Path]:
@@ -375,24 +383,49 @@ def _walk(content: Path, skipped: list[tuple[str, str]]) -> Iterable[Path]:
             yield path
 
 
-def _episode_numbers(file: MediaFile, default_season: int | None) -> tuple[int, list[int]] | None:
-    """Read season and episodes from the file name, then its folder, then the request."""
+def episode_numbers(relative: str, default_season: int | None) -> tuple[int, list[int]] | None:
+    """Read season and episodes from a file's name, then its folder's, then the request."""
     try:
-        parsed = parse(Path(file.relative).name)
+        parsed = parse(Path(relative).name)
     except Exception:  # the parser rejects some hostile names; such files are skipped
         return None
     if not parsed.episodes:
         return None
     seasons = list(parsed.seasons)
-    if not seasons and len(Path(file.relative).parts) > 1:
+    if not seasons and len(Path(relative).parts) > 1:
         try:
-            seasons = list(parse(Path(file.relative).parts[-2]).seasons)
+            seasons = list(parse(Path(relative).parts[-2]).seasons)
         except Exception:
             seasons = []
     season = seasons[0] if seasons else default_season
     if season is None:
         return None
     return season, sorted(set(parsed.episodes))
+
+
+def _episode_numbers(file: MediaFile, default_season: int | None) -> tuple[int, list[int]] | None:
+    """Read season and episodes of a file found in a download."""
+    return episode_numbers(file.relative, default_season)
+
+
+def episode_code(season: int, episodes: Iterable[int]) -> str:
+    """Write episodes the way people read them: S02E03, or S02E03-E04 for a range."""
+    numbers = sorted(set(episodes))
+    code = f"S{season:02d}E{numbers[0]:02d}"
+    return code if len(numbers) == 1 else f"{code}-E{numbers[-1]:02d}"
+
+
+def resolution_rank(names: Iterable[str]) -> tuple[int, str]:
+    """Return the first resolution these names give (file, then folders): (1080, "1080p")."""
+    for name in names:
+        try:
+            resolution = parse(name).resolution
+        except Exception:  # noqa: S112 - a hostile name gives no resolution; the next may
+            continue
+        match = re.fullmatch(r"(\d{3,4})p", resolution or "")
+        if match:
+            return int(match[1]), resolution
+    return 0, ""
 
 
 def plan_import(
@@ -431,11 +464,20 @@ def plan_import(
                 skipped.append((video.relative, "no season and episode number in its name"))
             elif target.season is not None and numbers[0] != target.season:
                 skipped.append((video.relative, f"season {numbers[0]} was not asked for"))
+            elif target.episodes and not target.episodes & set(numbers[1]):
+                # Also what keeps out a file whose priority was 0 in qBittorrent: pieces
+                # straddling file boundaries leave such files on disk, partly written.
+                code = episode_code(*numbers)
+                skipped.append((video.relative, f"episode not asked for: {code}"))
             elif (numbers[0], tuple(numbers[1])) in episodes:
                 skipped.append((video.relative, "a smaller copy of the same episode"))
             else:
                 episodes[(numbers[0], tuple(numbers[1]))] = video
         if not episodes:
+            if target.episodes:
+                season = target.season or 0
+                wanted = ", ".join(episode_code(season, [n]) for n in sorted(target.episodes))
+                raise NoMediaFiles(f"no video file holds an episode asked for ({wanted})")
             raise NoMediaFiles("no video file has an episode number for the season asked for")
         for (season, numbers), video in episodes.items():
             relative = episode_path(
@@ -445,7 +487,12 @@ def plan_import(
                 episodes=numbers,
                 extension=video.path.suffix,
             )
-            plan.append(_planned(video, library, relative))
+            planned = _planned(video, library, relative)
+            kept, worse = _copies_in_library(planned, video, season, numbers)
+            if kept:
+                skipped.append((video.relative, kept))
+                continue
+            plan.append(replace(planned, replaces=worse))
             for subtitle in _subtitles_for(video, season, numbers, scan.subtitles):
                 language, flags = subtitle_language(subtitle.path.stem)
                 relative = episode_path(
@@ -464,6 +511,39 @@ def plan_import(
 def _planned(file: MediaFile, library: Path, relative: Path) -> PlannedFile:
     """Place one file under the library root, checked."""
     return PlannedFile(file.path, inside(library, relative), file.size)
+
+
+def _copies_in_library(
+    planned: PlannedFile, video: MediaFile, season: int, numbers: tuple[int, ...]
+) -> tuple[str, tuple[Path, ...]]:
+    """Say why an episode already in the season's folder is kept, or which copies the new replaces.
+
+    The new file goes in only with a higher resolution read from its names than every copy
+    of one of its episodes already there (any extension); it then replaces them. A copy
+    whose resolution cannot be read (the names this importer writes carry none) is kept.
+    """
+    folder = planned.destination.parent
+    if not folder.is_dir():
+        return "", ()
+    new_rank, _ = resolution_rank([video.path.name, *(p.name for p in video.path.parents[:3])])
+    worse: list[Path] = []
+    for existing in sorted(folder.iterdir()):
+        if existing.suffix.lower() not in VIDEO_EXTENSIONS or not existing.is_file():
+            continue
+        held = episode_numbers(existing.name, season)
+        if held is None or held[0] != season or not set(held[1]) & set(numbers):
+            continue
+        if existing == planned.destination and (
+            existing.samefile(video.path) or existing.stat().st_size == video.size
+        ):
+            continue  # this very file, filed by an earlier run: `transfer` finds it in place
+        rank, resolution = resolution_rank([existing.name])
+        if new_rank <= rank or rank == 0:
+            at = f" at {resolution}" if resolution else ""
+            return f"{episode_code(season, held[1])} already in the library{at}", ()
+        if existing != planned.destination:
+            worse.append(existing)
+    return "", tuple(worse)
 
 
 def _subtitles_for(
@@ -672,6 +752,11 @@ def file_into_library(
         # An empty "Title (Year)" folder would show in Plex's file browser and look filed.
         _remove_if_empty(created)
         raise
+    for item in plan:
+        for worse in item.replaces:
+            # The better copy is in place under its own name; Plex would list both.
+            worse.unlink(missing_ok=True)
+            logger.info("import: %s replaced by %s", worse.name, item.destination.name)
     for file in files:
         logger.info("import %s: %s -> %s", file.action, file.source.name, file.destination)
     return ImportResult(folder, files, tuple(skipped))

@@ -10,6 +10,7 @@ the `download_completed`, `download_failed` and `import_delayed` signals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -17,12 +18,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from downloads import importer
+from downloads import file_selection, importer
+from downloads.failing import ACTIVE, fail_download
 from downloads.models import Download, ReleaseCandidate
 from downloads.qbittorrent import BadTorrentError, QBittorrent
 from downloads.releases import MediaQuery
-from downloads.search import blocklist_release
-from downloads.signals import download_completed, download_failed, import_delayed
+from downloads.signals import download_completed, import_delayed
 from downloads.torrentfile import InvalidTorrent, fetch_torrent, info_hash_from_magnet
 from library import lookups
 from library.plex import PlexPermanentError
@@ -30,8 +31,6 @@ from library.plex import PlexPermanentError
 logger = logging.getLogger(__name__)
 
 S = Download.State
-# The states of a download qBittorrent is working on, which the monitor follows.
-ACTIVE = (S.QUEUED, S.DOWNLOADING, S.STALLED)
 
 
 class ReleaseUnusable(Exception):
@@ -49,16 +48,27 @@ def start_download(
     candidate: ReleaseCandidate,
     owner_ref: str,
     media: MediaQuery,
+    episodes: Sequence[int] = (),
+    select_files: bool = False,
     client: QBittorrent | None = None,
 ) -> Download:
     """Add the release to qBittorrent (once) and return its Download row.
 
+    `episodes`: the episodes of `media.season` it is for (empty: all it holds). With
+    `select_files`, only their files are fetched: the torrent is added stopped and started
+    once the other files' priority is 0 (here for a .torrent, by the monitor for a magnet
+    still fetching its metadata). A torrent holding none of them fails the download.
     Raises ReleaseUnusable when the release's torrent is broken, and the torrent or
     qBittorrent error (with `.temporary`) when a service is away.
     """
+    episodes = sorted({int(n) for n in episodes})
+    if select_files and (media.season is None or not episodes):
+        raise ValueError("select_files needs a season and the episodes to fetch")
     magnet, torrent_bytes, info_hash = _obtain(candidate)
     existing = Download.objects.filter(info_hash=info_hash).first()
     if existing is not None and existing.is_active:
+        if existing.owner_ref == owner_ref:
+            return _widen(existing, episodes, select_files, client)
         return existing
     client = client or QBittorrent()
     folder = download_folder(info_hash)
@@ -69,6 +79,7 @@ def start_download(
             torrent_bytes=torrent_bytes,
             save_path=str(folder),
             tag=f"pk-{info_hash[:8]}",
+            stopped=select_files,
         )
     except BadTorrentError as exc:
         raise ReleaseUnusable(str(exc)) from exc
@@ -84,6 +95,9 @@ def start_download(
             "title": media.title,
             "year": media.year,
             "season": media.season,
+            "episodes": episodes,
+            "select_files": select_files,
+            "files_selected_at": None,
             "state": S.QUEUED,
             "progress": 0.0,
             "error": "",
@@ -93,6 +107,36 @@ def start_download(
         },
     )
     logger.info("download %s added: %s (%s)", download.pk, download.release_title, owner_ref)
+    if select_files:
+        # A .torrent's file list is known at once; a magnet's comes with its metadata, and
+        # the monitor selects then.
+        file_selection.select_episode_files(download, client)
+    return download
+
+
+def _widen(
+    download: Download, episodes: list[int], select_files: bool, client: QBittorrent | None
+) -> Download:
+    """Add episodes to an active download of the same owner, and fetch their files too."""
+    if not download.select_files:
+        return download  # it fetches every file already
+    whole = not select_files and not episodes
+    wanted = [] if whole else sorted(set(download.episodes) | set(episodes))
+    if wanted == download.episodes:
+        return download
+    # Not yet selected (a magnet without metadata): the monitor selects with the new list.
+    selected_at = download.files_selected_at and timezone.now()
+    Download.objects.filter(pk=download.pk).update(
+        episodes=wanted, select_files=not whole, files_selected_at=selected_at
+    )
+    download.episodes, download.select_files = wanted, not whole
+    client = client or QBittorrent()
+    if whole:
+        # A magnet still without metadata stays stopped here (not handled: rare).
+        file_selection.fetch_every_file(download, client)
+    elif download.files_selected_at is not None:
+        file_selection.select_episode_files(download, client)
+    logger.info("download %s now for episodes %s", download.pk, wanted or "all")
     return download
 
 
@@ -119,38 +163,6 @@ def stop_download(info_hash: str, *, client: QBittorrent | None = None) -> None:
     (client or QBittorrent()).remove(info_hash, delete_files=True)
 
 
-# --- failing ------------------------------------------------------------------------------
-def fail_download(
-    download: Download, reason: str, client: QBittorrent | None = None, *, blocklist: bool = True
-) -> None:
-    """Give up on a download: remove it (given a client), blocklist it, tell its owner."""
-    if client is not None:
-        client.remove(download.info_hash, delete_files=True)
-    # Dead or broken for everyone, not only for this request; the owner's own entry
-    # survives an admin lifting the global one by mistake for this request.
-    if blocklist:
-        blocklist_release(info_hash=download.info_hash, reason=reason)
-    if blocklist and download.owner_ref:
-        blocklist_release(
-            info_hash=download.info_hash, request_ref=download.owner_ref, reason=reason
-        )
-    with transaction.atomic():
-        claimed = Download.objects.filter(
-            pk=download.pk, state__in=[*ACTIVE, S.COMPLETED, S.IMPORTING]
-        ).update(state=S.FAILED, error=reason[:2000], dlspeed=0, eta=None)
-        if claimed:
-            download.state, download.error = S.FAILED, reason
-            logger.warning("download %s failed: %s", download.pk, reason)
-            transaction.on_commit(
-                lambda: download_failed.send(
-                    sender=Download,
-                    download=download,
-                    owner_ref=download.owner_ref,
-                    reason=reason,
-                )
-            )
-
-
 # --- import -------------------------------------------------------------------------------
 def import_download(download_id: int) -> importer.ImportResult | None:
     """File a completed download into the library, ask Plex to scan that folder, tell the owner.
@@ -170,6 +182,7 @@ def import_download(download_id: int) -> importer.ImportResult | None:
         title=download.title,
         year=download.year,
         season=download.season,
+        episodes=frozenset(download.episodes or ()),
     )
     try:
         result = importer.file_into_library(

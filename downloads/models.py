@@ -435,6 +435,13 @@ class Download(models.Model):
     title = models.CharField(max_length=300)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     season = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The episode numbers of `season` this download is for; empty: all it holds (a movie, a
+    # pack taken whole).
+    episodes = models.JSONField(default=list, blank=True)
+    # Only the files of `episodes` are fetched: qBittorrent priority 0 for every other file.
+    select_files = models.BooleanField(default=False)
+    # When those priorities were set; empty while not yet (a magnet still without metadata).
+    files_selected_at = models.DateTimeField(null=True, blank=True)
 
     state = models.CharField(
         max_length=12, choices=State.choices, default=State.QUEUED, db_index=True

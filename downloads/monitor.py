@@ -4,11 +4,13 @@ A pass copies qBittorrent's view (progress, speed, seeders, state) onto every ac
 download in one statement, queues the import of the downloads that completed, fails those
 that stalled, errored or disappeared (so their owner can try another release), queues
 again imports whose message went missing, and removes torrents of cancelled downloads
-that qBittorrent still has.
+that qBittorrent still has. A download of some episodes whose magnet has just received
+its metadata gets its files selected and is started (one more call, once).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,10 +18,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import bulk
-from downloads import cleanup, queueing
+from downloads import cleanup, file_selection, queueing
 from downloads.lifecycle import ACTIVE, fail_download
 from downloads.models import Download
-from downloads.qbittorrent import QBittorrent, TorrentSnapshot, classify
+from downloads.qbittorrent import QBittorrent, QBittorrentError, TorrentSnapshot, classify
+
+logger = logging.getLogger(__name__)
 
 S = Download.State
 # qBittorrent may take a moment to list a torrent it just accepted; not "lost" before this.
@@ -55,6 +59,8 @@ class MonitorReport:
     updated: int = 0
     completed: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
+    # Downloads whose files were selected (and the torrent started) by this pass.
+    selected: list[int] = field(default_factory=list)
 
 
 def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
@@ -84,11 +90,30 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
         changed.append(download)
     bulk.update_rows(Download, changed, FOLLOWED_FIELDS)
     report.updated = len(changed)
+    for download in changed:
+        if download.select_files and download.files_selected_at is None:
+            _select_files(download, client, report)
     for download_id in report.completed:
         queueing.queue_import(download_id)
     _requeue_forgotten_imports(now, skip=report.completed)
     cleanup.remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
     return report
+
+
+def _select_files(download: Download, client: QBittorrent, report: MonitorReport) -> None:
+    """Select the files of a download whose torrent waited for its file list, and start it."""
+    if download.state == S.COMPLETED:
+        return  # nothing left to fetch: its files were selected some other way (by hand)
+    try:
+        selected = file_selection.select_episode_files(download, client)
+    except QBittorrentError as exc:
+        # The torrent stays stopped, so nothing unwanted is fetched: the next pass tries again.
+        logger.warning("download %s: files not selected yet: %s", download.pk, exc)
+        return
+    if download.state == S.FAILED:
+        report.failed.append((download.pk, download.error))
+    elif selected:
+        report.selected.append(download.pk)
 
 
 def _follow(download: Download, snapshot: TorrentSnapshot, now: datetime) -> str:

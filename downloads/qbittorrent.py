@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -109,6 +109,29 @@ class TorrentSnapshot:
             seeding_time=int(raw.get("seeding_time", 0) or 0),
             added_on=_timestamp(raw.get("added_on")),
             completion_on=_timestamp(raw.get("completion_on")),
+        )
+
+
+@dataclass(frozen=True)
+class TorrentFile:
+    """One file of a torrent as `torrents/files` lists it: its index, path, size and priority."""
+
+    index: int
+    name: str
+    size: int
+    priority: int
+    progress: float
+
+    @classmethod
+    def from_api(cls, position: int, raw: Mapping[str, Any]) -> TorrentFile:
+        """Build a file from one `torrents/files` entry."""
+        # `index` appeared in Web API 2.8.2; before it, a file's id was its position.
+        return cls(
+            index=int(raw.get("index", position)),
+            name=str(raw.get("name", "")),
+            size=int(raw.get("size", 0)),
+            priority=int(raw.get("priority", 1)),
+            progress=float(raw.get("progress", 0.0)),
         )
 
 
@@ -253,8 +276,13 @@ class QBittorrent:
         torrent_bytes: bytes | None = None,
         save_path: str,
         tag: str,
+        stopped: bool = False,
     ) -> str:
-        """Add a magnet or .torrent in the app's category and return its info hash."""
+        """Add a magnet or .torrent in the app's category and return its info hash.
+
+        `stopped`: nothing is downloaded until `start`, so file priorities can be set first.
+        A magnet then still fetches its metadata (the file list) and stops right after it.
+        """
         if (magnet is None) == (torrent_bytes is None):
             raise ValueError("give exactly one of magnet or torrent_bytes")
         try:
@@ -280,6 +308,7 @@ class QBittorrent:
                     tags=tag,
                     # An explicit save path only holds with automatic management off.
                     use_auto_torrent_management=False,
+                    **_stopped_options(stopped, magnet=magnet is not None),
                 )
         except QBittorrentPermanentError as exc:
             # 4.x answers 415 for a file it cannot parse; 5.x may answer 409 to a duplicate.
@@ -333,6 +362,28 @@ class QBittorrent:
             if snapshot.category == self.category
         ]
 
+    def files(self, info_hash: str) -> list[TorrentFile]:
+        """Return the torrent's files; empty while a magnet waits for its metadata."""
+        with self._errors("list a torrent's files"):
+            raw = self._api.torrents_files(torrent_hash=info_hash.lower())
+        return [TorrentFile.from_api(position, entry) for position, entry in enumerate(raw)]
+
+    def set_file_priority(self, info_hash: str, file_ids: Iterable[int], priority: int) -> None:
+        """Set the priority (0: do not download, 1: normal) of some files of the torrent."""
+        ids = sorted(set(file_ids))
+        if not ids:
+            return
+        with self._errors("set file priorities"):
+            self._api.torrents_file_priority(
+                torrent_hash=info_hash.lower(), file_ids=ids, priority=priority
+            )
+
+    def start(self, info_hash: str) -> None:
+        """Start (resume) the torrent; one that is already running is left as it is."""
+        # qbittorrent-api calls torrents/resume before Web API 2.11 (qBittorrent 5.0), start after.
+        with self._errors("start a torrent"):
+            self._api.torrents_start(torrent_hashes=info_hash.lower())
+
     def remove(self, info_hash: str, *, delete_files: bool = True) -> bool:
         """Remove the app's torrent (and its data by default); False when it was not there."""
         if self.get(info_hash) is None:
@@ -349,6 +400,18 @@ def _status(exc: qbittorrentapi.HTTPError) -> str:
     code = getattr(response, "status_code", "error")
     reason = str(exc).strip()[:200]
     return f"{code} {reason}".strip()
+
+
+def _stopped_options(stopped: bool, *, magnet: bool) -> dict[str, Any]:
+    """Return the `torrents/add` options that keep a new torrent from downloading any file."""
+    if not stopped:
+        return {}
+    if magnet:
+        # A stopped magnet never asks peers for its metadata, so its files would stay unknown
+        # for good; "stop once the metadata arrives" (Web API 2.8.15, qBittorrent 4.5) does.
+        return {"stop_condition": "MetadataReceived"}
+    # qbittorrent-api sends both `paused` (4.x) and `stopped` (5.0 renamed it).
+    return {"is_stopped": True}
 
 
 def _add_failed(answer: Any) -> bool:

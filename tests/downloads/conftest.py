@@ -1,8 +1,10 @@
-"""Fixtures for the downloads tests: Torznab and qBittorrent simulators on local ports."""
+"""Fixtures for the downloads tests: simulators on local ports, a server of .torrent links."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +68,33 @@ def told() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     yield heard
     download_completed.disconnect(dispatch_uid="test-completed")
     download_failed.disconnect(dispatch_uid="test-failed")
+
+
+@pytest.fixture
+def torrent_link() -> Iterator[Callable[[bytes], str]]:
+    """Serve .torrent bytes over HTTP, as an indexer's download link does."""
+    served: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = served.get(self.path, b"")
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/x-bittorrent")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def link(data: bytes) -> str:
+        path = f"/download/{len(served)}.torrent"
+        served[path] = data
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+    yield link
+    server.shutdown()
+    server.server_close()

@@ -7,10 +7,8 @@ download and a stall (monitor and import cases: test_monitor.py, test_import_flo
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -179,36 +177,6 @@ def real_qbt(qbt_pair: QbtPair, settings: Any, tmp_path: Path) -> QbtPair:
     settings.DOWNLOADS_DIR = tmp_path / "downloads"
     settings.DOWNLOADS_DIR.mkdir()
     return qbt_pair
-
-
-@pytest.fixture
-def torrent_link() -> Iterator[Callable[[bytes], str]]:
-    """Serve .torrent bytes over HTTP, as an indexer's download link does."""
-    served: dict[str, bytes] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = served.get(self.path, b"")
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "application/x-bittorrent")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    def link(data: bytes) -> str:
-        path = f"/download/{len(served)}.torrent"
-        served[path] = data
-        return f"http://127.0.0.1:{server.server_address[1]}{path}"
-
-    yield link
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.parametrize(
