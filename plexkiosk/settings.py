@@ -335,6 +335,8 @@ REQUEST_QUOTA_MOVIES = _env("REQUEST_QUOTA_MOVIES", int, 10)
 REQUEST_QUOTA_SEASONS = _env("REQUEST_QUOTA_SEASONS", int, 10)
 REQUEST_QUOTA_DAYS = _env("REQUEST_QUOTA_DAYS", int, 7)
 REQUEST_MAX_FAILOVERS = _env("REQUEST_MAX_FAILOVERS", int, 3)
+# A season on the air reads TMDB again at least this often, for air dates that moved.
+TV_AIRING_CHECK_MINUTES = _bounded("TV_AIRING_CHECK_MINUTES", int, 360, low=1, high=7 * 24 * 60)
 
 # --- Cache and logging --------------------------------------------------------------
 try:

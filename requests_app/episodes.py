@@ -10,6 +10,7 @@ announces new episodes), never from a page view.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,11 +27,12 @@ from requests_app.models import (
     RequestEpisode,
     Status,
 )
+from requests_app.progress import progress_by_download
 
 logger = logging.getLogger(__name__)
 
-# The request's download is the season's today (a season pack): while it runs, every
-# episode Plex lacks is on its way.
+# A request with one download for the whole season (made when TMDB could not list its
+# episodes): while it runs, every episode Plex lacks is on its way.
 DOWNLOADING_STATUSES = (Status.DOWNLOADING, Status.PROCESSING)
 
 
@@ -48,12 +50,25 @@ class EpisodeSummary:
         return self.aired < self.total
 
 
-def _state(number: int, *, aired: set[int], in_plex: set[int], downloading: bool) -> str:
+def episode_label(season: int | None, numbers: Iterable[int]) -> str:
+    """Name episodes the way people read them: S02E01, S02E03+E04, S02E01…E10."""
+    numbers = sorted(set(numbers))
+    if not numbers:
+        return ""
+    prefix = f"S{season or 0:02d}"
+    if len(numbers) > 3 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{prefix}E{numbers[0]:02d}…E{numbers[-1]:02d}"
+    return prefix + "+".join(f"E{n:02d}" for n in numbers)
+
+
+def _state(number: int, *, aired: set[int], in_plex: set[int], row: RequestEpisode | None) -> str:
     if number in in_plex:
         return EpisodeState.IN_PLEX
+    if row is not None and row.state == EpisodeState.DOWNLOADING:
+        return EpisodeState.DOWNLOADING  # its download (or the step starting it) decides
     if number not in aired:
         return EpisodeState.NOT_AIRED
-    return EpisodeState.DOWNLOADING if downloading else EpisodeState.WANTED
+    return EpisodeState.WANTED
 
 
 def refresh_episodes(
@@ -67,43 +82,62 @@ def refresh_episodes(
     if request is None or request.season is None:
         return None
     season = tmdb.season(request.tmdb_id, request.season, refresh=refresh)
-    aired = {e.episode_number for e in tmdb.aired_episodes(season, now=now or timezone.now())}
+    write_season(request, season, now=now or timezone.now())
+    return summary(request)
+
+
+def write_season(request: MediaRequest, season: tmdb.Season, *, now: datetime) -> None:
+    """Write one row per episode of TMDB's season, its state from air dates and the mirror."""
+    aired = {e.episode_number for e in tmdb.aired_episodes(season, now=now)}
+    _write(request, [(e.episode_number, e.name, e.air_date) for e in season.episodes], aired)
+
+
+def write_states(request: MediaRequest, *, now: datetime) -> None:
+    """Update the rows' states from their stored air dates and the mirror (TMDB away)."""
+    rows = list(request.episodes.values_list("number", "title", "air_date"))
+    aired = {n for n, _t, day in rows if day is not None and tmdb.aired_at(day) <= now}
+    _write(request, rows, aired)
+
+
+def _write(
+    request: MediaRequest, entries: list[tuple[int, str, date | None]], aired: set[int]
+) -> None:
     in_plex = plex_episode_numbers(request, request.season)
-    downloading = request.status in DOWNLOADING_STATUSES
-    numbers = [e.episode_number for e in season.episodes]
+    numbers = [number for number, _title, _day in entries]
     with transaction.atomic():
-        for episode in season.episodes:
+        rows = {
+            row.number: row
+            for row in RequestEpisode.objects.select_for_update().filter(request=request)
+        }
+        for number, title, air_date in entries:
             RequestEpisode.objects.update_or_create(
                 request=request,
-                number=episode.episode_number,
+                number=number,
                 defaults={
-                    "title": episode.name[:300],
-                    "air_date": episode.air_date,
-                    "state": _state(
-                        episode.episode_number,
-                        aired=aired,
-                        in_plex=in_plex,
-                        downloading=downloading,
-                    ),
+                    "title": title[:300],
+                    "air_date": air_date,
+                    "state": _state(number, aired=aired, in_plex=in_plex, row=rows.get(number)),
                 },
             )
         # TMDB renumbered or dropped an episode: the row of one that no longer exists goes.
         RequestEpisode.objects.filter(request=request).exclude(number__in=numbers).delete()
-    return summary(request)
 
 
-def mark_from_mirror(request: MediaRequest) -> int:
-    """Move the request's episodes Plex now holds to *in Plex*; return how many moved."""
+def mark_from_mirror(request: MediaRequest) -> list[int]:
+    """Move the request's episodes Plex now holds to *in Plex*; return the numbers moved."""
     if request.season is None:
-        return 0
+        return []
     in_plex = plex_episode_numbers(request, request.season)
     if not in_plex:
-        return 0
-    return (
-        RequestEpisode.objects.filter(request=request, number__in=in_plex)
-        .exclude(state=EpisodeState.IN_PLEX)
-        .update(state=EpisodeState.IN_PLEX, updated_at=timezone.now())
+        return []
+    arriving = RequestEpisode.objects.filter(request=request, number__in=in_plex).exclude(
+        state=EpisodeState.IN_PLEX
     )
+    numbers = sorted(arriving.values_list("number", flat=True))
+    arriving.filter(number__in=numbers).update(
+        state=EpisodeState.IN_PLEX, download_hash="", updated_at=timezone.now()
+    )
+    return numbers
 
 
 def summary(request: MediaRequest) -> EpisodeSummary | None:
@@ -121,13 +155,20 @@ def summary(request: MediaRequest) -> EpisodeSummary | None:
 
 
 def shown(request: MediaRequest) -> list[RequestEpisode]:
-    """Return the season's episodes as a person sees them now (wanted ones of a running
-    download read *downloading*, whatever the last refresh wrote)."""
+    """Return the season's episodes as a person sees them now, each downloading one with
+    its download's `progress` (the wanted ones of a whole season's download, made before
+    episodes had their own, read *downloading*)."""
     rows = list(request.episodes.all())
-    if request.status in DOWNLOADING_STATUSES:
-        for row in rows:
-            if row.state == EpisodeState.WANTED:
-                row.state = EpisodeState.DOWNLOADING
+    whole_season = request.status in DOWNLOADING_STATUSES and bool(request.download_hash)
+    progress = progress_by_download(
+        [request.download_hash] if whole_season else [r.download_hash for r in rows]
+    )
+    for row in rows:
+        if whole_season and row.state == EpisodeState.WANTED:
+            row.state = EpisodeState.DOWNLOADING
+        downloading = row.state == EpisodeState.DOWNLOADING
+        key = request.download_hash if whole_season else row.download_hash
+        row.progress = progress.get(key) if downloading else None
     return rows
 
 

@@ -21,6 +21,8 @@ class Status(models.TextChoices):
     SEARCHING = "searching", _("Searching")
     DOWNLOADING = "downloading", _("Downloading")
     PROCESSING = "processing", _("Adding to Plex")
+    # A season on the air: everything aired is in Plex or on its way; the rest airs later.
+    FOLLOWING = "following", _("Following")
     COMPLETED = "completed", _("Completed")
     NOT_FOUND = "not_found", _("Not found yet")
     FAILED = "failed", _("Failed")
@@ -36,6 +38,7 @@ ACTIVE_STATUSES = (
     Status.DOWNLOADING,
     Status.PROCESSING,
     Status.NOT_FOUND,
+    Status.FOLLOWING,
 )
 FINISHED_STATUSES = (Status.COMPLETED, Status.FAILED, Status.DECLINED, Status.CANCELLED)
 
@@ -78,6 +81,8 @@ class MediaRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When the people were last told episodes arrived: later ones wait a day for one digest.
+    episodes_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -189,6 +194,14 @@ class RequestEpisode(models.Model):
     air_date = models.DateField(null=True, blank=True, help_text=_("TMDB's; empty when unknown."))
     state = models.CharField(
         max_length=12, choices=EpisodeState.choices, default=EpisodeState.WANTED
+    )
+    # The download bringing it (a torrent's info hash), while *downloading*.
+    download_hash = models.CharField(max_length=40, blank=True, db_index=True)
+    failovers = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Releases of this episode that failed and were replaced.")
+    )
+    announced = models.BooleanField(
+        default=False, help_text=_("The people were told it is in Plex.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from requests_app import apprise_client
-from requests_app.models import MediaRequest, Profile, Status
+from requests_app.episodes import episode_label
+from requests_app.models import EpisodeState, MediaRequest, MediaType, Profile, Status
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,12 @@ def people_urls(request: MediaRequest) -> list[str]:
 
 
 def _message(request: MediaRequest) -> tuple[str, str]:
+    if request.status == Status.COMPLETED and request.media_type == MediaType.TV:
+        title = _("Season %(season)s of %(show)s is complete") % {
+            "season": request.season,
+            "show": request.title,
+        }
+        return title, request.status_reason
     if request.status == Status.COMPLETED:
         return _("%(title)s is in Plex") % {"title": request.display_title}, request.status_reason
     if request.status == Status.DECLINED:
@@ -42,6 +51,25 @@ def request_finished(request_id: int) -> None:
         urls += apprise_client.admin_urls()
     if urls:
         apprise_client.send(urls, title=title, body=body or title)
+
+
+def episodes_arrived(request_id: int, numbers: list[int]) -> None:
+    """Tell the people of a season's request that these episodes are in Plex."""
+    request = MediaRequest.objects.filter(pk=request_id).first()
+    urls = people_urls(request) if request is not None else []
+    if not urls or not numbers:
+        return
+    title = ngettext("%(what)s is in Plex", "%(what)s are in Plex", len(numbers)) % {
+        "what": f"{request.title} {episode_label(request.season, numbers)}"
+    }
+    counts = request.episodes.aggregate(
+        total=Count("pk"), in_plex=Count("pk", filter=Q(state=EpisodeState.IN_PLEX))
+    )
+    body = _("%(in_plex)s of %(total)s episodes of season %(season)s are in Plex.") % {
+        **counts,
+        "season": request.season,
+    }
+    apprise_client.send(urls, title=title, body=body)
 
 
 def request_pending(request_id: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from core.errors import ServiceError
 from downloads import lifecycle, search
 from downloads.models import Download, ReleaseSearch
-from downloads.releases import MediaQuery
 from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from library.models import Episode, LibraryItem
-from requests_app import episodes, queueing
+from requests_app import episodes, queueing, seasons
 from requests_app.availability import in_plex
 from requests_app.models import (
     ACTIVE_STATUSES,
@@ -35,13 +34,17 @@ from requests_app.models import (
     Status,
     owner_ref,
 )
+from requests_app.steps import (
+    TryLater,
+    complete,
+    give_up,
+    media_query,
+    next_search_delay,
+    nothing_found_reason,
+)
 from requests_app.transitions import transition
 
 logger = logging.getLogger(__name__)
-
-
-class TryLater(Exception):
-    """A service the step needs is away for now; the task retries."""
 
 
 def queue_search(request_id: int, *, claim: Callable[[str], object]) -> bool:
@@ -59,31 +62,12 @@ def queue_search(request_id: int, *, claim: Callable[[str], object]) -> bool:
     return True
 
 
-def media_query(request: MediaRequest) -> MediaQuery:
-    return MediaQuery(
-        media_type=request.media_type,
-        title=request.title,
-        year=request.year,
-        season=request.season if request.media_type == MediaType.TV else None,
-        imdb_id=request.imdb_id or None,
-        tmdb_id=request.tmdb_id,
-        tvdb_id=request.tvdb_id,
-        aliases=tuple(a for a in request.aliases if isinstance(a, str)),
-    )
-
-
-def next_search_delay(attempts: int) -> timedelta:
-    """Back off between searches for something not out yet: 6 h, 12 h, 24 h, then 3 days."""
-    hours = min(6 * 2 ** max(attempts - 1, 0), 72)
-    return timedelta(hours=hours)
-
-
 def _claim_search(request_id: int, task_id: str | None, reason: str) -> MediaRequest | None:
     request = transition(
         request_id,
         to=Status.SEARCHING,
         reason=reason,
-        only_from={Status.APPROVED, Status.NOT_FOUND},
+        only_from={Status.APPROVED, Status.NOT_FOUND, Status.FOLLOWING},
         for_task=task_id,
         search_attempts=F("search_attempts") + 1,
     )
@@ -92,7 +76,24 @@ def _claim_search(request_id: int, task_id: str | None, reason: str) -> MediaReq
     # A redelivered or retried run of the same task finds its own claim still in place
     # (and a message superseded by the recovery sweep finds another task's id: skipped).
     current = MediaRequest.objects.filter(pk=request_id).first()
-    return current if _claimed_by(current, task_id) else None
+    if _claimed_by(current, task_id):
+        return current
+    # A season searched for newly aired episodes while others download keeps its state:
+    # the claim is the task id, and each episode is claimed again when its release starts.
+    if _claimed_for_episodes(current, task_id):
+        MediaRequest.objects.filter(pk=request_id).update(search_attempts=F("search_attempts") + 1)
+        return current
+    return None
+
+
+def _claimed_for_episodes(request: MediaRequest | None, task_id: str | None) -> bool:
+    return (
+        request is not None
+        and request.media_type == MediaType.TV
+        and request.status in (Status.DOWNLOADING, Status.PROCESSING)
+        and bool(task_id)
+        and request.celery_task_id == task_id
+    )
 
 
 def _claimed_by(request: MediaRequest | None, task_id: str | None) -> bool:
@@ -105,11 +106,21 @@ def _claimed_by(request: MediaRequest | None, task_id: str | None) -> bool:
     )
 
 
-def search_and_download(request_id: int, *, task_id: str | None = None) -> str:
-    """Search the indexers, pick the best release, hand it to qBittorrent; say what happened."""
+def search_and_download(
+    request_id: int, *, task_id: str | None = None, now: datetime | None = None
+) -> str:
+    """Search the indexers, pick the best release, hand it to qBittorrent; say what happened.
+
+    `now` is the clock a season's search reads air dates against (tests move it).
+    """
     request = _claim_search(request_id, task_id, _("Searching the indexers."))
     if request is None:
         return "skipped: not waiting for a search"
+    if request.media_type == MediaType.TV:
+        outcome = seasons.search_season(request, now=now)
+        if outcome is not None:
+            return outcome
+        # No episode list (TMDB not set up): the season is searched as one pack.
     return _search_claimed(request)
 
 
@@ -181,33 +192,11 @@ def _start(request: MediaRequest, candidate: object) -> str:
     return "downloading"
 
 
-def nothing_found_reason(ranking: object) -> str:
-    """Say why nothing was picked, with the most common rejection reasons."""
-    ranked = getattr(ranking, "ranked", [])
-    if not ranked:
-        return _("No release found yet; searching again later.")
-    counts: dict[str, int] = {}
-    for release in ranked:
-        for reason in release.reasons[:1]:
-            counts[reason] = counts.get(reason, 0) + 1
-    common = sorted(counts, key=counts.get, reverse=True)[:3]
-    return _("None of %(n)s releases was acceptable (%(why)s); searching again later.") % {
-        "n": len(ranked),
-        "why": "; ".join(common),
-    }
-
-
-def give_up(request_id: int, reason: str) -> None:
-    """End a request that could not be processed, with a reason a person can read."""
-    with transaction.atomic():
-        done = transition(request_id, to=Status.FAILED, reason=reason)
-        if done is not None:
-            queueing.notify(request_id, "finished")
-
-
 def fail_over(request_id: int, *, info_hash: str, reason: str, task_id: str | None = None) -> str:
     """After a download failed, try the next acceptable release, or fail past the limit."""
     current = MediaRequest.objects.filter(pk=request_id).first()
+    if current is not None and seasons.has_episode_rows(current):
+        return seasons.fail_over(current, info_hash=info_hash, task_id=task_id)
     if _claimed_by(current, task_id):
         # This failover's retry (qBittorrent or the indexers were away): the request left
         # `downloading` on the first try, so resume that claim instead of skipping it.
@@ -252,6 +241,9 @@ def download_done(request_id: int, *, info_hash: str) -> str:
     The library watches the folder and announces what Plex lists (`media_changed`); if
     it was faster than this step, the request completes here.
     """
+    current = MediaRequest.objects.filter(pk=request_id).first()
+    if current is not None and seasons.has_episode_rows(current):
+        return seasons.download_filed(current, info_hash=info_hash)
     request = transition(
         request_id,
         to=Status.PROCESSING,
@@ -264,7 +256,16 @@ def download_done(request_id: int, *, info_hash: str) -> str:
 
 
 def complete_if_in_plex(request: MediaRequest) -> bool:
-    """Complete the request if the mirror shows its media (by ids, title or its folder)."""
+    """Complete the request if the mirror shows its media (by ids, title or its folder).
+
+    A season followed episode by episode takes the episodes Plex now lists, and completes
+    when it holds them all.
+    """
+    if seasons.has_episode_rows(request):
+        arrived = episodes.mark_from_mirror(request)
+        done = seasons.settle(request.pk) == Status.COMPLETED
+        seasons.announce_arrivals(request.pk, arrived=arrived)
+        return done
     return _is_in_plex(request) and complete(request.pk)
 
 
@@ -293,15 +294,6 @@ def import_delayed(request_id: int, *, info_hash: str, reason: str) -> bool:
     )
 
 
-def complete(request_id: int) -> bool:
-    """Mark a request completed because Plex has it, and tell the people concerned."""
-    with transaction.atomic():
-        done = transition(request_id, to=Status.COMPLETED, reason=_("Ready to watch in Plex."))
-        if done is not None:
-            queueing.notify(request_id, "finished")
-    return done is not None
-
-
 def complete_matching(*, item_ids: list[int], episode_ids: list[int] = ()) -> int:
     """Complete active requests whose title Plex just added or changed; return how many.
 
@@ -322,22 +314,31 @@ def complete_matching(*, item_ids: list[int], episode_ids: list[int] = ()) -> in
     filed = Q(status=Status.PROCESSING)
     count = 0
     for request in MediaRequest.objects.filter(by_id | filed, status__in=ACTIVE_STATUSES):
-        if request.media_type == MediaType.TV:
-            episodes.mark_from_mirror(request)
         count += complete_if_in_plex(request)
     return count
 
 
-def search_due_again() -> int:
-    """Queue a new search for each not-found request whose back-off has passed; say how many."""
-    due = MediaRequest.objects.filter(status=Status.NOT_FOUND, next_search_at__lte=timezone.now())
+# Requests searched again when their `next_search_at` comes: not found yet, and seasons
+# whose episodes air (while others download, are filed, or once all aired are in Plex).
+DUE_STATUSES = (Status.NOT_FOUND, Status.FOLLOWING, Status.DOWNLOADING, Status.PROCESSING)
+# Were the search message lost, the request is due again this long after it was sent.
+LOST_SEARCH_DUE_AGAIN = timedelta(hours=3)
+
+
+def search_due_again(*, now: datetime | None = None) -> int:
+    """Queue a new search for each request whose next search is due; say how many."""
+    now = now or timezone.now()
+    seasons.release_stale_claims(now=now)
+    due = MediaRequest.objects.filter(status__in=DUE_STATUSES, next_search_at__lte=now)
     queued = 0
-    for request_id in due.values_list("pk", flat=True):
-        unclaimed = MediaRequest.objects.filter(pk=request_id, status=Status.NOT_FOUND)
+    for request_id, status in due.values_list("pk", "status"):
+        unclaimed = MediaRequest.objects.filter(
+            pk=request_id, status=status, next_search_at__lte=now
+        )
         if queue_search(
             request_id,
             claim=lambda task_id, rows=unclaimed: rows.update(
-                celery_task_id=task_id, next_search_at=None
+                celery_task_id=task_id, next_search_at=now + LOST_SEARCH_DUE_AGAIN
             ),
         ):
             queued += 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from downloads.models import Download
-from requests_app.models import MediaRequest, Status
+from requests_app.models import EpisodeState, MediaRequest, Status
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,54 @@ UNKNOWN_ETA = 8_640_000
 
 
 def progress_of(request: MediaRequest) -> Progress | None:
-    """The progress of the request's current download, or None when nothing downloads."""
-    if request.status not in (Status.DOWNLOADING, Status.PROCESSING) or not request.download_hash:
+    """The progress of the request's downloads (a season's, together), or None when none run."""
+    if request.status not in (Status.DOWNLOADING, Status.PROCESSING):
         return None
-    download = (
-        Download.objects.filter(info_hash=request.download_hash)
-        .only("progress", "dlspeed", "eta", "state")
-        .first()
+    hashes = [request.download_hash] if request.download_hash else _episode_hashes(request)
+    downloads = list(
+        Download.objects.filter(info_hash__in=hashes).only(
+            "info_hash", "size", "progress", "dlspeed", "eta", "state"
+        )
     )
-    if download is None:
+    if not downloads:
         return None
+    if len(downloads) == 1:
+        return _progress(downloads[0])
+    # Several episodes' downloads: one bar over the bytes of all of them.
+    size = sum(max(d.size, 1) for d in downloads)
+    done = sum(max(d.size, 1) * float(d.progress) for d in downloads)
+    etas = [p.eta_seconds for p in map(_progress, downloads)]
+    running = [d.state for d in downloads if d.state not in IDLE_STATES]
+    return Progress(
+        percent=round(done / size * 100, 1),
+        speed_bytes=sum(int(d.dlspeed or 0) for d in downloads),
+        eta_seconds=None if None in etas else max(etas),
+        state=running[0] if running else downloads[0].state,
+    )
+
+
+def progress_by_download(hashes: Iterable[str]) -> dict[str, Progress]:
+    """Return each of these downloads' progress, by info hash (for a season's episodes)."""
+    rows = Download.objects.filter(info_hash__in=set(hashes) - {""}).only(
+        "info_hash", "progress", "dlspeed", "eta", "state"
+    )
+    return {d.info_hash: _progress(d) for d in rows}
+
+
+# A download past these has nothing left to fetch: it does not name the bar's state.
+IDLE_STATES = (Download.State.COMPLETED, Download.State.IMPORTING, Download.State.IMPORTED)
+
+
+def _episode_hashes(request: MediaRequest) -> list[str]:
+    return list(
+        request.episodes.filter(state=EpisodeState.DOWNLOADING)
+        .exclude(download_hash="")
+        .values_list("download_hash", flat=True)
+        .distinct()
+    )
+
+
+def _progress(download: Download) -> Progress:
     eta = download.eta if download.eta is not None and 0 <= download.eta < UNKNOWN_ETA else None
     return Progress(
         percent=round(float(download.progress) * 100, 1),

@@ -17,6 +17,7 @@ FAILOVER = "requests_app.tasks.failover_request_task"
 IMPORT_DELAYED = "requests_app.tasks.import_delayed_task"
 MATCH_LIBRARY = "requests_app.tasks.match_library_changes_task"
 NOTIFY = "requests_app.tasks.notify_request_task"
+NOTIFY_EPISODES = "requests_app.tasks.notify_episodes_task"
 REFRESH_EPISODES = "requests_app.tasks.refresh_episodes_task"
 
 
@@ -52,6 +53,13 @@ def match_library(item_ids: list[int], episode_ids: list[int]) -> None:
 def notify(request_id: int, event: str) -> None:
     """Queue the notification of `event` ("pending" or "finished")."""
     send_after_commit(NOTIFY, request_id, event, what=f"request {request_id}: {event} notice")
+
+
+def notify_episodes(request_id: int, numbers: list[int]) -> None:
+    """Queue the message saying which episodes of a season reached Plex."""
+    send_after_commit(
+        NOTIFY_EPISODES, request_id, list(numbers), what=f"request {request_id}: episodes notice"
+    )
 
 
 def refresh_episodes(request_id: int) -> None:

@@ -6,10 +6,13 @@ from core.scheduling import ScheduledJob
 
 JOBS = [
     ScheduledJob(
-        name="research-not-found",
-        task="requests_app.tasks.research_not_found_task",
-        every_seconds=6 * 3600,
-        description="Search again for requests that found nothing acceptable (with back-off).",
+        name="search-due-requests",
+        task="requests_app.tasks.search_due_requests_task",
+        every_seconds=900,
+        description=(
+            "Search again for requests whose next search is due: those that found nothing "
+            "acceptable (with back-off), and seasons on the air (each new episode after it airs)."
+        ),
     ),
     ScheduledJob(
         name="recover-requests",

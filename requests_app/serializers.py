@@ -87,9 +87,16 @@ class MediaRequestSerializer(serializers.ModelSerializer):
 
 
 class RequestEpisodeSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
     class Meta:
         model = RequestEpisode
-        fields = ["number", "title", "air_date", "state"]
+        fields = ["number", "title", "air_date", "state", "progress"]
+
+    def get_progress(self, obj: RequestEpisode) -> dict | None:
+        # Set by `episodes.shown` on each downloading episode (None otherwise).
+        progress = getattr(obj, "progress", None)
+        return None if progress is None else DownloadProgressSerializer(progress).data
 
 
 class MediaRequestDetailSerializer(MediaRequestSerializer):

@@ -7,7 +7,7 @@ import uuid
 
 from celery import Task, shared_task
 
-from requests_app import episodes, notifications, pipeline, recovery, tmdb
+from requests_app import episodes, notifications, pipeline, recovery, seasons, tmdb
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +78,15 @@ def notify_request_task(request_id: int, event: str) -> None:
 
 
 @shared_task
-def research_not_found_task() -> int:
-    """Queue a new search for each not-found request whose back-off has passed."""
-    return pipeline.search_due_again()
+def notify_episodes_task(request_id: int, numbers: list[int]) -> None:
+    """Tell the people of a season's request which of its episodes reached Plex."""
+    notifications.episodes_arrived(request_id, numbers)
+
+
+@shared_task
+def search_due_requests_task() -> dict[str, int]:
+    """Search again each request whose next search is due; send the held episode digests."""
+    return {"searches": pipeline.search_due_again(), "digests": seasons.send_held_digests()}
 
 
 @shared_task

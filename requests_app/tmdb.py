@@ -74,6 +74,10 @@ class TMDBNotConfigured(TMDBError):
         )
 
 
+class SeasonWithoutEpisodes(TMDBError):
+    """TMDB knows the season but lists no episode of it yet (announced, not scheduled)."""
+
+
 @dataclass(frozen=True)
 class TitleResult:
     """One movie or TV show as TMDB describes it."""
@@ -306,7 +310,7 @@ def season(tv_id: int, season_number: int, *, refresh: bool = False) -> Season:
     if not isinstance(raw_episodes, list):
         raise TMDBError(f"TMDB answered {label} without an episode list.", temporary=False)
     if not raw_episodes:
-        raise TMDBError(f"TMDB lists {label} with no episodes yet.", temporary=False)
+        raise SeasonWithoutEpisodes(f"TMDB lists {label} with no episodes yet.", temporary=False)
     episodes: dict[int, Episode] = {}
     dropped: list[str] = []
     for position, raw in enumerate(raw_episodes, start=1):

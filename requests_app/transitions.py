@@ -15,13 +15,56 @@ logger = logging.getLogger(__name__)
 
 S = Status
 # From each state, where a request may go. Anything else is refused (and changes nothing).
+# A season's request moves between downloading, processing, not found and following as its
+# episodes air, download and reach Plex (see requests_app.seasons).
 ALLOWED: dict[str, set[str]] = {
     S.PENDING: {S.APPROVED, S.DECLINED, S.CANCELLED, S.COMPLETED},
     S.APPROVED: {S.SEARCHING, S.CANCELLED, S.COMPLETED, S.FAILED},
-    S.SEARCHING: {S.DOWNLOADING, S.NOT_FOUND, S.FAILED, S.APPROVED, S.CANCELLED, S.COMPLETED},
-    S.NOT_FOUND: {S.SEARCHING, S.APPROVED, S.CANCELLED, S.COMPLETED, S.FAILED},
-    S.DOWNLOADING: {S.PROCESSING, S.SEARCHING, S.FAILED, S.CANCELLED, S.COMPLETED},
-    S.PROCESSING: {S.COMPLETED, S.FAILED, S.CANCELLED},
+    S.SEARCHING: {
+        S.DOWNLOADING,
+        S.PROCESSING,
+        S.NOT_FOUND,
+        S.FOLLOWING,
+        S.FAILED,
+        S.APPROVED,
+        S.CANCELLED,
+        S.COMPLETED,
+    },
+    S.NOT_FOUND: {
+        S.SEARCHING,
+        S.APPROVED,
+        S.CANCELLED,
+        S.COMPLETED,
+        S.FAILED,
+        S.FOLLOWING,
+        S.DOWNLOADING,
+        S.PROCESSING,
+    },
+    S.DOWNLOADING: {
+        S.PROCESSING,
+        S.SEARCHING,
+        S.NOT_FOUND,
+        S.FOLLOWING,
+        S.FAILED,
+        S.CANCELLED,
+        S.COMPLETED,
+    },
+    S.PROCESSING: {
+        S.COMPLETED,
+        S.FAILED,
+        S.CANCELLED,
+        S.DOWNLOADING,
+        S.NOT_FOUND,
+        S.FOLLOWING,
+    },
+    S.FOLLOWING: {
+        S.SEARCHING,
+        S.DOWNLOADING,
+        S.NOT_FOUND,
+        S.COMPLETED,
+        S.FAILED,
+        S.CANCELLED,
+    },
     S.FAILED: {S.APPROVED},
     S.DECLINED: set(),
     S.CANCELLED: set(),

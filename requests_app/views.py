@@ -120,11 +120,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "r": media_request,
             "events": media_request.events.select_related("actor"),
-            "progress": progress_of(media_request),
             "can_cancel": media_request.is_active and flow.can_cancel(request.user, media_request),
             "decline_form": DeclineForm(),
-            "episodes": episodes.shown(media_request),
-            "season": episodes.summary(media_request),
+            **_status_context(media_request),
         },
     )
 
@@ -137,11 +135,17 @@ def progress_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "requests_app/_status.html",
-        {
-            "r": media_request,
-            "progress": progress_of(media_request),
-        },
+        {"r": media_request, **_status_context(media_request)},
     )
+
+
+def _status_context(media_request: MediaRequest) -> dict[str, object]:
+    """What the live part of a request's page shows: progress, and a season's episodes."""
+    return {
+        "progress": progress_of(media_request),
+        "episodes": episodes.shown(media_request),
+        "season": episodes.summary(media_request),
+    }
 
 
 @login_required

@@ -111,6 +111,7 @@ def queued() -> Iterator[mock.MagicMock]:
         yield mock.MagicMock(
             process=sent[queueing.SEARCH],
             notify=sent[queueing.NOTIFY],
+            notify_episodes=sent[queueing.NOTIFY_EPISODES],
             stop=sent[downloads_queueing.STOP],
             complete=sent[queueing.COMPLETE],
             fail_over=sent[queueing.FAILOVER],

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from downloads.models import Download
 from library.models import Episode, LibraryItem, PlexSection, Season
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from requests_app import episodes, flow, pipeline
@@ -107,8 +108,8 @@ def test_a_week_later_the_next_episode_is_wanted_and_plex_news_marks_one_in_plex
     episodes.refresh_episodes(request.pk, now=clock.now, refresh=True)
     assert states(request)[3] == EpisodeState.WANTED
     in_mirror(2)
-    assert episodes.mark_from_mirror(request) == 1
-    assert episodes.mark_from_mirror(request) == 0  # told twice: once
+    assert episodes.mark_from_mirror(request) == [2]
+    assert episodes.mark_from_mirror(request) == []  # told twice: once
     assert states(request)[2] == EpisodeState.IN_PLEX
 
 
@@ -118,12 +119,21 @@ def test_the_request_page_and_the_api_show_the_season_at_a_glance(
     request = season_three(member, status=Status.DOWNLOADING)
     in_mirror(1)
     episodes.refresh_episodes(request.pk, now=clock.now)
+    Download.objects.create(
+        info_hash="e2" * 20, release_title="Severance.S03E02.1080p", media_type="tv",
+        title="Severance", season=3, episodes=[2], state="downloading", progress=0.42,
+    )  # fmt: skip
+    request.episodes.filter(number=2).update(state="downloading", download_hash="e2" * 20)
     client.force_login(member)
     page = client.get(f"/requests/{request.pk}/").content.decode()
     assert "1 of 8 in Plex · next episode Tuesday 1 December" in page
     assert page.count('class="episode in_plex"') == 1
-    assert page.count('class="episode downloading"') == 1  # wanted, and the download runs
+    assert page.count('class="episode downloading"') == 1
     assert page.count('class="episode not_aired"') == 6
+    assert 'aria-label="Episode 2" aria-valuemin="0" aria-valuemax="100" aria-valuenow="42"' in page
+    # The live part (polled) carries the episodes too.
+    live = client.get(f"/requests/{request.pk}/status/").content.decode()
+    assert live.count('class="episode downloading"') == 1
     api = APIClient()
     api.force_authenticate(member)
     body = api.get(f"/api/v1/requests/{request.pk}/").json()
@@ -133,6 +143,8 @@ def test_the_request_page_and_the_api_show_the_season_at_a_glance(
         (3, "not_aired"),
     ]
     assert body["episodes"][2]["air_date"] == "2026-12-01"
+    assert body["episodes"][1]["progress"]["percent"] == 42.0
+    assert body["episodes"][0]["progress"] is None
 
 
 def test_the_daily_row_reads_again_only_seasons_still_airing(
