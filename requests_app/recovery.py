@@ -25,7 +25,7 @@ from django.utils import timezone
 from downloads.lifecycle import ACTIVE
 from downloads.models import Download
 from requests_app import pipeline, queueing
-from requests_app.models import MediaRequest, Status, owner_ref
+from requests_app.models import EpisodeState, MediaRequest, RequestEpisode, Status, owner_ref
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ def recover_requests(now: datetime | None = None) -> Recovered:
         if _search_again(request):
             recovered.searches.append(request.pk)
     _recover_download_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
+    _recover_episode_download_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     _recover_removals(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     _recover_library_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     if any(recovered.as_dict().values()):
@@ -131,6 +132,53 @@ def _recover_download_news(since: datetime, recovered: Recovered) -> None:
             reason = download.error or "the download ended"
             queueing.fail_over(request.pk, download.info_hash, reason)
             recovered.failovers.append(request.pk)
+
+
+def _recover_episode_download_news(since: datetime, recovered: Recovered) -> None:
+    """Tell seasons whose episodes' downloads ended long ago what became of them."""
+    waiting = set(
+        RequestEpisode.objects.filter(
+            state=EpisodeState.DOWNLOADING,
+            request__status__in=[Status.DOWNLOADING, Status.PROCESSING],
+        )
+        .exclude(download_hash="")
+        .values_list("request_id", "request__status", "download_hash")
+    )
+    if not waiting:
+        return
+    downloads = {
+        d.info_hash: d
+        for d in Download.objects.filter(info_hash__in={h for _r, _s, h in waiting}).only(
+            "info_hash", "owner_ref", "state", "error", "imported_at", "updated_at"
+        )
+    }
+    unfiled = {request_id for request_id, _s, h in waiting if not _filed(downloads.get(h))}
+    told: set[int] = set()
+    for request_id, status, info_hash in sorted(waiting):
+        download = downloads.get(info_hash)
+        if download is None or download.updated_at >= since:
+            continue
+        if download.owner_ref != owner_ref(request_id):
+            continue  # another request's download of the same release
+        if download.state in LOST or (download.state == S.REMOVED and not download.imported_at):
+            queueing.fail_over(request_id, info_hash, download.error or "the download ended")
+            recovered.failovers.append(request_id)
+        elif status == Status.DOWNLOADING and request_id not in unfiled | told:
+            # Every episode's download is filed, yet the request still says downloading.
+            queueing.complete(request_id, info_hash)
+            recovered.completions.append(request_id)
+            told.add(request_id)
+
+
+S = Download.State
+# Downloads that ended without their files in the library.
+LOST = (S.FAILED, S.CANCELLED)
+
+
+def _filed(download: Download | None) -> bool:
+    return download is not None and (
+        download.state == S.IMPORTED or (download.state == S.REMOVED and bool(download.imported_at))
+    )
 
 
 def _recover_removals(since: datetime, recovered: Recovered) -> None:

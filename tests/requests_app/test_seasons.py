@@ -18,7 +18,7 @@ from core import queueing as core_queueing
 from downloads.models import Blocklist, Download, Indexer
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
-from requests_app import notifications, pipeline, seasons, tmdb
+from requests_app import notifications, pipeline, recovery, seasons, tmdb
 from requests_app.models import EpisodeState, MediaRequest, Profile, RequestEpisode, Status
 from tests.requests_app.test_episodes import FIRST_AIRS, NOW, SEVERANCE, TVDB, in_mirror
 
@@ -383,3 +383,24 @@ def test_a_search_while_episodes_download_keeps_the_request_downloading(
     assert pipeline.search_and_download(season_request.pk, task_id="t1", now=clock.now) == (
         "skipped: not waiting for a search"
     )
+
+
+def test_recovery_tells_a_season_what_became_of_downloads_whose_news_was_lost(
+    season_request, clock, queued
+):
+    search(season_request, clock)
+    long_ago = timezone_now() - timedelta(minutes=20)
+    one, two = (episode(1).info_hash, episode(2).info_hash)
+    Download.objects.filter(info_hash=one).update(
+        state="failed", error="stalled", updated_at=long_ago
+    )
+    Download.objects.filter(info_hash=two).update(state="imported", updated_at=long_ago)
+    recovered = recovery.recover_requests()
+    assert queued.fail_over.call_args_list == [mock.call(season_request.pk, one, "stalled")]
+    # Episode 1's download is not filed: the request is not "done downloading" yet.
+    assert queued.complete.call_count == 0
+    assert recovered.failovers == [season_request.pk]
+
+    Download.objects.filter(info_hash=one).update(state="imported", updated_at=long_ago)
+    recovery.recover_requests()
+    assert queued.complete.call_args_list == [mock.call(season_request.pk, one)]
