@@ -54,12 +54,11 @@ def _plain_path(name: str) -> PurePosixPath | None:
     """Return a torrent's file path when it is plain and relative; None for a hostile one."""
     # qBittorrent lists paths with "/" whatever the platform; libtorrent already drops
     # "..", but a file that would land outside the save path must never be fetched.
-    if not name or "\x00" in name or "\\" in name:
+    if not name or "\x00" in name or "\\" in name or name.startswith("/"):
         return None
-    path = PurePosixPath(name)
-    if path.is_absolute() or any(part in {"", ".", ".."} for part in path.parts):
+    if any(part in {"", ".", ".."} for part in name.split("/")):
         return None
-    return path
+    return PurePosixPath(name)
 
 
 def _holds(path: PurePosixPath, season: int, wanted: set[int]) -> bool:

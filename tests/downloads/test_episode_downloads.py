@@ -7,10 +7,12 @@ releases file into one season folder, and a torrent without the wanted episodes 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import bencodepy
 import pytest
 
 from downloads import lifecycle, monitor
@@ -292,3 +294,37 @@ def test_a_torrent_without_the_wanted_episodes_fails_with_the_reason_for_its_own
         Blocklist.objects.filter(info_hash=download.info_hash).values_list("request_ref", flat=True)
     ) == [OWNER]
     assert [(kind, kw["reason"]) for kind, kw in told] == [("failed", row.error)]
+
+
+def hostile_torrent() -> bytes:
+    """Return a .torrent whose file paths climb out of its folder ("../../x.mkv")."""
+    paths = [
+        [b"..", b"..", b"Show.S02E01.mkv"],
+        [b"Show.S02", b"Show.S02E02.mkv"],
+        [b"Show.S02", b"..", b"..", b"..", b"x.mkv"],
+    ]
+    info = {
+        b"name": b"Show.S02.Hostile",
+        b"piece length": 1 << 18,
+        b"pieces": hashlib.sha1(b"\0" * 3000, usedforsecurity=False).digest(),
+        b"files": [{b"path": path, b"length": 1000} for path in paths],
+    }
+    return bencodepy.encode({b"info": info})
+
+
+def test_a_torrent_with_climbing_file_names_is_refused_before_qbittorrent_sees_it(
+    real_qbt: QbtPair, torrent_link: Callable[[bytes], str]
+) -> None:
+    data = hostile_torrent()
+    with pytest.raises(lifecycle.ReleaseUnusable, match="unsafe file name"):
+        lifecycle.start_download(
+            candidate=make_candidate("Show.S02.Hostile", 3000, link=torrent_link(data)),
+            owner_ref=OWNER,
+            media=SEASON_2,
+            episodes=[1, 2],
+            select_files=True,
+        )
+    # (A magnet's names come from peers: libtorrent drops their ".." parts, and selection
+    # refuses any left, see test_file_selection.)
+    assert not Download.objects.exists()
+    assert [t.name for t in real_qbt.client.api.torrents_info() if "Hostile" in t.name] == []

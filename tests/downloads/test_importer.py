@@ -221,6 +221,81 @@ def test_a_season_pack_files_each_episode_and_its_subtitles(roots: Roots) -> Non
     assert skipped["Making.Of.mkv"] == "no season and episode number in its name"
 
 
+WANT_3 = MediaTarget(kind="tv", title="The Office", year=2005, season=2, episodes=frozenset({3}))
+SEASON_2 = "media/TV/The Office (2005)/Season 02"
+
+
+def office_pack(roots: Roots, quality: str = "720p") -> Path:
+    """Lay out a season 2 pack of episodes 1 to 3 at `quality`, episode 1 with a subtitle."""
+    pack = roots.downloads / f"The.Office.US.S02.{quality}.WEB-DL"
+    for episode in (1, 2, 3):
+        make_file(pack / f"The.Office.US.S02E0{episode}.{quality}.WEB-DL.mkv", 5000)
+    make_file(pack / f"The.Office.US.S02E01.{quality}.WEB-DL.en.srt", 50)
+    return pack
+
+
+def test_only_the_episodes_asked_for_are_filed_and_the_others_said_why(roots: Roots) -> None:
+    pack = office_pack(roots)
+    # qBittorrent left episode 2 partly written (priority 0, a piece shared with episode 3).
+    (pack / "The.Office.US.S02E02.720p.WEB-DL.mkv").write_bytes(b"v" * 700)
+    result = roots.run(pack, target=WANT_3)
+    assert roots.library_files() == {f"{SEASON_2}/The Office (2005) - S02E03.mkv"}
+    skipped = dict(result.skipped)
+    assert skipped["The.Office.US.S02E01.720p.WEB-DL.mkv"] == "episode not asked for: S02E01"
+    assert skipped["The.Office.US.S02E02.720p.WEB-DL.mkv"] == "episode not asked for: S02E02"
+
+
+def test_a_download_without_the_episodes_asked_for_says_which_were_wanted(roots: Roots) -> None:
+    pack = office_pack(roots)
+    wanted = MediaTarget(
+        kind="tv", title="The Office", year=2005, season=2, episodes=frozenset({5, 6})
+    )
+    with pytest.raises(NoMediaFiles, match=r"holds an episode asked for \(S02E05, S02E06\)"):
+        roots.run(pack, target=wanted)
+    assert roots.library_files() == set()
+
+
+def test_an_episode_in_the_library_at_a_higher_resolution_is_kept(roots: Roots) -> None:
+    season = roots.tv / "The Office (2005)" / "Season 02"
+    better = make_file(season / "The Office (2005) - S02E03 - 1080p.mp4", 9000, b"b")
+    result = roots.run(office_pack(roots, "720p"), target=WANT_3)
+    assert dict(result.skipped)["The.Office.US.S02E03.720p.WEB-DL.mkv"] == (
+        "S02E03 already in the library at 1080p"
+    )
+    assert result.files == () and better.read_bytes() == b"b" * 9000
+    assert roots.library_files() == {f"{SEASON_2}/The Office (2005) - S02E03 - 1080p.mp4"}
+
+
+def test_an_episode_in_the_library_without_a_known_resolution_is_kept(roots: Roots) -> None:
+    season = roots.tv / "The Office (2005)" / "Season 02"
+    filed = make_file(season / "The Office (2005) - S02E03.mkv", 9000, b"o")
+    result = roots.run(office_pack(roots, "2160p"), target=WANT_3)
+    assert dict(result.skipped)["The.Office.US.S02E03.2160p.WEB-DL.mkv"] == (
+        "S02E03 already in the library"
+    )
+    assert filed.read_bytes() == b"o" * 9000
+
+
+def test_a_higher_resolution_replaces_the_worse_copy_of_the_episode(roots: Roots) -> None:
+    season = roots.tv / "The Office (2005)" / "Season 02"
+    make_file(season / "The Office (2005) - S02E03 - 480p.avi", 3000, b"w")
+    make_file(season / "The Office (2005) - S02E02 - 480p.avi", 3000, b"w")
+    result = roots.run(office_pack(roots, "1080p"), target=WANT_3)
+    assert [f.action for f in result.files] == ["linked"]
+    # Episode 2 was not in this download's episodes: its copy stays.
+    assert roots.library_files() == {
+        f"{SEASON_2}/The Office (2005) - S02E03.mkv",
+        f"{SEASON_2}/The Office (2005) - S02E02 - 480p.avi",
+    }
+
+
+def test_importing_the_same_episodes_again_finds_them_in_place(roots: Roots) -> None:
+    pack = office_pack(roots)
+    roots.run(pack, target=WANT_3, mode="copy")
+    again = roots.run(pack, target=WANT_3, mode="copy")
+    assert [f.action for f in again.files] == ["already present"]
+
+
 def test_episodes_without_a_season_in_their_name_take_the_folders(roots: Roots) -> None:
     pack = roots.downloads / "Show.S03.Complete"
     make_file(pack / "Season 3" / "05 - The Episode.mkv", 500)
