@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 
 from requests_app import queueing, quotas, tmdb
 from requests_app.availability import in_plex
-from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Profile, Status
+from requests_app.models import (
+    ACTIVE_STATUSES,
+    MediaRequest,
+    MediaType,
+    Profile,
+    RequestEpisode,
+    Status,
+)
 from requests_app.pipeline import queue_search
 from requests_app.transitions import record_creation, transition
 
@@ -198,7 +205,7 @@ def decline(request_id: int, *, by: AbstractBaseUser, reason: str) -> MediaReque
 
 def retry(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
     """Start a failed or not-found request again from the search (staff)."""
-    return _start_again(
+    request = _start_again(
         request_id,
         by=by,
         reason=_("Retried."),
@@ -206,14 +213,24 @@ def retry(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
         failovers=0,
         next_search_at=None,
     )
+    if request is not None:
+        # A season's given-up episodes get their releases tried again too.
+        RequestEpisode.objects.filter(request=request).update(failovers=0)
+    return request
 
 
 def cancel(request_id: int, *, by: AbstractBaseUser) -> MediaRequest | None:
     """Cancel an active request and stop its download; keeps nothing half-imported."""
     with transaction.atomic():
         request = transition(request_id, to=Status.CANCELLED, reason=_("Cancelled."), actor=by)
-        if request is not None and request.download_hash:
-            queueing.stop_download(request.download_hash)
+        if request is not None:
+            # A movie's one download, or each of a season's episode downloads.
+            hashes = {
+                request.download_hash,
+                *request.episodes.values_list("download_hash", flat=True),
+            }
+            for info_hash in sorted(hashes - {""}):
+                queueing.stop_download(info_hash)
     return request
 
 

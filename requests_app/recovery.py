@@ -184,21 +184,20 @@ def _filed(download: Download | None) -> bool:
 def _recover_removals(since: datetime, recovered: Recovered) -> None:
     """Remove the downloads of requests cancelled long ago that still run in qBittorrent."""
     # From the few running downloads to their requests: cancelled requests pile up for
-    # 90 days, running downloads do not.
-    running = {
-        request_id: info_hash
-        for info_hash, ref in Download.objects.filter(state__in=ACTIVE).values_list(
-            "info_hash", "owner_ref"
-        )
-        if (request_id := MediaRequest.id_from_owner_ref(ref)) is not None
-    }
+    # 90 days, running downloads do not. A season's request may own several.
+    running: dict[int, list[str]] = {}
+    for info_hash, ref in Download.objects.filter(state__in=ACTIVE).values_list(
+        "info_hash", "owner_ref"
+    ):
+        if (request_id := MediaRequest.id_from_owner_ref(ref)) is not None:
+            running.setdefault(request_id, []).append(info_hash)
     cancelled = MediaRequest.objects.filter(
         pk__in=list(running), status=Status.CANCELLED, updated_at__lt=since
-    ).values_list("pk", "download_hash")
-    for request_id, info_hash in cancelled:
-        if info_hash == running[request_id]:
+    ).values_list("pk", flat=True)
+    for request_id in cancelled:
+        for info_hash in sorted(running[request_id]):
             queueing.stop_download(info_hash)
-            recovered.removals.append(request_id)
+        recovered.removals.append(request_id)
 
 
 def _recover_library_news(since: datetime, recovered: Recovered) -> None:

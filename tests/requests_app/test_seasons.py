@@ -18,7 +18,7 @@ from core import queueing as core_queueing
 from downloads.models import Blocklist, Download, Indexer
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
-from requests_app import notifications, pipeline, recovery, seasons, tmdb
+from requests_app import flow, notifications, pipeline, recovery, seasons, tmdb
 from requests_app.models import EpisodeState, MediaRequest, Profile, RequestEpisode, Status
 from tests.requests_app.test_episodes import FIRST_AIRS, NOW, SEVERANCE, TVDB, in_mirror
 
@@ -404,3 +404,18 @@ def test_recovery_tells_a_season_what_became_of_downloads_whose_news_was_lost(
     Download.objects.filter(info_hash=one).update(state="imported", updated_at=long_ago)
     recovery.recover_requests()
     assert queued.complete.call_args_list == [mock.call(season_request.pk, one)]
+
+
+def test_cancelling_a_season_stops_every_episode_download(season_request, clock, queued, member):
+    search(season_request, clock)
+    flow.cancel(season_request.pk, by=member)
+    stopped = sorted(c.args[0] for c in queued.stop.call_args_list)
+    assert stopped == sorted([episode(1).info_hash, episode(2).info_hash])
+
+
+def test_a_retried_season_tries_its_given_up_episodes_again(season_request, clock, staff):
+    search(season_request, clock)
+    RequestEpisode.objects.filter(request=season_request).update(failovers=9)
+    MediaRequest.objects.filter(pk=season_request.pk).update(status=Status.FAILED)
+    assert flow.retry(season_request.pk, by=staff) is not None
+    assert set(season_request.episodes.values_list("failovers", flat=True)) == {0}
