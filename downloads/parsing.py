@@ -191,7 +191,7 @@ class ParsedRelease:
 # most of the rest in each of its ~430 handlers re-checking a debug flag, building a context
 # dict and calling inspect.signature on every match. This parser runs the same handlers in
 # the same order with the same rules (tests/downloads/test_parsing.py compares it with
-# parse_title over the test names), minus that scan, in ~55% of the time: 2,000 names ~0.7 s
+# parse_title over the test names), minus that scan, in ~55% of the time: 2,000 names ~0.8 s
 # instead of ~1.4 s on the 2-core machine. Re-check it when parsett (pinned) is upgraded.
 _NO_VALUE = object()
 _Step = Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any] | None]
