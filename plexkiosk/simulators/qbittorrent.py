@@ -2,7 +2,10 @@
 
 It logs in with a SID cookie, adds magnets and .torrent files, "downloads" them at a set
 speed (or each in a set time) of their advertised size while writing a real (scaled-down)
-video file under the save path, lists, deletes (with the files), and fails on request:
+video file under the save path — or, for a multi-file .torrent, every file whose priority
+is not 0 (`torrents/files`, `torrents/filePrio`; a magnet has no file list until its
+metadata "arrives", and `stopCondition=MetadataReceived` stops it then), lists, deletes
+(with the files), and fails on request:
 down (connection refused or 503), an expired session (403 until the client logs in
 again), slow answers, and a torrent that stalls, errors or disappears. It answers as
 qBittorrent 4.6.7 (Web API 2.9.3).
@@ -61,6 +64,15 @@ class SimTorrent:
     real_size: int = 0
     magnet: bool = False
     paused: bool = False
+    # A multi-file torrent's files (path under save_path, size) and their priorities; empty:
+    # the one `file` above stands for the whole torrent.
+    files: list[tuple[str, int]] = field(default_factory=list)
+    priorities: list[int] = field(default_factory=list)
+    files_written: dict[int, int] = field(default_factory=dict)
+    # When the file list is known: at once for a .torrent, after METADATA_SECONDS for a
+    # magnet, never for a magnet added stopped (it asks no peer).
+    metadata_at: float = 0.0
+    stop_after_metadata: bool = False
     fault: str = ""  # "", "stall" or "error"
     downloaded: int = 0
     written: int = 0
@@ -124,6 +136,21 @@ def parse_torrent(data: bytes) -> tuple[str, str, int, str]:
     largest = max(files, key=lambda f: f[0])[1]
     inner = _video_name(_safe_component(largest[-1]))
     return info_hash, name, sum(size for size, _ in files), f"{name}/{inner}"
+
+
+def torrent_files(data: bytes) -> list[tuple[str, int]]:
+    """Return a multi-file .torrent's files (path under the save path, size), else []."""
+    info = bencodepy.decode(data)[b"info"]
+    if b"files" not in info:
+        return []
+    name = _safe_component(info[b"name"].decode(errors="replace"))
+    files = []
+    for entry in info[b"files"]:
+        # As libtorrent does: ".." and empty parts are dropped, so nothing leaves the folder.
+        parts = [p.decode(errors="replace") for p in entry[b"path"]]
+        parts = [_safe_component(p) for p in parts if p not in {"", ".", ".."}] or ["file"]
+        files.append(("/".join([name, *parts]), int(entry[b"length"])))
+    return files
 
 
 def _magnet_fields(magnet: str) -> tuple[str, str, int | None]:
@@ -262,6 +289,8 @@ class QBittorrentSimulator:
         magnet: bool = False,
         paused: bool = False,
         write_files: bool = True,
+        files: list[tuple[str, int]] | None = None,
+        stop_after_metadata: bool = False,
     ) -> SimTorrent:
         """Add a torrent directly (what `torrents/add` does once it knows name and size)."""
         now = time.monotonic()
@@ -282,6 +311,10 @@ class QBittorrentSimulator:
                 real_size=min(size, self.max_file_bytes) if write_files else 0,
                 magnet=magnet,
                 paused=paused,
+                files=list(files or []),
+                priorities=[1] * len(files or []),
+                metadata_at=_metadata_at(now, magnet=magnet, paused=paused),
+                stop_after_metadata=stop_after_metadata,
                 added_on=int(time.time()),
                 added_at=now,
                 last_tick=now,
@@ -320,6 +353,9 @@ class QBittorrentSimulator:
         """Move a torrent's download on by the time passed since it was last looked at."""
         elapsed = max(0.0, now - torrent.last_tick)
         torrent.last_tick = now
+        if torrent.stop_after_metadata and now >= torrent.metadata_at:
+            # qBittorrent stops the torrent the moment its metadata arrives.
+            torrent.paused, torrent.stop_after_metadata = True, False
         state = torrent.state(now)
         if state == "downloading":
             metadata_end = torrent.added_at + METADATA_SECONDS if torrent.magnet else 0
@@ -335,6 +371,9 @@ class QBittorrentSimulator:
         """Grow the real file to the share of `real_size` the progress says."""
         if not torrent.real_size:
             return
+        if torrent.files:
+            self._write_files(torrent)
+            return
         target = int(torrent.real_size * torrent.progress)
         if target <= torrent.written:
             return
@@ -348,6 +387,23 @@ class QBittorrentSimulator:
                 handle.write(chunk)
                 remaining -= len(chunk)
         torrent.written = target
+
+    def _write_files(self, torrent: SimTorrent) -> None:
+        """Grow every file not at priority 0 (scaled down) to the share the progress says."""
+        chosen = [i for i, priority in enumerate(torrent.priorities) if priority]
+        each = max(1, self.max_file_bytes // max(1, len(chosen)))
+        for index in chosen:
+            name, size = torrent.files[index]
+            target = int(min(size, each) * torrent.progress)
+            written = torrent.files_written.get(index, 0)
+            if target <= written:
+                continue
+            path = Path(torrent.save_path) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab") as handle:
+                handle.truncate(written)
+                handle.write((_CHUNK * (1 + (target - written) // len(_CHUNK)))[: target - written])
+            torrent.files_written[index] = target
 
     def _delete_files(self, torrent: SimTorrent) -> None:
         """Delete what the torrent wrote: its file, or its folder."""
@@ -401,17 +457,19 @@ class QBittorrentSimulator:
             "magnet_uri": f"magnet:?xt=urn:btih:{torrent.hash}",
         }
 
-    def _metadata(self, info_hash: str) -> tuple[str, int, str] | None:
-        """Ask the indexer for a magnet's .torrent (name, size, file); None when it has none."""
+    def _metadata(self, info_hash: str) -> tuple[str, int, str, list[tuple[str, int]]] | None:
+        """Ask the indexer for a magnet's .torrent (name, size, file, files); None if none."""
         if not self.torrents_url:
             return None
         url = f"{self.torrents_url}/download/{info_hash}.torrent"
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - our own URL
-                found, name, size, file = parse_torrent(answer.read(10 << 20))
+                data = answer.read(10 << 20)
+            found, name, size, file = parse_torrent(data)
+            listed = torrent_files(data)
         except Exception:  # no metadata is a normal answer here
             return None
-        return (name, size, file) if found == info_hash else None
+        return (name, size, file, listed) if found == info_hash else None
 
     # --- the Web API ----------------------------------------------------------------------
     def handle(
@@ -462,13 +520,15 @@ class QBittorrentSimulator:
         # qBittorrent reads booleans case-insensitively; 5.0 renamed `paused` to `stopped`.
         paused = "true" in (params.get("paused", "").lower(), params.get("stopped", "").lower())
         options = {"save_path": save_path, "category": category, "tags": tags, "paused": paused}
+        stop_after_metadata = params.get("stopCondition") == "MetadataReceived" and not paused
         added = 0
         for data in files:
             try:
                 info_hash, name, size, file = parse_torrent(data)
+                listed = torrent_files(data)
             except Exception:  # noqa: S112 - unparsable files are skipped, as 4.x does
                 continue
-            self.add(info_hash=info_hash, name=name, size=size, file=file, **options)
+            self.add(info_hash=info_hash, name=name, size=size, file=file, files=listed, **options)
             added += 1
         for url in filter(None, (u.strip() for u in params.get("urls", "").splitlines())):
             try:
@@ -476,11 +536,21 @@ class QBittorrentSimulator:
             except (ValueError, TypeError):
                 continue
             known = self._metadata(info_hash)
+            listed: list[tuple[str, int]] = []
             if known is not None:
-                name, size, file = known
+                name, size, file, listed = known
             else:
                 size, file = size or DEFAULT_MAGNET_SIZE, _video_name(name)
-            self.add(info_hash=info_hash, name=name, size=size, file=file, magnet=True, **options)
+            self.add(
+                info_hash=info_hash,
+                name=name,
+                size=size,
+                file=file,
+                magnet=True,
+                files=listed,
+                stop_after_metadata=stop_after_metadata,
+                **options,
+            )
             added += 1
         if files and not added and not params.get("urls"):
             # 4.x answers 415 to a file it cannot parse.
@@ -535,7 +605,12 @@ class QBittorrentSimulator:
         torrent = self.torrents.get(params.get("hash", "").lower())
         if torrent is None:
             return 404, "text/plain", b"Not Found", {}
-        self._advance(torrent, time.monotonic())
+        now = time.monotonic()
+        self._advance(torrent, now)
+        if now < torrent.metadata_at:
+            return _json([])  # a magnet without its metadata lists no file
+        if torrent.files:
+            return _json(self._file_list(torrent))
         return _json(
             [
                 {
@@ -550,6 +625,45 @@ class QBittorrentSimulator:
                 }
             ]
         )
+
+    def _file_list(self, torrent: SimTorrent) -> list[dict[str, Any]]:
+        """Return a multi-file torrent's files as `torrents/files` lists them."""
+        return [
+            {
+                "index": index,
+                "name": name,
+                "size": size,
+                "progress": torrent.progress if torrent.priorities[index] else 0,
+                "priority": torrent.priorities[index],
+                "is_seed": torrent.progress >= 1,
+                "availability": 0 if torrent.fault == "stall" else 1,
+            }
+            for index, (name, size) in enumerate(torrent.files)
+        ]
+
+    def _file_priority(self, params: dict[str, str], files: list[bytes]) -> tuple:
+        torrent = self.torrents.get(params.get("hash", "").lower())
+        if torrent is None:
+            return 404, "text/plain", b"Not Found", {}
+        try:
+            priority = int(params.get("priority", ""))
+            ids = [int(i) for i in params.get("id", "").split("|")]
+        except ValueError:
+            return 400, "text/plain", b"Bad Request", {}
+        if priority not in {0, 1, 6, 7}:
+            return 400, "text/plain", b"Priority is not valid", {}
+        count = len(torrent.files) or 1
+        if time.monotonic() < torrent.metadata_at or any(not 0 <= i < count for i in ids):
+            # 4.x answers 409 to ids it does not have, and while metadata is missing.
+            return 409, "text/plain", b"File IDs are not valid", {}
+        if torrent.files:
+            for i in ids:
+                torrent.priorities[i] = priority
+            # qBittorrent's size and progress count the selected files only.
+            chosen = zip(torrent.files, torrent.priorities, strict=True)
+            torrent.size = sum(size for (_, size), priority in chosen if priority)
+            torrent.downloaded = min(torrent.downloaded, torrent.size)
+        return _text("")
 
     def _properties(self, params: dict[str, str], files: list[bytes]) -> tuple:
         torrent = self.torrents.get(params.get("hash", "").lower())
@@ -702,9 +816,18 @@ _ROUTES = {
     "torrents/categories": QBittorrentSimulator._categories,
     "torrents/createCategory": QBittorrentSimulator._create_category,
     "torrents/files": QBittorrentSimulator._files,
+    "torrents/filePrio": QBittorrentSimulator._file_priority,
     "torrents/properties": QBittorrentSimulator._properties,
     "sync/maindata": QBittorrentSimulator._maindata,
 }
+
+
+def _metadata_at(now: float, *, magnet: bool, paused: bool) -> float:
+    """Return when a new torrent's file list becomes known."""
+    if not magnet:
+        return now
+    # A stopped magnet connects to nobody, so its metadata never comes (seen on 4.5.2).
+    return math.inf if paused else now + METADATA_SECONDS
 
 
 def _text(text: str) -> tuple[int, str, bytes, dict[str, str]]:

@@ -72,6 +72,8 @@ class SimRelease:
     tvdb_id: int | None = None
     season: int | None = None
     category: int = 2000
+    # A pack's files (path inside the torrent's folder, size); empty: one file of `size`.
+    files: tuple[tuple[str, int], ...] = ()
     _torrent: bytes | None = field(default=None, init=False, repr=False)
 
     @property
@@ -79,12 +81,18 @@ class SimRelease:
         """Return the torrent's `info` dictionary (pieces are made up but well-formed)."""
         count = max(1, math.ceil(self.size / PIECE_LENGTH))
         seed = hashlib.sha1(self.title.encode()).digest()  # noqa: S324 - not security
-        return {
+        info: dict[str, Any] = {
             "name": self.title,
             "piece length": PIECE_LENGTH,
-            "length": self.size,
             "pieces": seed * count,
         }
+        if self.files:
+            info["files"] = [
+                {"path": path.split("/"), "length": length} for path, length in self.files
+            ]
+        else:
+            info["length"] = self.size
+        return info
 
     @property
     def torrent(self) -> bytes:

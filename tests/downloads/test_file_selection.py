@@ -1,23 +1,29 @@
 """Which files of a torrent are fetched for some episodes: a file list in, the kept ids out.
 
-Plus the monitor's side over the qBittorrent simulator: a pass selects once, and a pass
-with nothing to select stays one call and the same queries.
+Plus the monitor's side over the qBittorrent simulator: a pass selects once, a pass with
+nothing to select stays one call and the same queries, and a pack's magnet (its metadata
+from the Torznab simulator) waits stopped for the monitor to select its files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from downloads import file_selection, monitor
+from downloads import file_selection, lifecycle, monitor
 from downloads.file_selection import wanted_file_ids
 from downloads.models import Download
 from downloads.qbittorrent import TorrentFile
+from downloads.releases import MediaQuery
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
-from tests.downloads.lifecycle_helpers import client_for, start
+from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
+from tests.downloads.lifecycle_helpers import OWNER, client_for, make_candidate, start
+from tests.processes import wait_for
 
 MB = 1 << 20
 
@@ -138,3 +144,53 @@ def test_a_pass_with_nothing_to_select_is_one_call_and_the_same_queries(
     monitor.monitor_once(client=client)
     many = one_pass()
     assert few == many and few[0] == 1
+
+
+@pytest.mark.django_db
+def test_over_the_simulators_a_pack_magnet_is_stopped_selected_by_the_monitor_then_filed(
+    torznab: Callable[..., TorznabSimulator],
+    tmp_path: Path,
+    settings: Any,
+    queued_imports: list[int],
+    library: list[str],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    files = tuple(
+        (f"Show.S0{season}/Show.S0{season}E0{episode}.1080p.WEB.mkv", 400 * MB)
+        for season in (1, 2)
+        for episode in (1, 2)
+    )
+    release = SimRelease(title="Show.S01-S02.1080p.WEB", size=1600 * MB, seeders=5, files=files)
+    indexer = torznab([release])
+    settings.DOWNLOADS_DIR = tmp_path / "downloads"
+    settings.DOWNLOADS_DIR.mkdir()
+    sim = QBittorrentSimulator(torrents_url=indexer.url, save_path=str(settings.DOWNLOADS_DIR))
+    settings.QBITTORRENT_URL = sim.start()
+    settings.QBITTORRENT_USERNAME, settings.QBITTORRENT_PASSWORD = sim.username, sim.password
+    try:
+        candidate = make_candidate(release.title, release.size, magnet=release.magnet)
+        media = MediaQuery(media_type="tv", title="Show", year=2020, season=2)
+        download = lifecycle.start_download(
+            candidate=candidate, owner_ref=OWNER, media=media, episodes=[2], select_files=True
+        )
+        assert download.files_selected_at is None
+        client = client_for(sim)
+        wait_for(lambda: client.files(download.info_hash), 5, what="the magnet's metadata")
+        assert client.get(download.info_hash).state == "pausedDL"  # stopped by the condition
+
+        report = monitor.monitor_once()
+        assert report.selected == [download.pk]
+        assert [f.name for f in client.files(download.info_hash) if f.priority] == [
+            "Show.S01-S02.1080p.WEB/Show.S02/Show.S02E02.1080p.WEB.mkv"
+        ]
+        assert client.get(download.info_hash).size == 400 * MB  # only the selected file counts
+        sim.finish(download.info_hash)
+        with django_capture_on_commit_callbacks(execute=True):
+            monitor.monitor_once()
+        assert queued_imports == [download.pk]
+        lifecycle.import_download(download.pk)
+    finally:
+        sim.stop()
+    season = settings.TV_DIR / "Show (2020)" / "Season 02"
+    assert [p.name for p in season.iterdir()] == ["Show (2020) - S02E02.mkv"]
+    assert not (settings.TV_DIR / "Show (2020)" / "Season 01").exists()
