@@ -92,9 +92,12 @@ def select_episode_files(download: Download, client: QBittorrent) -> bool:
         )
         fail_download(download, reason, client, for_everyone=False)
         return False
-    others = [file.index for file in files if file.index not in set(keep)]
-    client.set_file_priority(download.info_hash, others, 0)
-    client.set_file_priority(download.info_hash, keep, 1)
+    wanted = set(keep)
+    # Only the priorities that change: a new torrent has every file at 1 already.
+    dropped = [f.index for f in files if f.index not in wanted and f.priority != 0]
+    added = [f.index for f in files if f.index in wanted and f.priority == 0]
+    client.set_file_priority(download.info_hash, dropped, 0)
+    client.set_file_priority(download.info_hash, added, 1)
     client.start(download.info_hash)
     download.files_selected_at = timezone.now()
     Download.objects.filter(pk=download.pk).update(files_selected_at=download.files_selected_at)
@@ -111,7 +114,7 @@ def select_episode_files(download: Download, client: QBittorrent) -> bool:
 def fetch_every_file(download: Download, client: QBittorrent) -> None:
     """Undo a selection: fetch every file of the torrent (a pack now wanted whole)."""
     files = client.files(download.info_hash)
-    client.set_file_priority(download.info_hash, [file.index for file in files], 1)
+    client.set_file_priority(download.info_hash, [f.index for f in files if f.priority == 0], 1)
     client.start(download.info_hash)
     if files:
         download.files_selected_at = timezone.now()

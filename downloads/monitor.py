@@ -21,7 +21,13 @@ from core import bulk
 from downloads import cleanup, file_selection, queueing
 from downloads.lifecycle import ACTIVE, fail_download
 from downloads.models import Download
-from downloads.qbittorrent import QBittorrent, QBittorrentError, TorrentSnapshot, classify
+from downloads.qbittorrent import (
+    METADATA_STATES,
+    QBittorrent,
+    QBittorrentError,
+    TorrentSnapshot,
+    classify,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +76,7 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
     now = timezone.now()
     report = MonitorReport(seen=len(snapshots))
     changed: list[Download] = []
+    to_select: list[Download] = []
     active_hashes: set[str] = set()
     for download in Download.objects.filter(state__in=ACTIVE):
         active_hashes.add(download.info_hash)
@@ -88,16 +95,28 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
             continue
         download.updated_at = now
         changed.append(download)
+        if _awaits_selection(download, snapshot):
+            to_select.append(download)
     bulk.update_rows(Download, changed, FOLLOWED_FIELDS)
     report.updated = len(changed)
-    for download in changed:
-        if download.select_files and download.files_selected_at is None:
-            _select_files(download, client, report)
+    for download in to_select:
+        _select_files(download, client, report)
     for download_id in report.completed:
         queueing.queue_import(download_id)
     _requeue_forgotten_imports(now, skip=report.completed)
     cleanup.remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
     return report
+
+
+def _awaits_selection(download: Download, snapshot: TorrentSnapshot) -> bool:
+    """Say whether a download of some episodes has its file list now and none selected yet."""
+    # While a magnet still fetches its metadata (metaDL) it has no file list: asking for
+    # it every pass would cost a call per such download.
+    return (
+        download.select_files
+        and download.files_selected_at is None
+        and snapshot.state not in METADATA_STATES
+    )
 
 
 def _select_files(download: Download, client: QBittorrent, report: MonitorReport) -> None:

@@ -30,7 +30,9 @@ Verdict = Literal["downloading", "completed", "stalled", "errored", "checking", 
 UPLOAD_STATES = frozenset(
     {"uploading", "stalledUP", "queuedUP", "forcedUP", "pausedUP", "stoppedUP"}
 )
-DOWNLOAD_STATES = frozenset({"downloading", "forcedDL", "queuedDL", "metaDL", "forcedMetaDL"})
+# A magnet still fetching its metadata: no file list yet.
+METADATA_STATES = frozenset({"metaDL", "forcedMetaDL"})
+DOWNLOAD_STATES = frozenset({"downloading", "forcedDL", "queuedDL"}) | METADATA_STATES
 PAUSED_DOWNLOAD_STATES = frozenset({"pausedDL", "stoppedDL"})
 ERROR_STATES = frozenset({"error", "missingFiles"})
 # Files are being verified or relocated: content_path must not be touched yet.
@@ -159,7 +161,7 @@ def classify(snapshot: TorrentSnapshot) -> Verdict:
         return "stalled"
     if state in PAUSED_DOWNLOAD_STATES:
         return "paused"
-    if state in {"metaDL", "forcedMetaDL"} and snapshot.num_seeds == 0 and snapshot.dlspeed == 0:
+    if state in METADATA_STATES and snapshot.num_seeds == 0 and snapshot.dlspeed == 0:
         # A magnet nobody can give metadata for stays metaDL forever: qBittorrent never
         # turns it into stalledDL, so the monitor would otherwise wait on it for good.
         return "stalled"

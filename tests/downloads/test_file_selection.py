@@ -7,6 +7,7 @@ from the Torznab simulator) waits stopped for the monitor to select its files.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from downloads.file_selection import wanted_file_ids
 from downloads.models import Download
 from downloads.qbittorrent import TorrentFile
 from downloads.releases import MediaQuery
-from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
+from plexkiosk.simulators.qbittorrent import METADATA_SECONDS, QBittorrentSimulator
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
 from tests.downloads.lifecycle_helpers import OWNER, client_for, make_candidate, start
 from tests.processes import wait_for
@@ -99,9 +100,10 @@ def test_a_torrent_without_the_wanted_episodes_keeps_nothing() -> None:
 
 
 @pytest.mark.django_db
-def test_the_monitor_selects_a_download_waiting_for_its_files_once(
+def test_the_monitor_selects_a_download_once_its_magnet_has_its_metadata(
     qbt_sim: QBittorrentSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    qbt_sim.speed = 1000  # it stays downloading for the test's passes
     download = start(qbt_sim)
     Download.objects.filter(pk=download.pk).update(
         media_type="tv", season=2, episodes=[1], select_files=True
@@ -115,11 +117,13 @@ def test_the_monitor_selects_a_download_waiting_for_its_files_once(
         return True
 
     monkeypatch.setattr(file_selection, "select_episode_files", select)
+    waiting = monitor.monitor_once()  # metaDL: no file list to select from yet
+    time.sleep(METADATA_SECONDS)
     first = monitor.monitor_once()
     second = monitor.monitor_once()
 
     assert calls == [download.pk]
-    assert (first.selected, second.selected) == ([download.pk], [])
+    assert (waiting.selected, first.selected, second.selected) == ([], [download.pk], [])
 
 
 @pytest.mark.django_db
