@@ -6,6 +6,11 @@ and the filesystem broker under `data/demo/`), migrates, creates a demo admin an
 member, then runs the web server, a Celery worker and Celery beat under honcho until
 Ctrl-C, which stops everything it started. Nothing here runs unless asked: `make run` and
 the production compose file never import it.
+
+A season is on the air in the simulated world (see `demo_catalogue.airing_season`): the
+demo reads TMDB again every minute for it (TV_AIRING_CHECK_MINUTES=1) and runs the
+search-due-requests row every 20 s, so a requested episode is searched within about a
+minute and a half of airing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import django
 from honcho.manager import Manager
 
 from plexkiosk.celery import QUEUES
+from plexkiosk.simulators import demo_catalogue
 from plexkiosk.simulators.demo_world import DemoWorld
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +36,12 @@ ADMIN = ("admin", "admin-demo")
 PLEX_TOKEN = "demo-plex-token"  # noqa: S105 (the simulated Plex's, not a secret)
 QBITTORRENT_LOGIN = ("admin", "demo-qbittorrent")
 INDEXER_KEY = "demo-indexer-key"
+# A visible pace: the periodic rows the demo runs faster than their defaults, in seconds.
+FAST_ROWS = {
+    "download-monitor": 2,  # instead of every 5 minutes: the progress bar moves
+    # Instead of every 15 minutes: a season on the air is searched soon after each episode.
+    "search-due-requests": 20,
+}
 
 
 def free_port() -> int:
@@ -59,17 +71,29 @@ def demo_environment(data: Path, ports: dict[str, int], tmdb_key: str) -> dict[s
         "MOVIES_DIR": str(data / "media" / "Movies"),
         "TV_DIR": str(data / "media" / "TV"),
         "TRANSFER_MODE": "hardlink",
+        # Read TMDB again every minute (not 6 h) for a season on the air: episodes air every 2.
+        "TV_AIRING_CHECK_MINUTES": "1",
         "PLEXKIOSK_SKIP_DOTENV": "1",
     }
 
 
+def speed_up_schedule() -> None:
+    """Run the rows of FAST_ROWS at their demo pace instead of their defaults."""
+    # Local: models load only after main() has put the demo's settings in the environment.
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+
+    for name, seconds in FAST_ROWS.items():
+        every, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
+        PeriodicTask.objects.filter(name=name).update(interval=every, crontab=None)
+    PeriodicTasks.update_changed()
+
+
 def seed(env: dict[str, str], torznab_url: str, torznab_key: str) -> None:
-    """Create the demo people, point the app at the simulated indexer, speed up the monitor."""
+    """Create the demo people, point the app at the simulated indexer, speed up the schedule."""
     # Local: models (and the sync that uses them) load only after main() has put the demo's
     # settings in the environment and called django.setup().
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
     from downloads.models import Indexer  # after django.setup(), see above
     from library.sync import sync_library  # after django.setup(), see above
@@ -91,11 +115,22 @@ def seed(env: dict[str, str], torznab_url: str, torznab_key: str) -> None:
         name="Simulated indexer",
         defaults={"url": torznab_url, "api_key": torznab_key, "enabled": True},
     )
-    # A visible pace: the monitor every 2 s instead of every 5 minutes.
-    every_two, _ = IntervalSchedule.objects.get_or_create(every=2, period="seconds")
-    PeriodicTask.objects.filter(name="download-monitor").update(interval=every_two, crontab=None)
-    PeriodicTasks.update_changed()
+    speed_up_schedule()
     sync_library(full=True)
+
+
+def airing_intro(world: DemoWorld) -> str:
+    """Say which season is on the air, how far it has got, and what to try with it."""
+    season = world.airing
+    minutes = round(season.every.total_seconds() / 60)
+    aired = len(world.aired_episodes())
+    return (
+        f"  On the air: {demo_catalogue.AIRING_SHOW} season {season.season_number}, an "
+        f"episode every {minutes} minutes ({aired} of {season.episodes} aired so far).\n"
+        f"  Search '{demo_catalogue.AIRING_SHOW}', pick season {season.season_number}, press "
+        "Request: the aired episodes arrive first,\n"
+        "  then each new one a couple of minutes after it airs.\n"
+    )
 
 
 def main() -> None:
@@ -150,6 +185,7 @@ def main() -> None:
         f"\nPlex Kiosk demo on http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)\n"
         f"  member: {MEMBER[0]} / {MEMBER[1]}   admin: {ADMIN[0]} / {ADMIN[1]}\n"
         "  Search 'Dune', press Request, and watch it reach Plex.\n"
+        f"{airing_intro(world)}"
         f"  Demo data: {data}\n",
         flush=True,
     )

@@ -1,10 +1,23 @@
-"""What the demo's simulated world holds: a few films already in Plex, releases to find."""
+"""What the demo's simulated world holds: films already in Plex, releases, a season on the air."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from plexkiosk.simulators.tmdb import AiringSeason
 from plexkiosk.simulators.torznab import GB, SimRelease, default_releases
+
+# On the air while the demo runs: Severance season 3 (a season the catalogue does not have
+# yet), an episode every two minutes. It starts three minutes before the demo, so episodes 1
+# and 2 have aired when the page opens and episode 3 airs a minute later.
+AIRING_SHOW = "Severance"
+AIRING_TV_ID = 95396
+AIRING_TVDB_ID = 371980
+AIRING_SEASON = 3
+AIRING_EPISODES = 8
+AIRING_EVERY = timedelta(minutes=2)
+AIRED_BEFORE_START = timedelta(minutes=3)
 
 # Already in the household's Plex: requesting one of these completes at once.
 IN_PLEX = [
@@ -38,3 +51,29 @@ def releases() -> list[SimRelease]:
         SimRelease(title=t, size=int(gb * GB), seeders=s, peers=s + s // 4, **ids)
         for t, gb, s, ids in extra
     ]
+
+
+def airing_season(started: datetime) -> AiringSeason:
+    """Return the season on the air for a demo started at `started` (an aware datetime)."""
+    return AiringSeason(
+        AIRING_TV_ID,
+        AIRING_SEASON,
+        started - AIRED_BEFORE_START,
+        AIRING_EVERY,
+        AIRING_EPISODES,
+    )
+
+
+def airing_releases() -> dict[int, SimRelease]:
+    """Return each episode's release of the season on the air, by episode number."""
+    ids = {"tvdb_id": AIRING_TVDB_ID, "season": AIRING_SEASON, "category": 5000}
+    return {
+        number: SimRelease(
+            title=f"{AIRING_SHOW}.S{AIRING_SEASON:02d}E{number:02d}.1080p.WEB-DL.DDP5.1.H.264-DEMO",
+            size=int(2.4 * GB),
+            seeders=400 - 20 * number,
+            peers=500 - 20 * number,
+            **ids,
+        )
+        for number in range(1, AIRING_EPISODES + 1)
+    }

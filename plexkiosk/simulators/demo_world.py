@@ -1,7 +1,10 @@
 """The demo's simulated world: the four simulators, seeded, and Plex's scanner played by a thread.
 
-`plexkiosk.demo` starts it with `DemoWorld.start`; the end-to-end and fault tests use
-`PlexScanner` on their own simulators. Nothing in the product imports this module.
+A season is on the air (`demo_catalogue.airing_season`): TMDB serves its episodes as aired
+from their moment on, and `AiringFeed` puts each episode's release on the indexer at that
+moment, as release groups do. `plexkiosk.demo` starts it with `DemoWorld.start`; the
+end-to-end and fault tests use `PlexScanner` on their own simulators. Nothing in the product
+imports this module.
 """
 
 from __future__ import annotations
@@ -9,15 +12,17 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from plexkiosk.simulators import demo_catalogue
 from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
-from plexkiosk.simulators.tmdb import TMDBSimulatorServer, start_tmdb_simulator
-from plexkiosk.simulators.torznab import TorznabSimulator
+from plexkiosk.simulators.tmdb import AiringSeason, TMDBSimulatorServer, start_tmdb_simulator
+from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
 
 VIDEO_EXTENSIONS = {".mkv", ".mp4", ".avi", ".m4v"}
 SEASON_FOLDER = re.compile(r"Season (\d+)$")
@@ -107,6 +112,48 @@ class PlexScanner:
         return None
 
 
+class AiringFeed:
+    """Put each episode's release of a season on the air on the indexer once the episode airs."""
+
+    def __init__(
+        self,
+        torznab: TorznabSimulator,
+        season: AiringSeason,
+        releases: dict[int, SimRelease],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.torznab = torznab
+        self.season = season
+        self.waiting = dict(sorted(releases.items()))  # episode number -> release, not yet out
+        self.clock = clock  # TMDB's, so an episode is on the indexer once TMDB says it aired
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="demo-airing-feed", daemon=True)
+
+    def publish_aired(self) -> list[int]:
+        """Add the releases of the episodes aired by now to the indexer; return their numbers."""
+        now = self.clock()
+        aired = [n for n in self.waiting if self.season.airs_at(n) <= now]
+        for number in aired:
+            # The indexer reads its list on every search: appending publishes the release.
+            self.torznab.state.releases.append(self.waiting.pop(number))
+        return aired
+
+    def start(self) -> None:
+        """Publish what has aired already, then the rest as it airs, from a thread."""
+        self.publish_aired()  # those aired before the demo started are there from the start
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop publishing."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        # Twice a second: the app searches at most every few seconds, so a release is never
+        # missing from a search made after TMDB said its episode aired (bar half a second).
+        while self.waiting and not self._stop.wait(0.5):
+            self.publish_aired()
+
+
 @dataclass
 class DemoWorld:
     """The running simulators of the demo, with the catalogue in them and Plex's scanner."""
@@ -116,6 +163,8 @@ class DemoWorld:
     torznab: TorznabSimulator
     qbittorrent: QBittorrentSimulator
     scanner: PlexScanner
+    airing: AiringSeason
+    feed: AiringFeed
 
     @classmethod
     def start(
@@ -128,9 +177,12 @@ class DemoWorld:
         qbittorrent_login: tuple[str, str],
         indexer_key: str,
         download_seconds: float,
+        clock: Callable[[], datetime] | None = None,
     ) -> DemoWorld:
-        """Start TMDB, Plex (with the demo's films), the indexer, qBittorrent and the scanner."""
-        tmdb, _ = start_tmdb_simulator(ports["tmdb"])
+        """Start TMDB (a season on the air), Plex, the indexer and its feed, qBittorrent."""
+        clock = clock or (lambda: datetime.now(UTC))
+        airing = demo_catalogue.airing_season(clock())
+        tmdb, _ = start_tmdb_simulator(ports["tmdb"], clock=clock, airing=[airing])
         plex = PlexSimulator(token=plex_token, movie_root=movie_root, tv_root=tv_root)
         plex.start(port=ports["plex"])
         demo_catalogue.fill_plex(plex)
@@ -142,12 +194,28 @@ class DemoWorld:
             download_seconds=download_seconds,
         )
         qbittorrent.start(port=ports["qbittorrent"])
+        feed = AiringFeed(torznab, airing, demo_catalogue.airing_releases(), clock)
+        feed.start()
         scanner = PlexScanner(plex, tmdb)
         scanner.start()
-        return cls(tmdb=tmdb, plex=plex, torznab=torznab, qbittorrent=qbittorrent, scanner=scanner)
+        return cls(
+            tmdb=tmdb,
+            plex=plex,
+            torznab=torznab,
+            qbittorrent=qbittorrent,
+            scanner=scanner,
+            airing=airing,
+            feed=feed,
+        )
+
+    def aired_episodes(self) -> list[int]:
+        """Return the numbers of the airing season's episodes aired by now, by TMDB's clock."""
+        now = self.tmdb.clock()
+        return [n for n in range(1, self.airing.episodes + 1) if self.airing.airs_at(n) <= now]
 
     def stop(self) -> None:
-        """Stop the scanner, then every simulator."""
+        """Stop the scanner and the feed, then every simulator."""
         self.scanner.stop()
+        self.feed.stop()
         for simulator in (self.qbittorrent, self.torznab, self.plex, self.tmdb):
             simulator.stop()
