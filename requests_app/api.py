@@ -26,6 +26,7 @@ from requests_app.serializers import (
     DeclineSerializer,
     MediaRequestDetailSerializer,
     MediaRequestSerializer,
+    MissingSeasonsSerializer,
     SearchQuerySerializer,
     SearchResultSerializer,
 )
@@ -72,7 +73,8 @@ class MediaRequestViewSet(
         return MediaRequestSerializer
 
     def get_throttles(self) -> list[BaseThrottle]:
-        return [CreateRequestThrottle()] if self.action == "create" else super().get_throttles()
+        creating = self.action in ("create", "missing_seasons")
+        return [CreateRequestThrottle()] if creating else super().get_throttles()
 
     @extend_schema(
         request=CreateRequestSerializer,
@@ -82,13 +84,43 @@ class MediaRequestViewSet(
     def create(self, request: Request) -> Response:
         data = CreateRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        wish = data.validated_data
         try:
-            outcome = flow.create_request(user=request.user, **data.validated_data)
+            outcome = flow.create_request(
+                user=request.user,
+                media_type=wish["media_type"],
+                tmdb_id=wish["tmdb_id"],
+                season=wish.get("season"),
+                follow=wish["follow_show"],
+            )
         except flow.RequestRefused as exc:
             raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
         body = MediaRequestSerializer(outcome.request).data
         body["message"] = outcome.message
         return Response(body, status=status.HTTP_201_CREATED if outcome.created else 200)
+
+    @extend_schema(
+        request=MissingSeasonsSerializer,
+        responses={201: MediaRequestSerializer(many=True)},
+        description=(
+            "Request every season of a TV show that Plex lacks (joining seasons already "
+            "requested); with follow_show, the newest also asks for seasons announced later."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="missing-seasons")
+    def missing_seasons(self, request: Request) -> Response:
+        data = MissingSeasonsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            outcomes = flow.request_missing_seasons(
+                user=request.user,
+                tmdb_id=data.validated_data["tmdb_id"],
+                follow=data.validated_data["follow_show"],
+            )
+        except flow.RequestRefused as exc:
+            raise ValidationError({exc.field or "non_field_errors": [exc.message]}) from exc
+        body = MediaRequestSerializer([o.request for o in outcomes], many=True).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def _act(self, pk: str, done: MediaRequest | None) -> Response:
         if done is None:

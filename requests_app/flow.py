@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from requests_app import queueing, quotas, tmdb
@@ -97,9 +97,17 @@ def _join(existing: MediaRequest, user: AbstractBaseUser) -> CreateOutcome:
 
 
 def create_request(
-    *, user: AbstractBaseUser, media_type: str, tmdb_id: int, season: int | None = None
+    *,
+    user: AbstractBaseUser,
+    media_type: str,
+    tmdb_id: int,
+    season: int | None = None,
+    follow: bool = False,
 ) -> CreateOutcome:
-    """Make a request, join an active one for the same title, or complete it if Plex has it."""
+    """Make a request, join an active one for the same title, or complete it if Plex has it.
+
+    `follow` (a season) also asks for each new season of the show TMDB announces later.
+    """
     _validate_kind(media_type, season)
     existing = find_active(media_type, tmdb_id, season)
     if existing is not None:
@@ -138,6 +146,7 @@ def create_request(
                 poster_url=info.poster_url,
                 overview=info.overview[:5000],
                 aliases=list(info.aliases),
+                follow_show=follow and media_type == MediaType.TV,
                 status=status,
                 status_reason=reason,
                 celery_task_id=task_id,
@@ -161,6 +170,83 @@ def create_request(
         request.completed_at = request.created_at
         MediaRequest.objects.filter(pk=request.pk).update(completed_at=request.created_at)
     return CreateOutcome(request, True, reason)
+
+
+def request_missing_seasons(
+    *, user: AbstractBaseUser, tmdb_id: int, follow: bool = False
+) -> list[CreateOutcome]:
+    """Request each season of a show that Plex lacks; return what became of each.
+
+    Seasons Plex holds are skipped; a season someone asked for already is joined. When the
+    quota runs out part-way, the seasons asked for so far stand. `follow` goes on the
+    newest season's request, which then asks for the next one when TMDB announces it.
+    """
+    info = _title_details(MediaType.TV, tmdb_id)
+    seasons = sorted(s for s in info.seasons if s > 0)
+    missing = [
+        s for s in seasons if find_active(MediaType.TV, tmdb_id, s) or not in_plex(info, season=s)
+    ]
+    if not missing:
+        raise RequestRefused(
+            _("Every season of %(title)s is already in Plex.") % {"title": info.title}
+        )
+    outcomes: list[CreateOutcome] = []
+    for season in missing:
+        try:
+            outcomes.append(
+                create_request(
+                    user=user,
+                    media_type=MediaType.TV,
+                    tmdb_id=tmdb_id,
+                    season=season,
+                    follow=follow and season == missing[-1],
+                )
+            )
+        except RequestRefused:
+            if not outcomes:
+                raise
+            break
+    return outcomes
+
+
+def request_announced_seasons() -> list[CreateOutcome]:
+    """Ask for the seasons TMDB announced since, of every show followed; return the outcomes.
+
+    The newest season's request carries the following on; a refusal (the requester's
+    quota is spent) is logged and tried again the next day.
+    """
+    outcomes: list[CreateOutcome] = []
+    followed = MediaRequest.objects.filter(media_type=MediaType.TV, follow_show=True).exclude(
+        status__in=(Status.DECLINED, Status.CANCELLED)
+    )
+    for request in followed.select_related("requested_by"):
+        asked = MediaRequest.objects.filter(
+            media_type=MediaType.TV, tmdb_id=request.tmdb_id
+        ).aggregate(newest=Max("season"))["newest"]
+        try:
+            show = tmdb.show_status(request.tmdb_id, refresh=True)
+            announced = sorted(s.season_number for s in show.seasons if s.season_number > asked)
+            if announced:
+                # The request checks the season against the show's details, cached a day.
+                tmdb.details(MediaType.TV, request.tmdb_id, refresh=True)
+        except tmdb.TMDBError as exc:
+            logger.warning("request %s: show not read from TMDB: %s", request.pk, exc)
+            continue
+        for season in announced:
+            try:
+                outcome = create_request(
+                    user=request.requested_by,
+                    media_type=MediaType.TV,
+                    tmdb_id=request.tmdb_id,
+                    season=season,
+                    follow=season == announced[-1],
+                )
+            except RequestRefused as exc:
+                logger.warning("request %s: season %s not asked for: %s", request.pk, season, exc)
+                break
+            outcomes.append(outcome)
+            MediaRequest.objects.filter(pk=request.pk).update(follow_show=False)
+    return outcomes
 
 
 def _start_again(

@@ -8,11 +8,24 @@ from django.utils.translation import gettext_lazy as _
 from requests_app import apprise_client
 from requests_app.models import MediaType
 
+# The season drop-down's choice that asks for every season Plex lacks.
+ALL_MISSING = "missing"
+
 
 class RequestForm(forms.Form):
     media_type = forms.ChoiceField(choices=MediaType.choices, widget=forms.HiddenInput)
     tmdb_id = forms.IntegerField(min_value=1, max_value=2_000_000_000, widget=forms.HiddenInput)
-    season = forms.IntegerField(min_value=0, max_value=1000, required=False, label=_("Season"))
+    # A season number, or ALL_MISSING.
+    season = forms.CharField(max_length=8, required=False, label=_("Season"))
+    follow_show = forms.BooleanField(required=False, label=_("Also ask for new seasons"))
+
+    def clean_season(self) -> int | str | None:
+        value = self.cleaned_data["season"].strip()
+        if value in ("", ALL_MISSING):
+            return value or None
+        if not value.isdigit() or int(value) > 1000:
+            raise forms.ValidationError(_("Choose a season."))
+        return int(value)
 
 
 class DeclineForm(forms.Form):

@@ -81,6 +81,10 @@ class MediaRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    follow_show = models.BooleanField(
+        default=False,
+        help_text=_("Also ask for each new season of the show when TMDB announces it."),
+    )
     # When the people were last told episodes arrived: later ones wait a day for one digest.
     episodes_notified_at = models.DateTimeField(null=True, blank=True)
 

@@ -33,6 +33,15 @@ JOBS = [
         ),
     ),
     ScheduledJob(
+        name="follow-shows",
+        task="requests_app.tasks.follow_shows_task",
+        crontab="0 7 * * *",
+        description=(
+            "Request each new season TMDB announces of the shows followed "
+            "(requests made with 'follow this show')."
+        ),
+    ),
+    ScheduledJob(
         name="cleanup-old-requests",
         task="requests_app.tasks.cleanup_old_requests_task",
         crontab="45 4 * * *",

@@ -126,6 +126,11 @@ class CreateRequestSerializer(serializers.Serializer):
     media_type = serializers.ChoiceField(choices=MediaType.choices)
     tmdb_id = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
     season = serializers.IntegerField(min_value=0, max_value=1000, required=False, allow_null=True)
+    follow_show = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="TV: also request each new season of the show when TMDB announces it.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if attrs["media_type"] == MediaType.TV and attrs.get("season") is None:
@@ -133,6 +138,11 @@ class CreateRequestSerializer(serializers.Serializer):
         if attrs["media_type"] == MediaType.MOVIE and attrs.get("season") is not None:
             raise serializers.ValidationError({"season": "A movie has no season."})
         return attrs
+
+
+class MissingSeasonsSerializer(serializers.Serializer):
+    tmdb_id = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
+    follow_show = serializers.BooleanField(required=False, default=False)
 
 
 class DeclineSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ import uuid
 
 from celery import Task, shared_task
 
-from requests_app import episodes, notifications, pipeline, recovery, seasons, tmdb
+from requests_app import episodes, flow, notifications, pipeline, recovery, seasons, tmdb
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,12 @@ def notify_episodes_task(request_id: int, numbers: list[int]) -> None:
 def search_due_requests_task() -> dict[str, int]:
     """Search again each request whose next search is due; send the held episode digests."""
     return {"searches": pipeline.search_due_again(), "digests": seasons.send_held_digests()}
+
+
+@shared_task
+def follow_shows_task() -> int:
+    """Request the newly announced seasons of the shows followed; say how many."""
+    return len(flow.request_announced_seasons())
 
 
 @shared_task

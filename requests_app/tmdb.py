@@ -164,7 +164,7 @@ def search_page(query: str, *, media_type: str | None = None, page: int = 1) -> 
     return found
 
 
-def details(media_type: str, tmdb_id: int) -> TitleResult:
+def details(media_type: str, tmdb_id: int, *, refresh: bool = False) -> TitleResult:
     """Fetch one movie or show with its IMDb/TVDB ids and, for TV, its season numbers."""
     if media_type not in MEDIA_TYPES:
         raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
@@ -173,7 +173,7 @@ def details(media_type: str, tmdb_id: int) -> TitleResult:
     if not is_configured():
         raise TMDBNotConfigured()
     key = _cache_key("details", media_type, tmdb_id)
-    cached = _cache_get(key)
+    cached = None if refresh else _cache_get(key)
     if cached is not None:
         return cached
     try:

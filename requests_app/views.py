@@ -12,12 +12,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from library.models import LibraryItem
 from requests_app import episodes, flow, search
-from requests_app.forms import DeclineForm, NotificationsForm, RequestForm, SearchForm
-from requests_app.models import MediaRequest, Profile, Status
+from requests_app.forms import (
+    ALL_MISSING,
+    DeclineForm,
+    NotificationsForm,
+    RequestForm,
+    SearchForm,
+)
+from requests_app.models import MediaRequest, MediaType, Profile, Status
 from requests_app.progress import progress_of
 from requests_app.quotas import quota_for
 from requests_app.throttles import CreateRequestThrottle
@@ -81,13 +88,33 @@ def create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("That request is not valid."))
         return redirect("requests:kiosk")
+    wish = form.cleaned_data
     try:
-        outcome = flow.create_request(user=request.user, **form.cleaned_data)
+        if wish["media_type"] == MediaType.TV and wish["season"] == ALL_MISSING:
+            outcomes = flow.request_missing_seasons(
+                user=request.user, tmdb_id=wish["tmdb_id"], follow=wish["follow_show"]
+            )
+            messages.success(request, _missing_seasons_message(outcomes))
+            return redirect("requests:list")
+        outcome = flow.create_request(
+            user=request.user,
+            media_type=wish["media_type"],
+            tmdb_id=wish["tmdb_id"],
+            season=wish["season"],
+            follow=wish["follow_show"],
+        )
     except flow.RequestRefused as exc:
         messages.error(request, exc.message)
         return redirect(_safe_next(request, "/"))
     messages.success(request, outcome.message)
     return redirect(outcome.request)
+
+
+def _missing_seasons_message(outcomes: list[flow.CreateOutcome]) -> str:
+    seasons = ", ".join(str(o.request.season) for o in outcomes)
+    return ngettext(
+        "Season %(seasons)s requested.", "Seasons %(seasons)s requested.", len(outcomes)
+    ) % {"seasons": seasons}
 
 
 @login_required

@@ -13,9 +13,11 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from core import queueing as core_queueing
 from downloads.models import Blocklist, Download, Indexer
+from library.models import Episode, LibraryItem, Season
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import flow, notifications, pipeline, recovery, seasons, tmdb
@@ -48,13 +50,13 @@ def sent_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def tmdb_airing(settings, clock: Clock) -> Iterator[None]:
+def tmdb_airing(settings, clock: Clock) -> Iterator[object]:
     """Severance season 3 on the air: episodes 1 and 2 have aired at NOW, 3 to 8 have not."""
     server, base_url = start_tmdb_simulator(clock=clock)
     server.air(AiringSeason(SEVERANCE, 3, FIRST_AIRS, timedelta(weeks=1), 8))
     settings.TMDB_URL, settings.TMDB_API_KEY, settings.TMDB_TIMEOUT = base_url, DEFAULT_API_KEY, 2
     cache.clear()
-    yield
+    yield server
     server.stop()
     cache.clear()
 
@@ -419,3 +421,81 @@ def test_a_retried_season_tries_its_given_up_episodes_again(season_request, cloc
     MediaRequest.objects.filter(pk=season_request.pk).update(status=Status.FAILED)
     assert flow.retry(season_request.pk, by=staff) is not None
     assert set(season_request.episodes.values_list("failovers", flat=True)) == {0}
+
+
+def season_in_mirror(season: int, numbers: range) -> None:
+    """Put these episodes of a Severance season in the library mirror."""
+    in_mirror()  # the show itself
+    show = LibraryItem.objects.get(rating_key=7000)
+    row, _ = Season.objects.get_or_create(
+        rating_key=7000 + season, defaults={"show": show, "index": season}
+    )
+    for n in numbers:
+        Episode.objects.get_or_create(
+            rating_key=7000 + season * 100 + n,
+            defaults={"show": show, "season": row, "season_number": season, "index": n},
+        )
+
+
+def test_all_missing_seasons_asks_for_each_season_plex_lacks(
+    trusted_member, tmdb_airing, queued, sent_at_once
+):
+    season_in_mirror(1, range(1, 9))  # season 1 is all in Plex
+    outcomes = flow.request_missing_seasons(user=trusted_member, tmdb_id=SEVERANCE, follow=True)
+    assert [(o.request.season, o.created) for o in outcomes] == [(2, True), (3, True)]
+    assert [o.request.follow_show for o in outcomes] == [False, True]  # the newest follows
+    assert all(o.request.status == Status.APPROVED for o in outcomes)
+    # Asked again: both seasons are joined, nothing new.
+    again = flow.request_missing_seasons(user=trusted_member, tmdb_id=SEVERANCE)
+    assert [(o.request.season, o.created) for o in again] == [(2, False), (3, False)]
+
+
+def test_all_missing_seasons_of_a_show_plex_holds_is_refused(trusted_member, tmdb_airing, clock):
+    clock.now = datetime(2027, 3, 1, tzinfo=UTC)  # season 3 has finished airing
+    for season in (1, 2, 3):
+        season_in_mirror(season, range(1, 9))
+    with pytest.raises(flow.RequestRefused, match="Every season of Severance is already in Plex"):
+        flow.request_missing_seasons(user=trusted_member, tmdb_id=SEVERANCE)
+    assert not MediaRequest.objects.exists()
+
+
+def test_a_followed_show_asks_for_its_next_season_when_tmdb_announces_it(
+    trusted_member, tmdb_airing, queued, clock
+):
+    first = flow.create_request(
+        user=trusted_member, media_type="tv", tmdb_id=SEVERANCE, season=3, follow=True
+    ).request
+    assert flow.request_announced_seasons() == []  # nothing announced after season 3 yet
+    tmdb_airing.air(AiringSeason(SEVERANCE, 4, NOW + timedelta(days=200), timedelta(weeks=1), 10))
+    outcomes = flow.request_announced_seasons()
+    assert [(o.request.season, o.request.follow_show) for o in outcomes] == [(4, True)]
+    first.refresh_from_db()
+    assert first.follow_show is False  # the newest season carries the following on
+    assert flow.request_announced_seasons() == []
+
+
+def test_the_api_asks_for_all_missing_seasons_and_refuses_bad_input(
+    trusted_member, tmdb_airing, queued
+):
+    api = APIClient()
+    api.force_authenticate(trusted_member)
+    answer = api.post(
+        "/api/v1/requests/missing-seasons/", {"tmdb_id": SEVERANCE, "follow_show": True}
+    )
+    assert answer.status_code == 201, answer.content
+    assert [r["season"] for r in answer.json()] == [1, 2, 3]
+    assert api.post("/api/v1/requests/missing-seasons/", {"tmdb_id": "x"}).status_code == 400
+    assert MediaRequest.objects.count() == 3
+
+
+def test_the_kiosk_form_asks_for_all_missing_seasons(trusted_member, tmdb_airing, queued, client):
+    client.force_login(trusted_member)
+    answer = client.post(
+        "/requests/new/",
+        {"media_type": "tv", "tmdb_id": SEVERANCE, "season": "missing", "follow_show": "on"},
+        follow=True,
+    )
+    assert "Seasons 1, 2, 3 requested." in answer.content.decode()
+    assert MediaRequest.objects.filter(follow_show=True).get().season == 3
+    bad = client.post("/requests/new/", {"media_type": "tv", "tmdb_id": SEVERANCE, "season": "x"})
+    assert bad.status_code == 302 and MediaRequest.objects.count() == 3
