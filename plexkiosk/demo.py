@@ -123,13 +123,19 @@ def airing_intro(world: DemoWorld) -> str:
     """Say which season is on the air, how far it has got, and what to try with it."""
     season = world.airing
     minutes = round(season.every.total_seconds() / 60)
-    aired = len(world.aired_episodes())
+    aired = world.aired_episodes()
+    coming = len(aired) + 1
+    if coming <= season.episodes:
+        wait = (season.airs_at(coming) - world.tmdb.clock()).total_seconds()
+        progress = f"{len(aired)} of {season.episodes} aired, episode {coming} in {wait:.0f} s"
+    else:
+        progress = f"all {season.episodes} aired"
     return (
         f"  On the air: {demo_catalogue.AIRING_SHOW} season {season.season_number}, an "
-        f"episode every {minutes} minutes ({aired} of {season.episodes} aired so far).\n"
+        f"episode every {minutes} minutes ({progress}).\n"
         f"  Search '{demo_catalogue.AIRING_SHOW}', pick season {season.season_number}, press "
         "Request: the aired episodes arrive first,\n"
-        "  then each new one a couple of minutes after it airs.\n"
+        "  then each new one about two minutes after it airs.\n"
     )
 
 
