@@ -25,16 +25,20 @@ class Work(Protocol):
     year: int | None
 
 
-def in_plex(work: Work, *, season: int | None, library_folder: str = "") -> bool:
+def in_plex(
+    work: Work, *, season: int | None, library_folder: str = "", whole_season: bool = False
+) -> bool:
     """Say whether the mirror holds the movie, or every aired episode of the season.
 
     A movie is found by id, title and year, or by `library_folder` — where the request's
     download was filed: Plex may list an item it has not matched to TMDB yet (no ids) or
     matched to another title, but its files are there. A season counts only when Plex has
     each episode TMDB says has aired: three episodes of ten are not "already in Plex".
+    With `whole_season`, episodes still to air count too: a season on the air is not
+    "already in your library" for someone asking for it, who wants the rest as it airs.
     """
     if work.media_type == MediaType.TV:
-        return season is not None and _season_in_plex(work, season)
+        return season is not None and _season_in_plex(work, season, whole=whole_season)
     if library_folder and has_media_under(library_folder):
         return True
     return is_in_plex(
@@ -60,7 +64,7 @@ def plex_episode_numbers(work: Work, season: int) -> set[int]:
     return set() if show is None else set(season_episodes(show=show, season=season))
 
 
-def _season_in_plex(work: Work, season: int) -> bool:
+def _season_in_plex(work: Work, season: int, *, whole: bool) -> bool:
     held = plex_episode_numbers(work, season)
     if not held:
         return False
@@ -72,5 +76,7 @@ def _season_in_plex(work: Work, season: int) -> bool:
             "TMDB cannot list season %s of %s (%s): Plex's episodes count", season, work.title, exc
         )
         return True
+    if whole:
+        return {e.episode_number for e in listed.episodes} <= held
     aired = {e.episode_number for e in tmdb.aired_episodes(listed, now=timezone.now())}
     return aired <= held

@@ -123,7 +123,7 @@ def create_request(
     if quota.remaining == 0:
         raise RequestRefused(quotas.quota_message(quota, media_type))
 
-    already_there = in_plex(info, season=season)
+    already_there = in_plex(info, season=season, whole_season=True)
     if already_there:
         status, reason = Status.COMPLETED, _("Already in your library.")
     elif needs_approval(user):
@@ -184,7 +184,9 @@ def request_missing_seasons(
     info = _title_details(MediaType.TV, tmdb_id)
     seasons = sorted(s for s in info.seasons if s > 0)
     missing = [
-        s for s in seasons if find_active(MediaType.TV, tmdb_id, s) or not in_plex(info, season=s)
+        s
+        for s in seasons
+        if find_active(MediaType.TV, tmdb_id, s) or not in_plex(info, season=s, whole_season=True)
     ]
     if not missing:
         raise RequestRefused(

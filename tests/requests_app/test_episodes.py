@@ -236,14 +236,25 @@ def test_a_season_plex_holds_every_aired_episode_of_is_already_in_plex(
     assert outcome.message == "Already in your library."
 
 
-def test_a_season_still_airing_is_in_plex_once_every_aired_episode_is(
+def test_a_season_still_airing_follows_once_every_aired_episode_is_in_plex(
     member, tmdb_airing, clock, monkeypatch
 ) -> None:
     monkeypatch.setattr("requests_app.availability.timezone.now", clock)
     request = season_three(member, status=Status.PROCESSING)
+    episodes.refresh_episodes(request.pk, now=clock.now)
     in_mirror(1)
     assert not pipeline.complete_if_in_plex(request)
-    in_mirror(2)  # episodes 3 to 8 have not aired: they cannot hold the season back
-    assert pipeline.complete_if_in_plex(request)
+    in_mirror(2)  # episodes 3 to 8 have not aired: the season is followed, not complete
+    assert not pipeline.complete_if_in_plex(request)
     request.refresh_from_db()
-    assert request.status == Status.COMPLETED
+    assert request.status == Status.FOLLOWING
+    assert request.status_reason.startswith("2 of 8 in Plex; next episode")
+
+
+def test_asking_for_a_season_on_the_air_plex_holds_so_far_follows_it(
+    trusted_member, tmdb_airing, clock, monkeypatch, queued
+) -> None:
+    monkeypatch.setattr("requests_app.availability.timezone.now", clock)
+    in_mirror(1, 2)  # every aired episode: not "already in your library", the rest is wanted
+    outcome = flow.create_request(user=trusted_member, media_type="tv", tmdb_id=SEVERANCE, season=3)
+    assert outcome.request.status == Status.APPROVED
