@@ -34,7 +34,7 @@ class RequestEventInline(ReadOnlyInline):
 
 class RequestEpisodeInline(ReadOnlyInline):
     model = RequestEpisode
-    fields = ("number", "title", "air_date", "state", "updated_at")
+    fields = ("number", "title", "air_date", "state", "download_hash", "failovers", "updated_at")
 
 
 def _run(request: HttpRequest, queryset: QuerySet, verb: str, act: Callable[[int], object]) -> None:
@@ -63,6 +63,7 @@ class MediaRequestAdmin(admin.ModelAdmin):
         "search_attempts",
         "failovers",
         "next_search_at",
+        "episodes_notified_at",
         "created_at",
         "updated_at",
         "completed_at",
