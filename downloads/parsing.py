@@ -91,6 +91,7 @@ MAX_EPISODES_CLAIMED = 52
 # What a release's name says it holds, from most to least specific.
 EPISODES = "episodes"  # one file per named episode: S02E05, S02E05E06, 2x05
 DAILY = "daily"  # a daily show's episode named by its air date: 2024.05.03
+ABSOLUTE = "absolute"  # episodes counted across seasons, no season named (anime): Show - 13
 SEASON_PACK = "season"  # one whole season: S02, Season 2, Stagione 3
 PARTIAL_PACK = "partial"  # part of a season, episodes unknown: S02.Part.1, S02.Vol.1
 MULTI_SEASON = "multi-season"  # several whole seasons: S01-S05
@@ -109,6 +110,8 @@ class EpisodeCoverage:
     pairs: tuple[tuple[int, int], ...] = ()
     air_date: date | None = None
     part: int | None = None
+    # Episode numbers counted from the show's first episode, for ABSOLUTE.
+    absolute: tuple[int, ...] = ()
     # Why the claim cannot be believed; set when the name alone proves it absurd.
     problem: str | None = None
 
@@ -357,7 +360,13 @@ def _coverage(
     if _EXTRAS.search(name):
         return EpisodeCoverage(kind=EXTRAS, seasons=seasons)
     if episodes:
-        # An episode without a season ("E05") is left to the caller, as season 0 is a real one.
+        # An episode without a season ("Show - 13") is numbered from the show's first
+        # episode (anime does this); only the show's season lengths say which season it is.
+        if not seasons:
+            problem = None
+            if len(episodes) > MAX_EPISODES_CLAIMED:
+                problem = f"claims {len(episodes)} episodes in one release"
+            return EpisodeCoverage(kind=ABSOLUTE, absolute=tuple(episodes), problem=problem)
         season = seasons[0] if len(seasons) == 1 else None
         if season is None:
             return EpisodeCoverage(kind=UNKNOWN, problem="episode numbers without one season")

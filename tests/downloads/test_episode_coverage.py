@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from downloads.parsing import (
+    ABSOLUTE,
     COMPLETE_SERIES,
     DAILY,
     EPISODES,
@@ -147,8 +148,25 @@ def test_an_episode_past_the_end_of_the_season_is_rejected_when_its_length_is_kn
 
 def test_an_episode_without_a_season_is_not_guessed_into_one() -> None:
     coverage = parse_release("Show.Name.E05.1080p.WEB-DL.x264-GRP").coverage
-    assert coverage.kind == UNKNOWN
-    assert coverage.problem == "episode numbers without one season"
+    # Counted from the show's first episode: only the show's season lengths place it.
+    assert coverage.kind == ABSOLUTE
+    assert coverage.absolute == (5,)
+    assert coverage.seasons == () and coverage.episodes_of(1) == set()
+
+
+@pytest.mark.parametrize(
+    ("name", "absolute"),
+    [
+        ("[SubsPlease] Sousou no Frieren - 13 (1080p) [ABCD1234].mkv", (13,)),
+        ("[Erai-raws] Jujutsu Kaisen - 25 [1080p][Multiple Subtitle].mkv", (25,)),
+        ("One.Piece.1071.1080p.WEB.x264-GRP", (1071,)),
+    ],
+)
+def test_anime_episodes_numbered_from_the_first_are_read_as_absolute(
+    name: str, absolute: tuple[int, ...]
+) -> None:
+    coverage = parse_release(name).coverage
+    assert (coverage.kind, coverage.absolute, coverage.problem) == (ABSOLUTE, absolute, None)
 
 
 def test_a_movie_name_claims_no_episodes() -> None:
