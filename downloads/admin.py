@@ -94,8 +94,10 @@ class QualityProfileAdmin(admin.ModelAdmin):
         "resolutions",
         "movie_max_gb",
         "season_max_gb",
+        "season_pack_preference",
         "min_seeders",
     ]
+    radio_fields = {"season_pack_preference": admin.VERTICAL}
     fieldsets = [
         (None, {"fields": ["name", "is_default"]}),
         ("Resolutions", {"fields": ["resolutions", "allow_lower_resolutions"]}),
@@ -108,6 +110,19 @@ class QualityProfileAdmin(admin.ModelAdmin):
                     "movie_min_gb_by_resolution",
                     "season_min_gb_by_resolution",
                 ]
+            },
+        ),
+        (
+            "TV seasons",
+            {
+                "fields": [
+                    "episode_gb_by_resolution",
+                    "season_pack_preference",
+                    "pack_min_missing_percent",
+                ],
+                "description": "How a TV request's plan (rank_releases shows it) judges "
+                "episode releases and chooses between a season's pack and its episodes. A "
+                "season still airing is always fetched episode by episode.",
             },
         ),
         (

@@ -4,8 +4,10 @@ Plain functions on ranked releases (issue 15). The ranking judges each release a
 judges a movie's — title, resolution, junk, seeders, language, blocklist — and orders them;
 for a TV query it also rejects anything that is not one season's pack, and judges sizes
 as a season's. The planner takes those two verdicts back for the shapes it can use
-(episodes, multi-season packs) and judges their sizes itself, per episode or per season.
-Nothing in the request flow calls this yet.
+(episodes, multi-season packs) and judges their sizes itself, per episode or per season,
+by the profile's episode sizes; the profile also says whether a finished season is
+fetched as its pack or episode by episode. A TV request's search
+(`requests_app.seasons`) downloads the plan.
 """
 
 from __future__ import annotations
@@ -25,25 +27,18 @@ from downloads.parsing import (
     EpisodeCoverage,
     parse_release,
 )
-from downloads.ranking import GB, ProfileRules, RankedRelease, Ranking, rank_releases
+from downloads.ranking import (
+    GB,
+    PREFER_PACK,
+    ProfileRules,
+    RankedRelease,
+    Ranking,
+    rank_releases,
+)
 from downloads.releases import MediaQuery, Release
 
-# Sizes of one episode that are plausible at each resolution, in GB: below, a fake; above,
-# a mislabelled pack or a remux nobody streams. The profile has no episode sizes yet, so
-# these defaults apply to every profile (issue 15: "1080p episode 0.3 to 8 GB").
-EPISODE_GB_BY_RESOLUTION: dict[str, tuple[float, float]] = {
-    "2160p": (0.8, 20.0),
-    "1440p": (0.5, 12.0),
-    "1080p": (0.3, 8.0),
-    "720p": (0.15, 4.0),
-    "576p": (0.08, 2.5),
-    "480p": (0.08, 2.0),
-    "360p": (0.03, 1.0),
-    "240p": (0.03, 1.0),
-}
+# The episode sizes for a name without a resolution (or one the rules give none for).
 UNKNOWN_RESOLUTION_EPISODE_GB = (0.08, 8.0)
-# A pack is taken for a partly-held season only when at least this share of it is missing.
-PACK_MIN_MISSING_SHARE = 0.5
 
 # The ranking's reasons (downloads/ranking.py, _check_season and _check_size) that are about
 # a TV release's shape or a season's sizes; the planner judges those itself for the shapes
@@ -160,7 +155,10 @@ def plan_episodes(
             targets.add(episode)
     whole = frozenset(range(1, count + 1)) if count else frozenset(aired | wanted)
     finished = whole <= aired if count else not (set(wanted) - set(aired))
-    missing_share = len(wanted) / len(whole) if whole else 1.0
+    # Whole numbers, so exactly 50 % missing meets a 50 % threshold.
+    pack_first = rules.season_pack_preference == PREFER_PACK and (
+        not whole or len(wanted) * 100 >= rules.pack_min_missing_percent * len(whole)
+    )
 
     options, refused = _options(ranked, season, count, whole, air_dates or {}, rules)
     # Below-profile resolutions only where nothing at the profile's is acceptable (stable).
@@ -169,7 +167,7 @@ def plan_episodes(
     left = set(targets)
 
     packs = [o for o in options if o.use == _PACK]
-    if finished and packs and left and missing_share >= PACK_MIN_MISSING_SHARE:
+    if finished and packs and left and pack_first:
         left = _take_pack(packs[0], left, whole, entries, season, "")
     episodes = [o for o in options if o.use == _EPISODE]
     for episode in sorted(left):
@@ -327,7 +325,9 @@ def _size_reasons(
     size_gb = candidate.release.size / GB
     resolution = candidate.parsed.resolution
     if use == _EPISODE:
-        low, high = EPISODE_GB_BY_RESOLUTION.get(resolution or "", UNKNOWN_RESOLUTION_EPISODE_GB)
+        low, high = rules.episode_gb_by_resolution.get(
+            resolution or "", UNKNOWN_RESOLUTION_EPISODE_GB
+        )
         each = size_gb / max(len(episodes), 1)
         what = "an episode" if len(episodes) == 1 else f"each of {len(episodes)} episodes"
         if each < low:

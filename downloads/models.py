@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -93,12 +95,44 @@ def _default_season_min_by_resolution() -> dict[str, float]:
     return dict(ranking.DEFAULT_SEASON_MIN_GB_BY_RESOLUTION)
 
 
+def _default_episode_gb_by_resolution() -> dict[str, list[float]]:
+    return {r: list(sizes) for r, sizes in ranking.DEFAULT_EPISODE_GB_BY_RESOLUTION.items()}
+
+
 def _default_languages() -> list[str]:
     return ["en"]
 
 
+def _episode_sizes_problem(value: Any) -> str | None:
+    """Return what is wrong with an episode-sizes object, or None when it is usable."""
+    example = 'An object like {"1080p": [0.3, 8.0]}: a resolution, then [min, max] GB.'
+    if not isinstance(value, dict):
+        return example
+    for resolution, sizes in value.items():
+        if resolution not in RESOLUTIONS:
+            return f"{resolution!r} is not a resolution; use {', '.join(RESOLUTIONS)}."
+        # JSON's parser lets NaN and Infinity through; PostgreSQL's jsonb would refuse them.
+        numbers = isinstance(sizes, list) and all(
+            isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n)
+            for n in sizes
+        )
+        if not numbers or len(sizes) != 2:
+            return f"{resolution}: give two numbers, [min, max] GB, e.g. [0.3, 8.0]."
+        if not 0 <= sizes[0] < sizes[1]:
+            low, high = sizes
+            return f"{resolution}: min {low} must be at least 0 and below max {high}."
+    return None
+
+
 class QualityProfile(models.Model):
     """The rules a release must pass, and the order among those that pass."""
+
+    class SeasonPackPreference(models.TextChoices):
+        PACK = ranking.PREFER_PACK, "The whole-season pack, when enough of the season is missing"
+        EPISODES = (
+            ranking.PREFER_EPISODES,
+            "Episode by episode; a pack only for episodes nobody released alone",
+        )
 
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(
@@ -143,6 +177,28 @@ class QualityProfile(models.Model):
         default=True, help_text="Reject releases tagged only with other languages (dubs)."
     )
     min_seeders = models.PositiveIntegerField(default=1)
+    episode_gb_by_resolution = models.JSONField(
+        "episode sizes by resolution",
+        default=_default_episode_gb_by_resolution,
+        blank=True,
+        help_text="Sizes of one episode accepted at each resolution, in GB: [min, max]; below "
+        'min it is taken for a fake. E.g. {"1080p": [0.3, 8.0]}. A resolution left out '
+        "keeps its default.",
+    )
+    season_pack_preference = models.CharField(
+        "finished seasons",
+        max_length=8,
+        choices=SeasonPackPreference.choices,
+        default=SeasonPackPreference.PACK,
+    )
+    pack_min_missing_percent = models.PositiveSmallIntegerField(
+        "take the pack when this % is missing",
+        default=ranking.DEFAULT_PACK_MIN_MISSING_PERCENT,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="With “the whole-season pack”: a finished season takes its pack when at least "
+        "this share of its episodes is missing (only those files are fetched), otherwise "
+        "episode by episode.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,6 +242,11 @@ class QualityProfile(models.Model):
                 k in RESOLUTIONS and isinstance(v, int | float) for k, v in value.items()
             ):
                 errors[name] = 'An object like {"1080p": 1.0}.'
+        if self.episode_gb_by_resolution is None:
+            self.episode_gb_by_resolution = {}  # an emptied field: every resolution's default
+        problem = _episode_sizes_problem(self.episode_gb_by_resolution)
+        if problem:
+            errors["episode_gb_by_resolution"] = problem
         if self.movie_min_gb > self.movie_max_gb:
             errors["movie_max_gb"] = "Must be at least the minimum."
         if self.season_min_gb > self.season_max_gb:
@@ -210,6 +271,16 @@ class QualityProfile(models.Model):
             preferred_languages=tuple(self.preferred_languages or ()),
             reject_other_languages=self.reject_other_languages,
             min_seeders=self.min_seeders,
+            # A resolution the profile leaves out keeps its default sizes.
+            episode_gb_by_resolution={
+                **ranking.DEFAULT_EPISODE_GB_BY_RESOLUTION,
+                **{
+                    resolution: (float(sizes[0]), float(sizes[1]))
+                    for resolution, sizes in (self.episode_gb_by_resolution or {}).items()
+                },
+            },
+            season_pack_preference=self.season_pack_preference,
+            pack_min_missing_percent=self.pack_min_missing_percent,
         )
 
 

@@ -39,6 +39,23 @@ DEFAULT_RESOLUTIONS = ("1080p", "2160p", "720p")
 # nobody would want it): a "1080p" film in 300 MB is the classic bait.
 DEFAULT_MOVIE_MIN_GB_BY_RESOLUTION = {"2160p": 2.5, "1080p": 1.0, "720p": 0.7}
 DEFAULT_SEASON_MIN_GB_BY_RESOLUTION = {"2160p": 4.0, "1080p": 1.5, "720p": 1.0}
+# Sizes of one episode that are plausible at each resolution, in GB: below, a fake; above,
+# a mislabelled pack or a remux nobody streams (issue 15: "1080p episode 0.3 to 8 GB").
+DEFAULT_EPISODE_GB_BY_RESOLUTION: dict[str, tuple[float, float]] = {
+    "2160p": (0.8, 20.0),
+    "1440p": (0.5, 12.0),
+    "1080p": (0.3, 8.0),
+    "720p": (0.15, 4.0),
+    "576p": (0.08, 2.5),
+    "480p": (0.08, 2.0),
+    "360p": (0.03, 1.0),
+    "240p": (0.03, 1.0),
+}
+# How a finished season is fetched: its pack when enough of it is missing, or episode by
+# episode with a pack only for the episodes nobody released on their own.
+PREFER_PACK = "pack"
+PREFER_EPISODES = "episodes"
+DEFAULT_PACK_MIN_MISSING_PERCENT = 50
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,13 @@ class ProfileRules:
     reject_other_languages: bool = True
     min_seeders: int = 1
     movie_year_tolerance: int = 1
+    # [min, max] GB of one episode per resolution; the planner (downloads/episode_plan.py)
+    # judges episode releases by these, and a name without a resolution by a wide default.
+    episode_gb_by_resolution: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: dict(DEFAULT_EPISODE_GB_BY_RESOLUTION)
+    )
+    season_pack_preference: str = PREFER_PACK
+    pack_min_missing_percent: int = DEFAULT_PACK_MIN_MISSING_PERCENT
 
 
 @dataclass
