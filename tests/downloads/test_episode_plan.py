@@ -29,7 +29,8 @@ def plan(
     **kwargs: object,
 ) -> EpisodePlan:
     query = MediaQuery(media_type="tv", title=title, season=season)
-    ranking = rank_releases(query=query, releases=releases(*rows), blocked=blocked)
+    profile = kwargs.get("rules")
+    ranking = rank_releases(query=query, releases=releases(*rows), profile=profile, blocked=blocked)
     return plan_episodes(
         candidates=ranking,
         season=season,
@@ -190,6 +191,66 @@ def test_episode_sizes_that_cannot_be_real_are_refused_with_the_size() -> None:
     assert result.entries == []
     assert result.uncovered[1].endswith("0.1 GB for an episode < 0.3 GB at 1080p: fake?")
     assert result.uncovered[2].endswith("9 GB for an episode > 8 GB at 1080p")
+
+
+def test_a_profile_with_smaller_1080p_episodes_refuses_a_5_gb_episode_with_the_reason() -> None:
+    rows = [(f"Show.Name.S02E01.{WEB}", 5, 900), (f"Show.Name.S02E02.{WEB}", 2, 900)]
+    small = ProfileRules(episode_gb_by_resolution={"1080p": (0.3, 3.0)})
+    assert taken(plan(rows, wanted={1, 2}, aired=TEN)) == {  # the default accepts both
+        f"Show.Name.S02E01.{WEB}": (1,),
+        f"Show.Name.S02E02.{WEB}": (2,),
+    }
+    result = plan(rows, wanted={1, 2}, aired=TEN, rules=small)
+    assert taken(result) == {f"Show.Name.S02E02.{WEB}": (2,)}
+    assert result.uncovered[1] == (
+        f"no acceptable release; best was 'Show.Name.S02E01.{WEB}': "
+        "5 GB for an episode > 3 GB at 1080p"
+    )
+
+
+def test_a_profile_with_a_higher_minimum_takes_a_small_1080p_episode_for_a_fake() -> None:
+    rows = [(f"Show.Name.S02E01E02.{WEB}", 1.2, 900)]
+    strict = ProfileRules(episode_gb_by_resolution={"1080p": (0.8, 8.0)})
+    result = plan(rows, wanted={1, 2}, aired=TEN, rules=strict)
+    assert result.entries == []
+    assert result.uncovered[1].endswith("0.6 GB for each of 2 episodes < 0.8 GB at 1080p: fake?")
+
+
+def test_an_episodes_first_profile_takes_episodes_when_the_whole_season_is_missing() -> None:
+    rows = [(f"Show.Name.S02.{WEB}", 15, 900), *episode_rows(TEN)]
+    episodes_first = ProfileRules(season_pack_preference="episodes")
+    assert list(taken(plan(rows, wanted=TEN, aired=TEN))) == [f"Show.Name.S02.{WEB}"]
+    result = plan(rows, wanted=TEN, aired=TEN, rules=episodes_first)
+    assert taken(result) == {f"Show.Name.S02E{e:02d}.{WEB}": (e,) for e in TEN}
+    assert result.uncovered == {}
+
+
+def test_an_episodes_first_profile_takes_the_pack_only_for_episodes_nobody_released() -> None:
+    rows = [(f"Show.Name.S02.{WEB}", 15, 900), *episode_rows(set(range(1, 9)))]
+    episodes_first = ProfileRules(season_pack_preference="episodes")
+    result = plan(rows, wanted=TEN, aired=TEN, rules=episodes_first)
+    assert taken(result)[f"Show.Name.S02.{WEB}"] == (9, 10)
+    pack = result.entries[-1]
+    assert pack.as_dict()["files_to_fetch"] == ["S02E09", "S02E10"]
+    assert pack.reason == (
+        "no episode release; season pack, finished season; only the 2 missing of 10 files"
+    )
+    assert len(result.entries) == 9
+
+
+def test_a_profile_asking_80_percent_missing_takes_episodes_for_a_season_60_percent_missing() -> (
+    None
+):
+    rows = [(f"Show.Name.S02.{WEB}", 15, 900), *episode_rows(TEN)]
+    eighty = ProfileRules(pack_min_missing_percent=80)
+    six = {1, 2, 3, 4, 5, 6}
+    assert list(taken(plan(rows, wanted=six, aired=TEN))) == [f"Show.Name.S02.{WEB}"]
+    result = plan(rows, wanted=six, aired=TEN, rules=eighty)
+    assert taken(result) == {f"Show.Name.S02E{e:02d}.{WEB}": (e,) for e in six}
+    eight = set(range(1, 9))
+    assert list(taken(plan(rows, wanted=eight, aired=TEN, rules=eighty))) == [
+        f"Show.Name.S02.{WEB}"
+    ]
 
 
 def test_a_below_profile_episode_is_taken_only_when_nothing_at_the_profile_is() -> None:

@@ -9,6 +9,8 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.downloads.factories import QualityProfileFactory
+
 pytestmark = pytest.mark.django_db
 
 GB = 1_000_000_000
@@ -69,6 +71,28 @@ def test_an_episode_nothing_acceptable_covers_says_which_release_was_refused_and
         "4": "no acceptable release; best was 'Show.Name.S02E01-E99.1080p.WEB-DL.x264-GRP': "
         "claims 99 episodes (S02E01-E99) in one release"
     }
+
+
+def test_the_named_profiles_tv_season_rules_shape_the_plan() -> None:
+    QualityProfileFactory(
+        name="Episodes first",
+        season_pack_preference="episodes",
+        episode_gb_by_resolution={"1080p": [0.3, 1.8]},
+    )
+    query = {**TV_QUERY, "wanted_episodes": [1, 2, 3, 4, 5, 6], "episode_count": 10}
+    default_plan = run({"query": query, "releases": RELEASES})["plan"]
+    assert [r["title"] for r in default_plan["releases"]] == ["Show.Name.S02.1080p.WEB-DL.x264-GRP"]
+    plan = run({"query": query, "releases": RELEASES, "profile": "Episodes first"})["plan"]
+    # E01 (2 GB) is over this profile's 1.8 GB: the pack brings it, with E04-E06, nobody's.
+    assert [(r["title"], r["episodes"], r["files_to_fetch"]) for r in plan["releases"]] == [
+        ("Show.Name.S02E02E03.1080p.WEB-DL.x264-GRP", [2, 3], "all"),
+        (
+            "Show.Name.S02.1080p.WEB-DL.x264-GRP",
+            [1, 4, 5, 6],
+            ["S02E01", "S02E04", "S02E05", "S02E06"],
+        ),
+    ]
+    assert plan["uncovered"] == {}
 
 
 def test_a_query_without_wanted_episodes_prints_no_plan() -> None:
