@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from downloads.parsing import (
+    ABSOLUTE,
     COMPLETE_SERIES,
     DAILY,
     EPISODES,
@@ -43,7 +44,12 @@ UNKNOWN_RESOLUTION_EPISODE_GB = (0.08, 8.0)
 # The ranking's reasons (downloads/ranking.py, _check_season and _check_size) that are about
 # a TV release's shape or a season's sizes; the planner judges those itself for the shapes
 # it can use. tests/downloads/test_episode_plan.py fails if these messages drift.
-_SHAPE_REASON_PREFIXES = ("episode S", "multi-season pack (", "complete series, not season")
+_SHAPE_REASON_PREFIXES = (
+    "episode S",
+    "absolute episode ",
+    "multi-season pack (",
+    "complete series, not season",
+)
 _NO_SEASON_REASON = "no season in name"
 _SIZE_REASON_PREFIX = "size "
 _SIZE_UNKNOWN_REASON = "size unknown"
@@ -65,6 +71,8 @@ class SeasonEpisodes:
     aired: frozenset[int]
     episode_count: int | None = None
     air_dates: Mapping[int, date] = field(default_factory=dict)
+    # Episodes of the show before this season, for names numbered from its first (anime).
+    absolute_offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,12 +140,15 @@ def plan_episodes(
     season_episode_count: int | None,
     air_dates: Mapping[int, date] | None = None,
     rules: ProfileRules | None = None,
+    absolute_offset: int | None = None,
 ) -> EpisodePlan:
     """Choose the releases that cover a season's wanted, aired episodes, best first.
 
     `candidates` is the ranking of the season's query (its order is kept: the best of each
     kind is taken); `wanted` the episodes Plex lacks, `aired` those already out;
-    `air_dates` maps episode numbers to air dates, for daily shows named by date.
+    `air_dates` maps episode numbers to air dates, for daily shows named by date;
+    `absolute_offset` counts the show's episodes before this season, for names numbered
+    from the show's first episode (without it, such names are not placed in any season).
     """
     ranked = candidates.ranked if isinstance(candidates, Ranking) else list(candidates)
     rules = rules or ProfileRules()
@@ -160,7 +171,9 @@ def plan_episodes(
         not whole or len(wanted) * 100 >= rules.pack_min_missing_percent * len(whole)
     )
 
-    options, refused = _options(ranked, season, count, whole, air_dates or {}, rules)
+    options, refused = _options(
+        ranked, season, count, whole, air_dates or {}, rules, absolute_offset
+    )
     # Below-profile resolutions only where nothing at the profile's is acceptable (stable).
     options.sort(key=lambda o: o.candidate.fallback)
     entries: list[PlanEntry] = []
@@ -234,6 +247,7 @@ def plan_seasons(
             season_episode_count=want.episode_count,
             air_dates=want.air_dates,
             rules=profile if isinstance(profile, ProfileRules) else _rules(profile),
+            absolute_offset=want.absolute_offset,
         )
     return plans
 
@@ -243,7 +257,7 @@ def _rules(profile: Any | None) -> ProfileRules | None:
 
 
 def _seasons_touched(coverage: EpisodeCoverage, seasons: Mapping[int, SeasonEpisodes]) -> list[int]:
-    if coverage.kind in (COMPLETE_SERIES, DAILY) and not coverage.seasons:
+    if coverage.kind in (COMPLETE_SERIES, DAILY, ABSOLUTE) and not coverage.seasons:
         return list(seasons)
     return [s for s in coverage.seasons if s in seasons]
 
@@ -255,15 +269,18 @@ def _options(
     whole: frozenset[int],
     air_dates: Mapping[int, date],
     rules: ProfileRules,
+    absolute_offset: int | None,
 ) -> tuple[list[_Option], list[tuple[RankedRelease, frozenset[int], str]]]:
     """Sort candidates into usable options and refused ones (with the episodes they claimed)."""
     options: list[_Option] = []
     refused: list[tuple[RankedRelease, frozenset[int], str]] = []
     for candidate in ranked:
         coverage = candidate.parsed.coverage
-        use, episodes = _use_of(coverage, season, whole, air_dates)
-        if use is None:
-            continue  # another season's release, or a name that says nothing of episodes
+        use, episodes = _use_of(coverage, season, count, whole, air_dates, absolute_offset)
+        if use is None or (coverage.kind == ABSOLUTE and not episodes):
+            # Another season's release, a name that says nothing of episodes, or one
+            # numbered from the show's first episode while the season lengths are unknown.
+            continue
         problem = coverage.problem_for(season, count)
         if coverage.kind == EXTRAS:
             problem = "extras or subtitles, not episodes"
@@ -280,9 +297,16 @@ def _options(
 
 
 def _use_of(
-    coverage: EpisodeCoverage, season: int, whole: frozenset[int], air_dates: Mapping[int, date]
+    coverage: EpisodeCoverage,
+    season: int,
+    count: int | None,
+    whole: frozenset[int],
+    air_dates: Mapping[int, date],
+    absolute_offset: int | None,
 ) -> tuple[str | None, frozenset[int]]:
     kind = coverage.kind
+    if kind == ABSOLUTE:
+        return _EPISODE, _absolute_in_season(coverage.absolute, count, absolute_offset)
     if kind == EPISODES:
         episodes = frozenset(e for s, e in coverage.pairs if s == season)
         return (_EPISODE if episodes else None), episodes
@@ -296,6 +320,18 @@ def _use_of(
     return None, frozenset()
 
 
+def _absolute_in_season(
+    numbers: tuple[int, ...], count: int | None, offset: int | None
+) -> frozenset[int]:
+    """Place episodes numbered from the show's first in this season, or none of them."""
+    if offset is None:
+        return frozenset()
+    placed = {n - offset for n in numbers}
+    if min(placed, default=0) < 1 or (count and max(placed) > count):
+        return frozenset()  # (some of) another season's episodes
+    return frozenset(placed)
+
+
 def _remaining_reasons(candidate: RankedRelease, use: str, coverage: EpisodeCoverage) -> list[str]:
     """Return the ranking's reasons that still hold once this shape is allowed."""
     kept = []
@@ -307,7 +343,7 @@ def _remaining_reasons(candidate: RankedRelease, use: str, coverage: EpisodeCove
             continue
         if reason.startswith(_SHAPE_REASON_PREFIXES):
             continue
-        if reason == _NO_SEASON_REASON and coverage.kind == DAILY:
+        if reason == _NO_SEASON_REASON and coverage.kind in (DAILY, ABSOLUTE):
             continue
         if reason.startswith(_SIZE_REASON_PREFIX) and reason != _SIZE_UNKNOWN_REASON:
             continue  # judged per episode or per season below

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from downloads.parsing import (
+    ABSOLUTE,
     EXTRAS,
     PARTIAL_PACK,
     ParsedRelease,
@@ -290,6 +291,18 @@ def _check_season(
         reasons.append("bonus material or subtitles, not episodes")
     elif kind == PARTIAL_PACK:
         reasons.append(f"part {parsed.coverage.part} of a season, not the whole season")
+    if kind == ABSOLUTE:
+        # Counted from the show's first episode: only TMDB's season lengths place it.
+        reasons.append(f"absolute episode {parsed.coverage.absolute[0]}, not a season pack")
+    else:
+        _check_season_shape(parsed, season, reasons)
+    # A show's year is its first season's; a season can't be older than the show, and a
+    # first season of a same-named show from another decade is another show.
+    if (query.year and year) and (year < query.year - 1 or (season == 1 and year > query.year + 1)):
+        reasons.append(f"year {year} ≠ {query.year}")
+
+
+def _check_season_shape(parsed: ParsedRelease, season: int | None, reasons: list[str]) -> None:
     if parsed.episodes:
         first = parsed.seasons[0] if parsed.seasons else season
         reasons.append(f"episode S{first:02d}E{parsed.episodes[0]:02d}, not a season pack")
@@ -301,10 +314,6 @@ def _check_season(
         reasons.append(
             f"complete series, not season {season}" if parsed.complete else "no season in name"
         )
-    # A show's year is its first season's; a season can't be older than the show, and a
-    # first season of a same-named show from another decade is another show.
-    if (query.year and year) and (year < query.year - 1 or (season == 1 and year > query.year + 1)):
-        reasons.append(f"year {year} ≠ {query.year}")
 
 
 def _check_size(release: Release, parsed: ParsedRelease, ctx: _Context, reasons: list[str]) -> None:

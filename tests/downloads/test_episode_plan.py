@@ -324,3 +324,26 @@ def test_every_requested_season_of_a_show_is_planned_from_one_search() -> None:
     assert plans[2].entries[0].some_files_only is True
     assert taken(plans[3]) == {f"Show.Name.S03E{e:02d}.{WEB}": (e,) for e in (1, 2)}
     assert plans[3].uncovered == {3: "not aired yet"}
+
+
+def anime(n: int) -> str:
+    return f"[SubsPlease] Show Name - {n:02d} (1080p) [ABCD1234].mkv"
+
+
+def test_anime_episodes_numbered_from_the_first_are_placed_with_the_season_lengths() -> None:
+    # Season 1 had 12 episodes: the show's episodes 13 and 14 are season 2's E01 and E02.
+    rows = [(anime(n), 1.4, 90) for n in (5, 13, 14, 30)]
+    result = plan(rows, wanted={1, 2, 3}, aired={1, 2, 3}, absolute_offset=12)
+    assert taken(result) == {anime(13): (1,), anime(14): (2,)}
+    assert result.uncovered == {3: "no release found"}  # 15 was not offered; 5 is season 1's
+
+
+def test_anime_episodes_are_not_placed_when_the_season_lengths_are_unknown() -> None:
+    result = plan([(anime(13), 1.4, 90)], wanted={1}, aired={1})
+    assert taken(result) == {}
+
+
+def test_an_absolute_episode_is_refused_for_a_season_pack_with_its_reason() -> None:
+    query = MediaQuery(media_type="tv", title="Show Name", season=2)
+    ranked = rank_releases(query=query, releases=releases((anime(13), 1.4, 90)))
+    assert ranked.ranked[0].reasons[0] == "absolute episode 13, not a season pack"
