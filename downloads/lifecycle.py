@@ -50,6 +50,7 @@ def start_download(
     media: MediaQuery,
     episodes: Sequence[int] = (),
     select_files: bool = False,
+    absolute_offset: int | None = None,
     client: QBittorrent | None = None,
 ) -> Download:
     """Add the release to qBittorrent (once) and return its Download row.
@@ -58,6 +59,8 @@ def start_download(
     `select_files`, only their files are fetched: the torrent is added stopped and started
     once the other files' priority is 0 (here for a .torrent, by the monitor for a magnet
     still fetching its metadata). A torrent holding none of them fails the download.
+    `absolute_offset`: the show's episodes before the season, for a release whose files
+    are numbered from the show's first episode (anime).
     Raises ReleaseUnusable when the release's torrent is broken, and the torrent or
     qBittorrent error (with `.temporary`) when a service is away.
     """
@@ -96,6 +99,7 @@ def start_download(
             "year": media.year,
             "season": media.season,
             "episodes": episodes,
+            "absolute_offset": absolute_offset,
             "select_files": select_files,
             "files_selected_at": None,
             "state": S.QUEUED,
@@ -118,24 +122,24 @@ def _widen(
     download: Download, episodes: list[int], select_files: bool, client: QBittorrent | None
 ) -> Download:
     """Add episodes to an active download of the same owner, and fetch their files too."""
-    if not download.select_files:
-        return download  # it fetches every file already
-    whole = not select_files and not episodes
-    wanted = [] if whole else sorted(set(download.episodes) | set(episodes))
-    if wanted == download.episodes:
+    # Empty means every episode it holds, on either side.
+    both = download.episodes and episodes
+    wanted = sorted(set(download.episodes) | set(episodes)) if both else []
+    selecting = download.select_files and bool(wanted)
+    if (wanted, selecting) == (download.episodes, download.select_files):
         return download
-    # Not yet selected (a magnet without metadata): the monitor selects with the new list.
+    # Not selected yet (a magnet without metadata): the monitor selects with the new list.
     selected_at = download.files_selected_at and timezone.now()
     Download.objects.filter(pk=download.pk).update(
-        episodes=wanted, select_files=not whole, files_selected_at=selected_at
+        episodes=wanted, select_files=selecting, files_selected_at=selected_at
     )
-    download.episodes, download.select_files = wanted, not whole
-    client = client or QBittorrent()
-    if whole:
+    was_selecting = download.select_files
+    download.episodes, download.select_files = wanted, selecting
+    if was_selecting and not selecting:
         # A magnet still without metadata stays stopped here (not handled: rare).
-        file_selection.fetch_every_file(download, client)
-    elif download.files_selected_at is not None:
-        file_selection.select_episode_files(download, client)
+        file_selection.fetch_every_file(download, client or QBittorrent())
+    elif selecting and download.files_selected_at is not None:
+        file_selection.select_episode_files(download, client or QBittorrent())
     logger.info("download %s now for episodes %s", download.pk, wanted or "all")
     return download
 
@@ -183,6 +187,7 @@ def import_download(download_id: int) -> importer.ImportResult | None:
         year=download.year,
         season=download.season,
         episodes=frozenset(download.episodes or ()),
+        absolute_offset=download.absolute_offset,
     )
     try:
         result = importer.file_into_library(

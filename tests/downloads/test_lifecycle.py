@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from downloads import cleanup, lifecycle, monitor
 from downloads.models import Blocklist, Download
+from downloads.releases import MediaQuery
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
 from tests.downloads.lifecycle_helpers import (
@@ -53,6 +54,35 @@ def test_start_download_knows_the_hash_before_adding_and_adds_a_candidate_once(
     torrent = qbt_sim.torrents[first.info_hash]
     assert torrent.category == "plexkiosk" and torrent.tags == [f"pk-{first.info_hash[:8]}"]
     assert Path(torrent.save_path) == lifecycle.download_folder(first.info_hash)
+
+
+def test_the_same_release_asked_again_by_its_owner_holds_the_union_of_episodes(
+    qbt_sim: QBittorrentSimulator,
+) -> None:
+    season = MediaQuery(media_type="tv", title="Show", year=2020, season=2)
+    candidate = make_candidate("Show.S02E01E02.1080p.WEB", 2 << 20, magnet=magnet_for(8))
+
+    def ask(episodes: list[int], owner: str = OWNER) -> list[int]:
+        lifecycle.start_download(
+            candidate=candidate, owner_ref=owner, media=season, episodes=episodes
+        )
+        return Download.objects.get().episodes
+
+    assert ask([2]) == [2]
+    assert ask([1, 2]) == [1, 2]
+    assert ask([2], owner="test:2") == [1, 2]  # another owner's ask changes nothing
+    assert ask([]) == []  # now for everything it holds
+    assert qbt_sim.calls["torrents/add"] == 1
+
+
+def test_select_files_without_episodes_to_fetch_is_refused(qbt_sim: QBittorrentSimulator) -> None:
+    candidate = make_candidate("Show.S02.1080p.WEB", 2 << 20, magnet=magnet_for(9))
+    season = MediaQuery(media_type="tv", title="Show", year=2020, season=2)
+    with pytest.raises(ValueError, match="needs a season and the episodes"):
+        lifecycle.start_download(
+            candidate=candidate, owner_ref=OWNER, media=season, select_files=True
+        )
+    assert qbt_sim.torrents == {} and not Download.objects.exists()
 
 
 def test_start_download_fetches_the_indexers_torrent_file(
