@@ -101,6 +101,17 @@ def test_staff_filter_by_state_and_read_one_download(downloads: list[Download]) 
     assert one["info_hash"] == "cd" * 20 and "s3cr3tkey" not in str(one)
 
 
+def test_staff_read_which_episodes_a_download_fetches(downloads: list[Download]) -> None:
+    Download.objects.filter(pk=downloads[0].pk).update(
+        media_type="tv", title="Show", season=2, episodes=[2, 3], select_files=True
+    )
+    api = APIClient()
+    api.force_authenticate(user("sam", staff=True))
+    one = api.get(f"/api/v1/downloads/{downloads[0].pk}/").json()
+    assert (one["season"], one["episodes"], one["select_files"]) == (2, [2, 3], True)
+    assert one["files_selected_at"] is None  # its files are not chosen yet
+
+
 def test_the_api_is_read_only(downloads: list[Download]) -> None:
     api = APIClient()
     api.force_authenticate(user("sam", staff=True))
