@@ -107,6 +107,8 @@ class EpisodePlan:
     season: int
     entries: list[PlanEntry]
     uncovered: dict[int, str]
+    # The show's episodes before the season, when known (for names numbered from the first).
+    absolute_offset: int | None = None
 
     @property
     def covered(self) -> set[int]:
@@ -202,7 +204,9 @@ def plan_episodes(
                 left = _take_pack(pack, left, whole, entries, season, "no episode release")
     for episode in left:
         uncovered[episode] = _why_uncovered(episode, finished, options, refused)
-    return EpisodePlan(season=season, entries=entries, uncovered=uncovered)
+    return EpisodePlan(
+        season=season, entries=entries, uncovered=uncovered, absolute_offset=absolute_offset
+    )
 
 
 def plan_seasons(

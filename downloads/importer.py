@@ -124,6 +124,8 @@ class MediaTarget:
     season: int | None = None
     # The episodes of `season` to file; empty: every episode the download holds.
     episodes: frozenset[int] = frozenset()
+    # The show's episodes before `season`, when files are numbered from its first (anime).
+    absolute_offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -383,8 +385,14 @@ def _walk(content: Path, skipped: list[tuple[str, str]]) -> Iterable[Path]:
             yield path
 
 
-def episode_numbers(relative: str, default_season: int | None) -> tuple[int, list[int]] | None:
-    """Read season and episodes from a file's name, then its folder's, then the request."""
+def episode_numbers(
+    relative: str, default_season: int | None, absolute_offset: int | None = None
+) -> tuple[int, list[int]] | None:
+    """Read season and episodes from a file's name, then its folder's, then the request.
+
+    With `absolute_offset`, a file naming no season anywhere is numbered from the show's
+    first episode ("Show - 13.mkv"): its episodes are counted back into the season.
+    """
     try:
         parsed = parse(Path(relative).name)
     except Exception:  # the parser rejects some hostile names; such files are skipped
@@ -400,12 +408,19 @@ def episode_numbers(relative: str, default_season: int | None) -> tuple[int, lis
     season = seasons[0] if seasons else default_season
     if season is None:
         return None
-    return season, sorted(set(parsed.episodes))
+    numbers = sorted(set(parsed.episodes))
+    if not seasons and absolute_offset is not None:
+        numbers = [n - absolute_offset for n in numbers]
+        if numbers[0] < 1:
+            return None  # an earlier season's episode
+    return season, numbers
 
 
-def _episode_numbers(file: MediaFile, default_season: int | None) -> tuple[int, list[int]] | None:
+def _episode_numbers(
+    file: MediaFile, default_season: int | None, absolute_offset: int | None = None
+) -> tuple[int, list[int]] | None:
     """Read season and episodes of a file found in a download."""
-    return episode_numbers(file.relative, default_season)
+    return episode_numbers(file.relative, default_season, absolute_offset)
 
 
 def episode_code(season: int, episodes: Iterable[int]) -> str:
@@ -459,7 +474,7 @@ def plan_import(
     else:
         episodes: dict[tuple[int, tuple[int, ...]], MediaFile] = {}
         for video in scan.videos:
-            numbers = _episode_numbers(video, target.season)
+            numbers = _episode_numbers(video, target.season, target.absolute_offset)
             if numbers is None:
                 skipped.append((video.relative, "no season and episode number in its name"))
             elif target.season is not None and numbers[0] != target.season:

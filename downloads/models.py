@@ -513,6 +513,9 @@ class Download(models.Model):
     select_files = models.BooleanField(default=False)
     # When those priorities were set; empty while not yet (a magnet still without metadata).
     files_selected_at = models.DateTimeField(null=True, blank=True)
+    # Episodes of the show before `season`, for files numbered from its first (anime):
+    # "Show - 13.mkv" with 12 before is the season's E01. None: files name their season.
+    absolute_offset = models.PositiveIntegerField(null=True, blank=True)
 
     state = models.CharField(
         max_length=12, choices=State.choices, default=State.QUEUED, db_index=True

@@ -26,6 +26,7 @@ from core.errors import ServiceError
 from downloads import lifecycle, search
 from downloads.episode_plan import EpisodePlan, plan_episodes
 from downloads.models import Download, ReleaseCandidate
+from downloads.parsing import ABSOLUTE
 from downloads.search import SearchOutcome
 from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from requests_app import episodes, queueing, tmdb
@@ -126,6 +127,7 @@ def _plan(request: MediaRequest, outcome: SearchOutcome, wanted: set[int]) -> Ep
     rows = list(request.episodes.only("number", "state", "air_date"))
     profile = outcome.search.profile
     return plan_episodes(
+        absolute_offset=_episodes_before(request),
         candidates=outcome.ranking,
         season=request.season,
         wanted=wanted,
@@ -136,6 +138,15 @@ def _plan(request: MediaRequest, outcome: SearchOutcome, wanted: set[int]) -> Ep
     )
 
 
+def _episodes_before(request: MediaRequest) -> int | None:
+    """Count the show's episodes before the season (for anime numbered from the first)."""
+    try:
+        show = tmdb.show_status(request.tmdb_id)
+    except tmdb.TMDBError:
+        return None  # such names are then not placed in the season, nothing else changes
+    return sum(s.episode_count for s in show.seasons if 0 < s.season_number < request.season)
+
+
 def _start_plan(request: MediaRequest, plan: EpisodePlan, outcome: SearchOutcome) -> None:
     """Start one download per planned release, each for the episodes it brings."""
     rank_of = {id(ranked): rank for rank, ranked in enumerate(outcome.ranking.ranked, start=1)}
@@ -143,8 +154,16 @@ def _start_plan(request: MediaRequest, plan: EpisodePlan, outcome: SearchOutcome
     stored = {c.rank: c for c in outcome.search.candidates.filter(rank__in=ranks)}
     # Every planned release is chosen: the admin's search page shows what was taken, and why.
     outcome.search.candidates.filter(rank__in=ranks).update(chosen=True)
+    offset = plan.absolute_offset
     for entry, rank in zip(plan.entries, ranks, strict=True):
-        _start_entry(request, stored[rank], entry.episodes, select_files=entry.some_files_only)
+        absolute = entry.candidate.parsed.coverage.kind == ABSOLUTE
+        _start_entry(
+            request,
+            stored[rank],
+            entry.episodes,
+            select_files=entry.some_files_only,
+            absolute_offset=offset if absolute else None,
+        )
 
 
 def _start_entry(
@@ -153,6 +172,7 @@ def _start_entry(
     numbers: tuple[int, ...],
     *,
     select_files: bool,
+    absolute_offset: int | None,
 ) -> None:
     if not _claim(request, numbers):
         return  # another step took some of them meanwhile; the next search sees the rest
@@ -163,6 +183,7 @@ def _start_entry(
             media=media_query(request),
             episodes=numbers,
             select_files=select_files,
+            absolute_offset=absolute_offset,
         )
     except lifecycle.ReleaseUnusable as exc:
         search.blocklist_release(

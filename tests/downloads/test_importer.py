@@ -221,6 +221,27 @@ def test_a_season_pack_files_each_episode_and_its_subtitles(roots: Roots) -> Non
     assert skipped["Making.Of.mkv"] == "no season and episode number in its name"
 
 
+def test_anime_files_numbered_from_the_first_episode_are_filed_in_the_season(
+    roots: Roots,
+) -> None:
+    # Season 1 had 12 episodes: the show's 13th and 14th are season 2's first two.
+    batch = roots.downloads / "[SubsPlease] The Office (13-14) (1080p)"
+    make_file(batch / "[SubsPlease] The Office - 13 (1080p) [ABCD1234].mkv", 5000)
+    make_file(batch / "[SubsPlease] The Office - 14 (1080p) [ABCD1234].mkv", 5000)
+    make_file(batch / "[SubsPlease] The Office - 05 (1080p) [ABCD1234].mkv", 5000)
+    target = MediaTarget(kind="tv", title="The Office", year=2005, season=2, absolute_offset=12)
+    result = roots.run(batch, target=target)
+    season = "media/TV/The Office (2005)/Season 02"
+    assert roots.library_files() == {
+        f"{season}/The Office (2005) - S02E01.mkv",
+        f"{season}/The Office (2005) - S02E02.mkv",
+    }
+    skipped = dict(result.skipped)
+    assert skipped["[SubsPlease] The Office - 05 (1080p) [ABCD1234].mkv"] == (
+        "no season and episode number in its name"
+    )
+
+
 WANT_3 = MediaTarget(kind="tv", title="The Office", year=2005, season=2, episodes=frozenset({3}))
 SEASON_2 = "media/TV/The Office (2005)/Season 02"
 

@@ -93,9 +93,19 @@ def started() -> Iterator[list[dict]]:
     """Record each hand-over to qBittorrent (release, episodes, file selection)."""
     calls: list[dict] = []
 
-    def start(*, candidate, owner_ref, media, episodes=(), select_files=False, client=None):
+    def start(
+        *,
+        candidate,
+        owner_ref,
+        media,
+        episodes=(),
+        select_files=False,
+        absolute_offset=None,
+        client=None,
+    ):
         calls.append(
             {"title": candidate.title, "episodes": tuple(episodes), "select_files": select_files}
+            | ({"absolute_offset": absolute_offset} if absolute_offset is not None else {})
         )
         return Download.objects.create(
             info_hash=candidate.info_hash,
@@ -499,3 +509,28 @@ def test_the_kiosk_form_asks_for_all_missing_seasons(trusted_member, tmdb_airing
     assert MediaRequest.objects.filter(follow_show=True).get().season == 3
     bad = client.post("/requests/new/", {"media_type": "tv", "tmdb_id": SEVERANCE, "season": "x"})
     assert bad.status_code == 302 and MediaRequest.objects.count() == 3
+
+
+def test_anime_style_releases_numbered_from_the_first_episode_fill_the_season(
+    season_request, clock, started, releases
+):
+    # Seasons 1 and 2 of the simulated show have 8 episodes each: the show's 17th is S03E01.
+    releases[:] = [
+        SimRelease(f"[SubsPlease] Severance - {n} (1080p) [ABCD1234].mkv", int(1.4 * GB), 90, **IDS)
+        for n in (9, 17, 18)
+    ]
+    search(season_request, clock)
+    assert started == [
+        {
+            "title": releases[1].title,
+            "episodes": (1,),
+            "select_files": False,
+            "absolute_offset": 16,
+        },
+        {
+            "title": releases[2].title,
+            "episodes": (2,),
+            "select_files": False,
+            "absolute_offset": 16,
+        },
+    ]
