@@ -152,8 +152,10 @@ def classify(snapshot: TorrentSnapshot) -> Verdict:
     if state in BUSY_STATES:
         return "checking"
     if state in UPLOAD_STATES:
-        # An upload-side state alone is not enough: with some files unselected, or between
-        # a recheck and its end, progress can lag; completion needs every byte too.
+        # An upload-side state alone is not enough: between a recheck and its end progress
+        # can lag; completion needs every byte too. With files at priority 0, 4.5.2 counts
+        # the selected ones only: progress 1, amount_left 0 and stalledUP once they are done
+        # (`size` is then the selected bytes, `total_size` the whole torrent's).
         if snapshot.progress >= 1.0 and snapshot.amount_left == 0:
             return "completed"
         return "downloading"
