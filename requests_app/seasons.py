@@ -201,6 +201,12 @@ def _start_entry(
             raise TryLater(str(exc)) from exc
         give_up(request.pk, _("Could not start the download: %(why)s") % {"why": exc})
         raise _GaveUp() from exc
+    if download.owner_ref != owner_ref(request.pk):
+        # Another season's request already downloads this pack (a multi-season one) for its
+        # own files: wait for it to end rather than take its download over.
+        logger.info("request %s: %s is another request's download", request.pk, download)
+        _unclaim(request, numbers)
+        return
     RequestEpisode.objects.filter(
         request=request, number__in=numbers, state=E.DOWNLOADING, download_hash=""
     ).update(download_hash=download.info_hash, updated_at=timezone.now())

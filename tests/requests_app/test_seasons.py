@@ -534,3 +534,14 @@ def test_anime_style_releases_numbered_from_the_first_episode_fill_the_season(
             "absolute_offset": 16,
         },
     ]
+
+
+def test_a_pack_another_season_downloads_is_not_taken_over(season_request, clock, started):
+    Download.objects.create(
+        info_hash=episode(1).info_hash, release_title=episode(1).title, owner_ref="request:999",
+        media_type="tv", title="Severance", season=2, episodes=[1], state="downloading",
+    )  # fmt: skip
+    with mock.patch("downloads.lifecycle.start_download", return_value=Download.objects.get()):
+        search(season_request, clock)
+    assert states(season_request)[1] == E.WANTED  # searched again later, not stolen
+    assert Download.objects.get().owner_ref == "request:999"
