@@ -192,6 +192,16 @@ def _start(request: MediaRequest, candidate: object) -> str:
     return "downloading"
 
 
+def out_of_retries(request_id: int, reason: str) -> str:
+    """End a step a service kept refusing: fail the request, unless it is a season with
+    episodes on their way, which keeps them and searches for the rest later."""
+    request = MediaRequest.objects.filter(pk=request_id).first()
+    if request is not None and seasons.has_downloading_episodes(request):
+        return seasons.settle(request_id, by_search=True)
+    give_up(request_id, reason)
+    return "failed"
+
+
 def fail_over(request_id: int, *, info_hash: str, reason: str, task_id: str | None = None) -> str:
     """After a download failed, try the next acceptable release, or fail past the limit."""
     current = MediaRequest.objects.filter(pk=request_id).first()

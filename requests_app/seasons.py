@@ -60,6 +60,11 @@ def has_episode_rows(request: MediaRequest) -> bool:
     return request.season is not None and request.episodes.exists()
 
 
+def has_downloading_episodes(request: MediaRequest) -> bool:
+    """Say whether some of the season's episodes are on their way."""
+    return request.episodes.filter(state=E.DOWNLOADING).exists()
+
+
 # --- searching ----------------------------------------------------------------------------
 def search_season(request: MediaRequest, *, now: datetime | None = None) -> str | None:
     """Cover the season's wanted episodes with releases and start them; say what happened.

@@ -29,8 +29,9 @@ def process_request_task(self: Task, request_id: int) -> str:
         return pipeline.search_and_download(request_id, task_id=self.request.id)
     except pipeline.TryLater as exc:
         if self.request.retries >= self.max_retries:
-            pipeline.give_up(request_id, f"Gave up after {self.max_retries + 1} tries: {exc}")
-            return "failed"
+            return pipeline.out_of_retries(
+                request_id, f"Gave up after {self.max_retries + 1} tries: {exc}"
+            )
         raise self.retry(exc=exc, countdown=_retry_delay(self.request.retries)) from exc
 
 
@@ -43,10 +44,9 @@ def failover_request_task(self: Task, request_id: int, info_hash: str, reason: s
         )
     except pipeline.TryLater as exc:
         if self.request.retries >= self.max_retries:
-            pipeline.give_up(
+            return pipeline.out_of_retries(
                 request_id, f"Download failed and no other release could be tried: {exc}"
             )
-            return "failed"
         raise self.retry(exc=exc, countdown=_retry_delay(self.request.retries)) from exc
 
 

@@ -545,3 +545,21 @@ def test_a_pack_another_season_downloads_is_not_taken_over(season_request, clock
         search(season_request, clock)
     assert states(season_request)[1] == E.WANTED  # searched again later, not stolen
     assert Download.objects.get().owner_ref == "request:999"
+
+
+def test_a_search_out_of_retries_keeps_the_episodes_already_downloading(season_request, clock):
+    search(season_request, clock)
+    MediaRequest.objects.filter(pk=season_request.pk).update(status=Status.SEARCHING)
+    assert pipeline.out_of_retries(season_request.pk, "qBittorrent away") == Status.DOWNLOADING
+    request = MediaRequest.objects.get(pk=season_request.pk)
+    assert request.status == Status.DOWNLOADING
+
+
+def test_a_movie_search_out_of_retries_fails_with_the_reason(member, queued):
+    movie = MediaRequest.objects.create(
+        requested_by=member, media_type="movie", tmdb_id=438631, title="Dune", year=2021,
+        status=Status.SEARCHING,
+    )  # fmt: skip
+    assert pipeline.out_of_retries(movie.pk, "Gave up after 7 tries: away") == "failed"
+    movie.refresh_from_db()
+    assert (movie.status, movie.status_reason) == (Status.FAILED, "Gave up after 7 tries: away")
