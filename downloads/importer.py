@@ -774,4 +774,13 @@ def file_into_library(
             logger.info("import: %s replaced by %s", worse.name, item.destination.name)
     for file in files:
         logger.info("import %s: %s -> %s", file.action, file.source.name, file.destination)
-    return ImportResult(folder, files, tuple(skipped))
+    return ImportResult(_scan_folder(folder, plan), files, tuple(skipped))
+
+
+def _scan_folder(show_folder: Path, plan: list[PlannedFile]) -> Path:
+    """The folder Plex scans: a season's own, when every file went there, else the title's."""
+    parents = {item.destination.parent for item in plan}
+    # A movie's files are in its folder already; a season's one level below its show's.
+    if len(parents) == 1 and next(iter(parents)).parent == show_folder:
+        return parents.pop()
+    return show_folder

@@ -216,6 +216,7 @@ def test_a_season_pack_files_each_episode_and_its_subtitles(roots: Roots) -> Non
         f"{season}/The Office (2005) - S02E02.mkv",
         f"{season}/The Office (2005) - S02E03-E04.mkv",
     }
+    assert result.folder == roots.tv.resolve() / "The Office (2005)" / "Season 02"  # Plex scans it
     skipped = dict(result.skipped)
     assert skipped["The.Office.US.S01E01.1080p.WEB-DL.mkv"] == "season 1 was not asked for"
     assert skipped["Making.Of.mkv"] == "no season and episode number in its name"
