@@ -1,10 +1,10 @@
 """The demo's simulated world: the four simulators, seeded, and Plex's scanner played by a thread.
 
 A season is on the air (`demo_catalogue.airing_season`): TMDB serves its episodes as aired
-from their moment on, and `AiringFeed` puts each episode's release on the indexer at that
-moment, as release groups do. `plexkiosk.demo` starts it with `DemoWorld.start`; the
-end-to-end and fault tests use `PlexScanner` on their own simulators. Nothing in the product
-imports this module.
+from their moment on, and `AiringFeed` puts each episode's release on the indexer as it airs
+(a second ahead, see FEED_LEAD), as release groups do. `plexkiosk.demo` starts it with
+`DemoWorld.start`; the end-to-end and fault tests use `PlexScanner` on their own simulators.
+Nothing in the product imports this module.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,10 @@ VIDEO_EXTENSIONS = {".mkv", ".mp4", ".avi", ".m4v"}
 SEASON_FOLDER = re.compile(r"Season (\d+)$")
 EPISODE_FILE = re.compile(r"S(\d+)E(\d+)", re.IGNORECASE)
 TITLE_YEAR = re.compile(r"^(?P<title>.+) \((?P<year>\d{4})\)$")
+# An episode's release goes on the indexer this long before TMDB says it aired, so a search
+# made at the very moment it airs finds it (the feed's thread wakes every quarter second);
+# the app never searches an episode before TMDB says it aired, so none sees it early.
+FEED_LEAD = timedelta(seconds=1)
 
 
 class PlexScanner:
@@ -131,7 +135,7 @@ class AiringFeed:
 
     def publish_aired(self) -> list[int]:
         """Add the releases of the episodes aired by now to the indexer; return their numbers."""
-        now = self.clock()
+        now = self.clock() + FEED_LEAD
         aired = [n for n in self.waiting if self.season.airs_at(n) <= now]
         for number in aired:
             # The indexer reads its list on every search: appending publishes the release.
@@ -148,9 +152,7 @@ class AiringFeed:
         self._stop.set()
 
     def _run(self) -> None:
-        # Twice a second: the app searches at most every few seconds, so a release is never
-        # missing from a search made after TMDB said its episode aired (bar half a second).
-        while self.waiting and not self._stop.wait(0.5):
+        while self.waiting and not self._stop.wait(0.25):
             self.publish_aired()
 
 
