@@ -22,6 +22,8 @@ from PTT import Parser, add_defaults
 from PTT.adult import is_adult_content
 from PTT.parse import BEFORE_TITLE_MATCH_REGEX, SUB_PATTERN, clean_title, extend_options, none
 
+from downloads.locales import AudioLanguages, country_tag, read_audio
+
 # parsett's `quality` values grouped into the sources a profile ranks.
 SOURCE_OF_QUALITY = {
     "BluRay": "BluRay",
@@ -175,6 +177,9 @@ class ParsedRelease:
     executable: bool
     group: str | None
     coverage: EpisodeCoverage = field(default_factory=EpisodeCoverage)
+    # The audio the name claims (downloads/locales.py): `languages` above is parsett's,
+    # which also counts subtitle tags.
+    audio: AudioLanguages = field(default_factory=AudioLanguages)
 
     @property
     def theatre_rip(self) -> str | None:
@@ -335,7 +340,8 @@ def parse_release(name: str) -> ParsedRelease:
         complete=complete,
         languages=tuple(data.get("languages") or ()),
         dubbed=bool(data.get("dubbed")),
-        country=(data.get("country") or None),
+        # parsett takes US/UK/AU/NZ/CA anywhere; only right after the title is it a version.
+        country=country_tag(name, title),
         proper=bool(data.get("proper")),
         repack=bool(data.get("repack")),
         three_d=bool(data.get("3d")),
@@ -346,6 +352,12 @@ def parse_release(name: str) -> ParsedRelease:
         executable=bool(_EXECUTABLE.search(name)),
         group=data.get("group"),
         coverage=_coverage(name, seasons, episodes, complete, data.get("date")),
+        audio=read_audio(
+            name,
+            title,
+            data.get("languages") or (),
+            languages_without=lambda text: release_fields(text).get("languages") or (),
+        ),
     )
 
 
