@@ -25,9 +25,17 @@ logger = logging.getLogger(__name__)
 
 
 def wanted_file_ids(
-    files: Iterable[TorrentFile], *, season: int, episodes: Iterable[int]
+    files: Iterable[TorrentFile],
+    *,
+    season: int,
+    episodes: Iterable[int],
+    absolute_offset: int | None = None,
 ) -> list[int]:
-    """Return the indexes of the videos of `episodes` (of `season`), and of their subtitles."""
+    """Return the indexes of the videos of `episodes` (of `season`), and of their subtitles.
+
+    `absolute_offset`: the show's episodes before `season`, for files numbered from its
+    first episode ("Show - 13.mkv"), read as the importer reads them.
+    """
     wanted = set(episodes)
     videos: list[tuple[TorrentFile, PurePosixPath]] = []
     subtitles: list[tuple[TorrentFile, PurePosixPath]] = []
@@ -36,7 +44,7 @@ def wanted_file_ids(
         if path is None:
             continue
         kind, _ = importer.media_kind(str(path), file.size)
-        if kind == "video" and _holds(path, season, wanted):
+        if kind == "video" and _holds(path, season, wanted, absolute_offset):
             videos.append((file, path))
         elif kind == "subtitle":
             subtitles.append((file, path))
@@ -45,7 +53,7 @@ def wanted_file_ids(
     for file, path in subtitles:
         # `Show.S02E03.en.srt`, or `Subs/Show.S02E03/English.srt` as release groups do.
         beside = any(path.stem.startswith(stem) for stem in stems) or path.parent.name in stems
-        if beside or _holds(path, season, wanted):
+        if beside or _holds(path, season, wanted, absolute_offset):
             kept.add(file.index)
     return sorted(kept)
 
@@ -61,9 +69,9 @@ def _plain_path(name: str) -> PurePosixPath | None:
     return PurePosixPath(name)
 
 
-def _holds(path: PurePosixPath, season: int, wanted: set[int]) -> bool:
+def _holds(path: PurePosixPath, season: int, wanted: set[int], absolute_offset: int | None) -> bool:
     """Say whether a file's name (or folder) gives it `season` and one of the wanted episodes."""
-    numbers = importer.episode_numbers(str(path), season)
+    numbers = importer.episode_numbers(str(path), season, absolute_offset)
     return numbers is not None and numbers[0] == season and bool(wanted & set(numbers[1]))
 
 
@@ -84,7 +92,12 @@ def select_episode_files(download: Download, client: QBittorrent) -> bool:
         return False  # a magnet whose metadata has not arrived yet
     if download.season is None or not download.episodes:
         raise ValueError(f"download {download.pk} has no season and episodes to select")
-    keep = wanted_file_ids(files, season=download.season, episodes=download.episodes)
+    keep = wanted_file_ids(
+        files,
+        season=download.season,
+        episodes=download.episodes,
+        absolute_offset=download.absolute_offset,
+    )
     if not keep:
         reason = (
             "the torrent holds none of the wanted episodes "

@@ -90,6 +90,16 @@ def test_a_file_whose_path_would_leave_the_download_is_never_selected(hostile: s
     assert kept(files, 2, [1, 2]) == ["Show.S02/Show.S02E02.mkv"]
 
 
+def test_files_numbered_from_the_shows_first_episode_are_counted_back_into_the_season() -> None:
+    files = torrent(
+        "[SubsPlease] Show (01-26)/[SubsPlease] Show - 12 (1080p).mkv",
+        "[SubsPlease] Show (01-26)/[SubsPlease] Show - 13 (1080p).mkv",
+        "[SubsPlease] Show (01-26)/[SubsPlease] Show - 14 (1080p).mkv",
+    )
+    ids = wanted_file_ids(files, season=2, episodes=[1, 2], absolute_offset=12)
+    assert [files[i].name.rsplit(" - ", 1)[1] for i in ids] == ["13 (1080p).mkv", "14 (1080p).mkv"]
+
+
 def test_a_torrent_without_the_wanted_episodes_keeps_nothing() -> None:
     files = torrent("Show.S02/Show.S02E01.mkv", "Show.S02/Show.S02E02.mkv", "Show.S02.nfo")
     assert kept(files, 2, [5]) == []
