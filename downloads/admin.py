@@ -95,6 +95,7 @@ class QualityProfileAdmin(admin.ModelAdmin):
         "movie_max_gb",
         "season_max_gb",
         "season_pack_preference",
+        "audio_languages",
         "min_seeders",
     ]
     radio_fields = {"season_pack_preference": admin.VERTICAL}
@@ -126,17 +127,17 @@ class QualityProfileAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Words, languages, health",
+            "Audio languages",
             {
-                "fields": [
-                    "required_words",
-                    "forbidden_words",
-                    "preferred_languages",
-                    "reject_other_languages",
-                    "min_seeders",
-                ]
+                "fields": ["audio_languages", "audio_language_required"],
+                "description": "Which audio a release must (or should) hold, most wanted first; "
+                "this orders before the resolution. Give each household member the profile "
+                "their ears need (Users → Plex Kiosk settings → quality profile): the "
+                "“Français” preset requires French audio (MULTi, VFF, TRUEFRENCH first, Québec "
+                "VFQ after; VOSTFR is French subtitles and is refused).",
             },
         ),
+        ("Words, health", {"fields": ["required_words", "forbidden_words", "min_seeders"]}),
     ]
 
 

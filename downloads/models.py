@@ -13,10 +13,15 @@ from django.db.models import Q
 
 from core.formatting import local_time_text
 from downloads import ranking
+from downloads.locales import is_language_code
 from downloads.parsing import RESOLUTIONS
 from downloads.releases import MEDIA_TYPES
 
 DEFAULT_PROFILE_NAME = "Default"
+# The presets a household picks from: profiles shipped by migration 0010 (Default: the
+# original audio, or English; Français: French audio required, France's before Québec's).
+FRENCH_PROFILE_NAME = "Français"
+FRENCH_AUDIO_LANGUAGES = ["fr", "fr-CA"]
 
 
 class Indexer(models.Model):
@@ -100,7 +105,25 @@ def _default_episode_gb_by_resolution() -> dict[str, list[float]]:
 
 
 def _default_languages() -> list[str]:
-    return ["en"]
+    return list(ranking.DEFAULT_AUDIO_LANGUAGES)
+
+
+def _audio_languages_problem(value: Any, required: bool) -> str | None:
+    """Return what is wrong with a list of wanted audio languages, or None when it is usable."""
+    example = 'A list like ["fr", "fr-CA"] or ["original", "en"].'
+    if not isinstance(value, list):
+        return example
+    for code in value:
+        if not is_language_code(code):
+            return (
+                f"{code!r} is not a language: use ISO 639-1 codes (en, fr, de), fr-CA, "
+                "es-419 or original."
+            )
+    if len(set(value)) != len(value):
+        return "Each language once."
+    if required and not value:
+        return "Name at least one language, or untick “one of them is required”."
+    return None
 
 
 def _episode_sizes_problem(value: Any) -> str | None:
@@ -167,14 +190,21 @@ class QualityProfile(models.Model):
     forbidden_words = models.JSONField(
         default=list, blank=True, help_text='None may appear, e.g. ["YIFY"].'
     )
-    preferred_languages = models.JSONField(
+    audio_languages = models.JSONField(
+        "audio languages",
         default=_default_languages,
         blank=True,
-        help_text='ISO 639-1 codes, e.g. ["en", "fr"]. Names without a language tag count '
-        "as the original version.",
+        help_text='Wanted audio, most wanted first: ISO 639-1 codes, "fr-CA" for Québec French, '
+        '"es-419" for Latin American Spanish, and "original" for the work\'s own language '
+        '(TMDB\'s). E.g. ["fr", "fr-CA"] or ["original", "en"]. A name without a language tag '
+        "is in the original language; MULTi is the original + French, German DL the original + "
+        "German, VOSTFR French subtitles (not French audio). The language orders before the "
+        "resolution.",
     )
-    reject_other_languages = models.BooleanField(
-        default=True, help_text="Reject releases tagged only with other languages (dubs)."
+    audio_language_required = models.BooleanField(
+        "one of them is required",
+        default=True,
+        help_text="Refuse releases holding none of these audio languages (other dubs).",
     )
     min_seeders = models.PositiveIntegerField(default=1)
     episode_gb_by_resolution = models.JSONField(
@@ -232,10 +262,13 @@ class QualityProfile(models.Model):
             r in RESOLUTIONS for r in self.resolutions
         ):
             errors["resolutions"] = f"A list of: {', '.join(RESOLUTIONS)}."
-        for name in ("required_words", "forbidden_words", "preferred_languages"):
+        for name in ("required_words", "forbidden_words"):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 errors[name] = "A list of strings."
+        problem = _audio_languages_problem(self.audio_languages, self.audio_language_required)
+        if problem:
+            errors["audio_languages"] = problem
         for name in ("movie_min_gb_by_resolution", "season_min_gb_by_resolution"):
             value = getattr(self, name)
             if not isinstance(value, dict) or not all(
@@ -268,8 +301,8 @@ class QualityProfile(models.Model):
             season_min_gb_by_resolution=dict(self.season_min_gb_by_resolution or {}),
             required_words=tuple(self.required_words or ()),
             forbidden_words=tuple(self.forbidden_words or ()),
-            preferred_languages=tuple(self.preferred_languages or ()),
-            reject_other_languages=self.reject_other_languages,
+            audio_languages=tuple(self.audio_languages or ()),
+            audio_language_required=self.audio_language_required,
             min_seeders=self.min_seeders,
             # A resolution the profile leaves out keeps its default sizes.
             episode_gb_by_resolution={

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from downloads.locales import ORIGINAL, country_code, language_name, scene_country
 from downloads.parsing import (
     ABSOLUTE,
     EXTRAS,
@@ -26,14 +27,19 @@ from downloads.releases import MOVIE, MediaQuery, Release
 GB = 1_000_000_000
 
 # Points are spaced so each criterion only breaks ties of the one before it: one step of
-# resolution preference (1000) outweighs any source (≤ 500), one source step (100)
-# outweighs any seeder count (≤ 90) plus the PROPER/REPACK and language bonuses.
+# audio-language preference (10,000) outweighs any resolution (at most 8 steps of 1000), one step of
+# resolution preference (1000) outweighs the version's country (600) plus any source
+# (≤ 500), one source step (100) outweighs any seeder count (≤ 60) plus PROPER/REPACK.
+LANGUAGE_STEP = 10_000
 RESOLUTION_STEP = 1000
+# A release tagged with the work's country is surely that version ("The.Office.US"), which
+# matters more than its source when several countries made a show of the same name.
+COUNTRY_POINTS = 600
 SOURCE_POINTS = {"BluRay": 500, "WEB-DL": 400, "WEBRip": 300, "HDTV": 200, "DVD": 100}
 MAX_SEEDER_POINTS = 60
 PROPER_REPACK_POINTS = 15
-LANGUAGE_POINTS = 10
-COUNTRY_UNKNOWN_POINTS = -10
+# A household hearing the original, or English when a film's dub is all there is.
+DEFAULT_AUDIO_LANGUAGES = (ORIGINAL, "en")
 
 DEFAULT_RESOLUTIONS = ("1080p", "2160p", "720p")
 # Below these a release claiming the resolution is a fake (or so starved of bitrate that
@@ -78,8 +84,10 @@ class ProfileRules:
     )
     required_words: tuple[str, ...] = ()
     forbidden_words: tuple[str, ...] = ()
-    preferred_languages: tuple[str, ...] = ("en",)
-    reject_other_languages: bool = True
+    # Wanted audio languages, most wanted first ("original": the work's own, TMDB's
+    # original_language); with `audio_language_required`, a release holding none is refused.
+    audio_languages: tuple[str, ...] = DEFAULT_AUDIO_LANGUAGES
+    audio_language_required: bool = True
     min_seeders: int = 1
     movie_year_tolerance: int = 1
     # [min, max] GB of one episode per resolution; the planner (downloads/episode_plan.py)
@@ -150,11 +158,14 @@ def rank_releases(
     """
     rules = _rules_of(profile)
     blocked = blocked or {}
-    wanted_title, wanted_country = split_country(query.title)
+    wanted_title, country_in_title = split_country(query.title)
     wanted_keys = title_keys(wanted_title)
     for alias in query.aliases:
         wanted_keys |= title_keys(split_country(alias)[0])
-    context = _Context(query, rules, wanted_title, wanted_keys, wanted_country, blocked)
+    countries = {country_code(c) for c in query.countries}
+    if country_in_title:
+        countries.add(country_code(country_in_title))
+    context = _Context(query, rules, wanted_title, wanted_keys, frozenset(countries), blocked)
 
     judged = [_judge(release, context) for release in releases]
     _apply_fallback_rule(judged, rules)
@@ -168,7 +179,7 @@ class _Context:
     rules: ProfileRules
     wanted_title: str
     wanted_keys: set[str]
-    wanted_country: str | None
+    wanted_countries: frozenset[str]  # ISO 3166-1 codes (GB, not UK)
     blocked: Mapping[str, str]
 
 
@@ -190,7 +201,7 @@ def _judge(release: Release, ctx: _Context) -> RankedRelease:
     _check_size(release, parsed, ctx, reasons)
     _check_health(release, ctx.rules, reasons, breakdown)
     _check_words(parsed, ctx.rules, reasons)
-    _check_language(parsed, ctx.rules, reasons, breakdown)
+    _check_language(parsed, ctx, reasons, breakdown)
     _check_blocklist(release, ctx.blocked, reasons)
     breakdown["source"] = SOURCE_POINTS.get(parsed.source or "", 0)
     if parsed.proper or parsed.repack:
@@ -250,18 +261,20 @@ def _check_identity(
 ) -> None:
     query = ctx.query
     title, year = parsed.title, parsed.year
-    if not (title_keys(title) & ctx.wanted_keys) and year is not None:
+    # A name may give two titles ("Hate AKA La Haine"): either may be the one TMDB gives.
+    same_title = any(title_keys(t) & ctx.wanted_keys for t in parsed.titles or (title,))
+    if not same_title and year is not None:
         # "2012.1080p" and "Blade.Runner.2049.1080p" give their number as the year.
-        joined = f"{title} {year}".strip()
-        if title_keys(joined) & ctx.wanted_keys:
-            title, year = joined, None
-    if not (title_keys(title) & ctx.wanted_keys):
+        same_title = bool(title_keys(f"{title} {year}".strip()) & ctx.wanted_keys)
+        year = None if same_title else year
+    if not same_title:
         reasons.append(f"title {title or '(none)'!r} ≠ {ctx.wanted_title!r}")
-    if ctx.wanted_country:
-        if parsed.country and parsed.country.upper() != ctx.wanted_country:
-            reasons.append(f"{parsed.country} version, not {ctx.wanted_country}")
-        elif not parsed.country:
-            breakdown["country"] = COUNTRY_UNKNOWN_POINTS
+    if ctx.wanted_countries and parsed.country:
+        if country_code(parsed.country) in ctx.wanted_countries:
+            breakdown["country"] = COUNTRY_POINTS
+        else:
+            wanted = " or ".join(sorted(scene_country(c) for c in ctx.wanted_countries))
+            reasons.append(f"country {parsed.country}, not {wanted}")
     if query.media_type == MOVIE:
         _check_movie_year(year, query, ctx.rules, reasons)
         if parsed.seasons or parsed.episodes:
@@ -372,16 +385,26 @@ def _check_words(parsed: ParsedRelease, rules: ProfileRules, reasons: list[str])
 
 
 def _check_language(
-    parsed: ParsedRelease, rules: ProfileRules, reasons: list[str], breakdown: dict[str, int]
+    parsed: ParsedRelease, ctx: _Context, reasons: list[str], breakdown: dict[str, int]
 ) -> None:
-    preferred = rules.preferred_languages
-    # A name without a language tag is the original version, which is what people expect.
-    if not preferred or not parsed.languages:
+    wanted = ctx.rules.audio_languages
+    if not wanted:
         return
-    if set(parsed.languages) & set(preferred):
-        breakdown["language"] = LANGUAGE_POINTS
-    elif rules.reject_other_languages:
-        reasons.append(f"language {', '.join(parsed.languages)}, not {', '.join(preferred)}")
+    original = ctx.query.original_language
+    position = next(
+        (n for n, language in enumerate(wanted) if parsed.audio.holds(language, original)), None
+    )
+    if position is not None:
+        breakdown["language"] = (len(wanted) - position) * LANGUAGE_STEP
+    elif ctx.rules.audio_language_required:
+        names = " or ".join(_wanted_name(language, original) for language in wanted)
+        reasons.append(f"audio {parsed.audio.describe(original)}, not {names}")
+
+
+def _wanted_name(language: str, original: str | None) -> str:
+    if language == ORIGINAL:
+        return f"{language_name(original)} (original)" if original else "the original"
+    return language_name(language)
 
 
 def _check_blocklist(release: Release, blocked: Mapping[str, str], reasons: list[str]) -> None:
@@ -397,12 +420,20 @@ def _check_blocklist(release: Release, blocked: Mapping[str, str], reasons: list
 
 
 def _apply_fallback_rule(judged: list[RankedRelease], rules: ProfileRules) -> None:
-    """Reject below-profile releases when anything at the profile's resolutions is acceptable."""
-    better = next((r for r in judged if r.accepted and not r.fallback), None)
-    if better is None:
+    """Reject below-profile releases when one at the profile's resolutions is acceptable.
+
+    Only one in an audio language at least as wanted counts: the language orders first.
+    """
+    regular = [r.breakdown.get("language", 0) for r in judged if r.accepted and not r.fallback]
+    if not regular:
         return
+    best_language = max(regular)
     for ranked in judged:
-        if ranked.accepted and ranked.fallback:
+        if (
+            ranked.accepted
+            and ranked.fallback
+            and ranked.breakdown.get("language", 0) <= best_language
+        ):
             ranked.accepted = False
             shown = ranked.parsed.resolution or "unknown resolution"
             ranked.reasons.append(
@@ -410,10 +441,12 @@ def _apply_fallback_rule(judged: list[RankedRelease], rules: ProfileRules) -> No
             )
 
 
-def _order_key(ranked: RankedRelease) -> tuple[bool, bool, int, int, str]:
+def _order_key(ranked: RankedRelease) -> tuple[bool, int, bool, int, int, str]:
     return (
-        ranked.accepted and not ranked.fallback,
         ranked.accepted,
+        # The audio language orders before everything else, the fallback rule included.
+        ranked.breakdown.get("language", 0) if ranked.accepted else 0,
+        ranked.accepted and not ranked.fallback,
         ranked.score,
         ranked.release.seeders,
         # Reverse-sorted, so negate nothing but keep the order of names stable and readable.

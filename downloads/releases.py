@@ -17,6 +17,8 @@ MEDIA_TYPES = (MOVIE, TV)
 
 _HEX_HASH = re.compile(r"^[0-9a-fA-F]{40}$")
 _BASE32_HASH = re.compile(r"^[A-Za-z2-7]{32}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class MediaQuery:
     wanted_episodes: tuple[int, ...] | None = None
     aired_episodes: tuple[int, ...] | None = None
     episode_count: int | None = None
+    # The work's original language (ISO 639-1, TMDB's) and its countries (ISO 3166-1
+    # alpha-2: a show's origin, a movie's production), for the audio and version rules.
+    original_language: str | None = None
+    countries: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.media_type not in MEDIA_TYPES:
@@ -53,6 +59,16 @@ class MediaQuery:
             raise ValueError("aired_episodes needs wanted_episodes")
         if self.episode_count is not None and self.episode_count < 0:
             raise ValueError("episode_count must be 0 or more")
+        if self.original_language is not None and not _LANGUAGE.match(self.original_language):
+            raise ValueError(
+                "original_language must be an ISO 639-1 code such as 'en', "
+                f"not {self.original_language!r}"
+            )
+        bad = [c for c in self.countries if not (isinstance(c, str) and _COUNTRY.match(c))]
+        if bad:
+            raise ValueError(
+                f"countries must be ISO 3166-1 alpha-2 codes such as 'US', not {bad[0]!r}"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MediaQuery:
@@ -61,7 +77,7 @@ class MediaQuery:
             raise ValueError("query must be an object")
         unknown = set(data) - {
             "media_type", "title", "year", "season", "imdb_id", "tmdb_id", "tvdb_id", "aliases",
-            "wanted_episodes", "aired_episodes", "episode_count",
+            "wanted_episodes", "aired_episodes", "episode_count", "original_language", "countries",
         }  # fmt: skip
         if unknown:
             raise ValueError(f"query has unknown keys: {', '.join(sorted(unknown))}")
@@ -77,6 +93,8 @@ class MediaQuery:
             wanted_episodes=_episode_numbers(data, "wanted_episodes"),
             aired_episodes=_episode_numbers(data, "aired_episodes"),
             episode_count=_expect(data, "episode_count", int),
+            original_language=_expect(data, "original_language", str),
+            countries=tuple(_expect(data, "countries", list) or ()),
         )
 
     def describe(self) -> str:

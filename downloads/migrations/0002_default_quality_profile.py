@@ -28,8 +28,8 @@ def create_default_profile(apps: Any, schema_editor: Any) -> None:
             "season_min_gb_by_resolution": dict(rules.season_min_gb_by_resolution),
             "required_words": [],
             "forbidden_words": [],
-            "preferred_languages": list(rules.preferred_languages),
-            "reject_other_languages": rules.reject_other_languages,
+            "preferred_languages": ["en"],  # the rule of the time; 0010 adds "original"
+            "reject_other_languages": True,
             "min_seeders": rules.min_seeders,
         },
     )

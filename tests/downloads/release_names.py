@@ -297,7 +297,7 @@ SCENARIOS = [
         "US and UK versions of a show: The Office (US)",
         {"media_type": "tv", "title": "The Office (US)", "year": 2005, "season": 2},
         [
-            ("The.Office.UK.S02.1080p.BluRay.x264-SHORTBREHD", 6.6, 400, "UK version, not US"),
+            ("The.Office.UK.S02.1080p.BluRay.x264-SHORTBREHD", 6.6, 400, "country UK, not US"),
             ("The.Office.US.S02.1080p.WEB-DL.DD5.1.H.264-NTb", 21.4, 120, None),
             ("The.Office.S02.1080p.WEB-DL.DD5.1.H.264-NoTag", 21.0, 121, None),
             ("The.Office.US.S02.720p.BluRay.x264-DEMAND", 12.0, 300, None),
@@ -309,7 +309,7 @@ SCENARIOS = [
         "US and UK versions of a show: The Office (UK)",
         {"media_type": "tv", "title": "The Office (UK)", "year": 2001, "season": 1},
         [
-            ("The.Office.US.S01.1080p.WEB-DL.DD5.1.H.264-NTb", 6.0, 500, "US version, not UK"),
+            ("The.Office.US.S01.1080p.WEB-DL.DD5.1.H.264-NTb", 6.0, 500, "country US, not UK"),
             ("The.Office.UK.S01.1080p.BluRay.x264-SHORTBREHD", 6.6, 40, None),
         ],
         "The.Office.UK.S01.1080p.BluRay.x264-SHORTBREHD",
@@ -353,8 +353,8 @@ SCENARIOS = [
         "dubs in other languages are rejected by the default profile",
         {"media_type": "movie", "title": "Parasite", "year": 2019},
         [
-            ("Parasite.2019.Hindi.Dubbed.1080p.WEB-DL.x264", 2.5, 900, "language hi"),
-            ("Parasite.2019.FRENCH.1080p.BluRay.x264-LOST", 9.0, 400, "language fr"),
+            ("Parasite.2019.Hindi.Dubbed.1080p.WEB-DL.x264", 2.5, 900, "audio Hindi"),
+            ("Parasite.2019.FRENCH.1080p.BluRay.x264-LOST", 9.0, 400, "audio French"),
             ("Parasite.2019.1080p.BluRay.x264-CiNEFiLE", 9.5, 200, None),
         ],
         "Parasite.2019.1080p.BluRay.x264-CiNEFiLE",

@@ -119,13 +119,13 @@ def profile_form(profile: QualityProfile, **changes: str) -> dict[str, str]:
         "season_min_gb_by_resolution": json.dumps(profile.season_min_gb_by_resolution),
         "required_words": "[]",
         "forbidden_words": "[]",
-        "preferred_languages": json.dumps(profile.preferred_languages),
+        "audio_languages": json.dumps(profile.audio_languages),
         "min_seeders": str(profile.min_seeders),
         "episode_gb_by_resolution": json.dumps(profile.episode_gb_by_resolution),
         "season_pack_preference": profile.season_pack_preference,
         "pack_min_missing_percent": str(profile.pack_min_missing_percent),
     }
-    for flag in ("is_default", "allow_lower_resolutions", "reject_other_languages"):
+    for flag in ("is_default", "allow_lower_resolutions", "audio_language_required"):
         if getattr(profile, flag):
             data[flag] = "on"
     return {**data, **changes}

@@ -210,10 +210,10 @@ def test_minimum_seeders_come_from_the_profile() -> None:
     assert ranking.ranked[0].reasons == ["3 seeders < 5"]
 
 
-def test_preferred_languages_can_welcome_a_french_release() -> None:
+def test_audio_languages_can_welcome_a_french_release() -> None:
     french = release("Heat.1995.FRENCH.1080p.BluRay.x264-LOST")
     assert rank_releases(query=movie(), releases=[french]).chosen is None
-    rules = ProfileRules(preferred_languages=("fr", "en"))
+    rules = ProfileRules(audio_languages=("fr", "en"))
     ranking = rank_releases(query=movie(), releases=[french], profile=rules)
     assert ranking.chosen is not None
     assert ranking.chosen.breakdown["language"] > 0
