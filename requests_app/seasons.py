@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from core.errors import ServiceError
 from downloads import lifecycle, search
 from downloads.episode_plan import EpisodePlan, plan_episodes
-from downloads.models import Download, ReleaseCandidate
+from downloads.models import Download, ReleaseCandidate, ReleaseSearch
 from downloads.parsing import ABSOLUTE
 from downloads.search import SearchOutcome
 from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
@@ -157,8 +157,13 @@ def _start_plan(request: MediaRequest, plan: EpisodePlan, outcome: SearchOutcome
     rank_of = {id(ranked): rank for rank, ranked in enumerate(outcome.ranking.ranked, start=1)}
     ranks = [rank_of[id(entry.candidate)] for entry in plan.entries]
     stored = {c.rank: c for c in outcome.search.candidates.filter(rank__in=ranks)}
-    # Every planned release is chosen: the admin's search page shows what was taken, and why.
-    outcome.search.candidates.filter(rank__in=ranks).update(chosen=True)
+    # The planned releases are the chosen ones: the admin's search page shows what was taken
+    # (the ranking alone judged episodes "not a season pack", and may have chosen a pack the
+    # plan leaves, e.g. while the season airs).
+    if ranks:
+        outcome.search.candidates.exclude(rank__in=ranks).update(chosen=False)
+        outcome.search.candidates.filter(rank__in=ranks).update(chosen=True)
+        ReleaseSearch.objects.filter(pk=outcome.search.pk).update(status=ReleaseSearch.Status.FOUND)
     offset = plan.absolute_offset
     for entry, rank in zip(plan.entries, ranks, strict=True):
         absolute = entry.candidate.parsed.coverage.kind == ABSOLUTE

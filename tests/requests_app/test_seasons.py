@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import queueing as core_queueing
-from downloads.models import Blocklist, Download, Indexer
+from downloads.models import Blocklist, Download, Indexer, ReleaseSearch
 from library.models import Episode, LibraryItem, Season
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
@@ -170,6 +170,11 @@ def test_an_airing_season_takes_each_aired_episode_as_its_own_release(
     assert request.status_reason == "Downloading S03E01+E02 (0 of 8 in Plex)."
     # Read TMDB again within TV_AIRING_CHECK_MINUTES (6 h), well before episode 3 airs.
     assert request.next_search_at == NOW + timedelta(hours=6)
+    # The stored search says what was taken (the ranking alone saw no season pack).
+    stored = ReleaseSearch.objects.get(request_ref=request.owner_ref)
+    assert stored.status == ReleaseSearch.Status.FOUND
+    chosen = stored.candidates.filter(chosen=True).values_list("title", flat=True)
+    assert sorted(chosen) == [episode(1).title, episode(2).title]
 
 
 def test_each_episode_reaching_plex_is_marked_and_the_season_then_follows(
