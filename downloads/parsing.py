@@ -23,6 +23,7 @@ from PTT.adult import is_adult_content
 from PTT.parse import BEFORE_TITLE_MATCH_REGEX, SUB_PATTERN, clean_title, extend_options, none
 
 from downloads.locales import AudioLanguages, country_tag, read_audio
+from downloads.scene_names import file_stem, reread
 
 # parsett's `quality` values grouped into the sources a profile ranks.
 SOURCE_OF_QUALITY = {
@@ -69,13 +70,6 @@ _COUNTRY_SUFFIX = re.compile(r"\s*\((US|UK|AU|NZ|CA|IE)\)\s*$", re.IGNORECASE)
 _BARE_COUNTRY_SUFFIX = re.compile(r"\s+(US|UK)$")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
-# Season words parsett does not know ("Stagione 3" stays in its title), and a spaced "S 01".
-_SEASON_WORD = re.compile(
-    r"(?<![a-z0-9])(?:stagione|saison|staffel|sezon|seizoen)[\s._-]*(\d{1,2})(?!\d)",
-    re.IGNORECASE,
-)
-# Capital S after a space only: "Ocean's 11" is a title, "Show S 01" a season.
-_SPACED_SEASON = re.compile(r"(?<=[\s._])S[\s._](\d{1,2})(?![\d])(?![\s._-]*[Ee]\d)")
 # A season split into parts or volumes: which episodes each part holds is not in the name.
 _PART = re.compile(
     r"(?<![a-z0-9])(?:part|pt|vol|volume|disc|disk)[\s._-]*(\d{1,2})(?!\d)", re.IGNORECASE
@@ -176,6 +170,8 @@ class ParsedRelease:
     trash: bool
     executable: bool
     group: str | None
+    # Every title the name gives ("Hate AKA La Haine"), `title` first.
+    titles: tuple[str, ...] = ()
     coverage: EpisodeCoverage = field(default_factory=EpisodeCoverage)
     # The audio the name claims (downloads/locales.py): `languages` above is parsett's,
     # which also counts subtitle tags.
@@ -309,28 +305,27 @@ def release_fields(name: str) -> dict[str, Any]:
     return _PARSER.parse(name)
 
 
+def _resolution_of(name: str) -> str | None:
+    return release_fields(name).get("resolution")
+
+
 @lru_cache(maxsize=4096)
 def parse_release(name: str) -> ParsedRelease:
     """Parse one release name (cached: the same name often comes from several indexers)."""
-    data = release_fields(name)
+    # What parsett misreads in names as the scene writes them is read again there.
+    stem = file_stem(name)
+    data = reread(stem, release_fields(stem), reparse=_resolution_of)
     resolution = data.get("resolution")
-    if resolution not in _RESOLUTION_HEIGHT:
-        resolution = {"4k": "2160p", "uhd": "2160p"}.get(str(resolution).lower())
     quality = data.get("quality")
     extras = [e.lower() for e in data.get("extras") or []]
     title = data.get("title") or ""
     seasons = tuple(data.get("seasons") or ())
     episodes = tuple(data.get("episodes") or ())
-    if not seasons and not episodes:
-        # "Show.Stagione.3" and "Show S 01": parsett leaves the season in the title.
-        match = _SEASON_WORD.search(title) or _SPACED_SEASON.search(title)
-        if match:
-            seasons = (int(match.group(1)),)
-            title = title[: match.start()].strip()
     complete = bool(data.get("complete"))
     return ParsedRelease(
         raw=name,
         title=title,
+        titles=tuple(data["titles"]),
         year=data.get("year"),
         resolution=resolution,
         source=SOURCE_OF_QUALITY.get(quality or ""),
