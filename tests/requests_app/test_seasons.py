@@ -568,3 +568,33 @@ def test_a_movie_search_out_of_retries_fails_with_the_reason(member, queued):
     assert pipeline.out_of_retries(movie.pk, "Gave up after 7 tries: away") == "failed"
     movie.refresh_from_db()
     assert (movie.status, movie.status_reason) == (Status.FAILED, "Gave up after 7 tries: away")
+
+
+def test_an_episode_without_an_air_date_is_followed_not_searched(
+    season_request, clock, started, settings
+):
+    undated = tmdb.Season(
+        tmdb_id=SEVERANCE,
+        season_number=3,
+        name="Season 3",
+        episodes=(
+            tmdb.Episode(1, "Hello", FIRST_AIRS.date(), 50),
+            tmdb.Episode(2, "To be announced", None, None),
+        ),
+    )
+    with mock.patch.object(tmdb, "season", return_value=undated):
+        assert search(season_request, clock) == Status.DOWNLOADING
+    assert [c["episodes"] for c in started] == [(1,)]
+    request = MediaRequest.objects.get(pk=season_request.pk)
+    assert states(request) == {1: E.DOWNLOADING, 2: E.NOT_AIRED}
+    assert request.next_search_at == NOW + timedelta(minutes=settings.TV_AIRING_CHECK_MINUTES)
+
+
+def test_an_episode_plex_lists_twice_counts_once(season_request, clock):
+    search(season_request, clock)
+    in_mirror(1)
+    show, season = LibraryItem.objects.get(rating_key=7000), Season.objects.get(rating_key=7003)
+    Episode.objects.create(show=show, season=season, rating_key=7999, season_number=3, index=1)
+    filed(season_request, 1)
+    request = MediaRequest.objects.get(pk=season_request.pk)
+    assert request.status_reason == "Downloading S03E02 (1 of 8 in Plex)."
