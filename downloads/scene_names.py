@@ -119,9 +119,12 @@ def reread(
 
 def _titles_of(title: str, *, has_year: bool) -> tuple[str, ...]:
     """Return the titles a name gives, the main one first, without language words or versions."""
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) > 1:
+        # parsett cleaned the whole title (clean_title costs a dozen regexes), not its parts.
+        parts = [clean_title(part) for part in parts]
     titles = []
-    for part in _TITLE_SEPARATOR.split(title):
-        part = clean_title(part)
+    for part in parts:
         # The title as written stays comparable too: "The Good German" without a year is one.
         titles += [_bare_title(part, has_year=has_year), part]
     return tuple(dict.fromkeys(t for t in titles if t))
