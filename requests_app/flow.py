@@ -146,6 +146,8 @@ def create_request(
                 poster_url=info.poster_url,
                 overview=info.overview[:5000],
                 aliases=list(info.aliases),
+                origin_countries=list(info.origin_country),
+                original_language=info.original_language,
                 follow_show=follow and media_type == MediaType.TV,
                 status=status,
                 status_reason=reason,

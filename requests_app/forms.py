@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from downloads.models import QualityProfile
 from requests_app import apprise_client
 from requests_app.models import MediaType
 
@@ -52,6 +53,21 @@ class NotificationsForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return "\n".join(line for line in lines if line)
+
+
+class ProfileForm(NotificationsForm):
+    """A member's own settings: where to tell them, and the audio their requests need."""
+
+    quality_profile = forms.ModelChoiceField(
+        queryset=QualityProfile.objects.order_by("-is_default", "name"),
+        required=False,
+        empty_label=_("The household's default"),
+        label=_("Audio and quality"),
+        help_text=_(
+            "The rules your requests are searched with, the audio language first "
+            "(“Français”: French audio)."
+        ),
+    )
 
 
 class SearchForm(forms.Form):

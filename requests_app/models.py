@@ -66,6 +66,14 @@ class MediaRequest(models.Model):
     overview = models.TextField(blank=True)
     # Original and alternative titles from TMDB: releases are often named by one of them.
     aliases = models.JSONField(default=list, blank=True)
+    # TMDB's: which audio is "the original" for a profile's languages, and which country's
+    # version of a title is meant ("The.Office.UK" is not the US show).
+    origin_countries = models.JSONField(
+        default=list, blank=True, help_text=_('ISO 3166-1 codes, e.g. ["US"].')
+    )
+    original_language = models.CharField(
+        max_length=2, blank=True, help_text=_("ISO 639-1, e.g. en; empty when TMDB gives none.")
+    )
 
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -243,6 +251,18 @@ class Profile(models.Model):
     notify_urls = models.TextField(
         blank=True,
         help_text=_("Apprise URLs, one a line (ntfy, Telegram, Discord, e-mail, …)."),
+    )
+    quality_profile = models.ForeignKey(
+        "downloads.QualityProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("quality profile"),
+        help_text=_(
+            "The rules (audio languages first) this person's requests are searched with; "
+            "empty means the default profile."
+        ),
     )
 
     def __str__(self) -> str:

@@ -41,6 +41,7 @@ from requests_app.steps import (
     media_query,
     next_search_delay,
     nothing_found_reason,
+    quality_profile,
 )
 from requests_app.transitions import transition
 
@@ -129,7 +130,9 @@ def _search_claimed(request: MediaRequest, *, candidate: object = None) -> str:
     if candidate is None:
         try:
             outcome = search.find_best_release(
-                media_query(request), request_ref=owner_ref(request.pk)
+                media_query(request),
+                profile=quality_profile(request),
+                request_ref=owner_ref(request.pk),
             )
         except TorznabTemporaryError as exc:
             raise TryLater(str(exc)) from exc

@@ -31,7 +31,14 @@ from downloads.search import SearchOutcome
 from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from requests_app import episodes, queueing, tmdb
 from requests_app.models import EpisodeState, MediaRequest, RequestEpisode, Status, owner_ref
-from requests_app.steps import TryLater, complete, give_up, media_query, next_search_delay
+from requests_app.steps import (
+    TryLater,
+    complete,
+    give_up,
+    media_query,
+    next_search_delay,
+    quality_profile,
+)
 from requests_app.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -81,7 +88,11 @@ def search_season(request: MediaRequest, *, now: datetime | None = None) -> str 
     if not wanted:
         return settle(request.pk, now=now, by_search=True)
     try:
-        outcome = search.find_best_release(media_query(request), request_ref=owner_ref(request.pk))
+        outcome = search.find_best_release(
+            media_query(request),
+            profile=quality_profile(request),
+            request_ref=owner_ref(request.pk),
+        )
     except TorznabTemporaryError as exc:
         raise TryLater(str(exc)) from exc
     except TorznabPermanentError as exc:

@@ -7,15 +7,21 @@ same query, from here.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from downloads.models import QualityProfile
 from downloads.releases import MediaQuery
 from requests_app import queueing
-from requests_app.models import MediaRequest, MediaType, Status
+from requests_app.models import MediaRequest, MediaType, Profile, Status
 from requests_app.transitions import transition
+
+# TMDB's codes are checked when read; a row edited by hand must not break every search.
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 
 class TryLater(Exception):
@@ -33,7 +39,23 @@ def media_query(request: MediaRequest) -> MediaQuery:
         tmdb_id=request.tmdb_id,
         tvdb_id=request.tvdb_id,
         aliases=tuple(a for a in request.aliases if isinstance(a, str)),
+        original_language=request.original_language
+        if _LANGUAGE.match(request.original_language)
+        else None,
+        countries=tuple(
+            c for c in request.origin_countries if isinstance(c, str) and _COUNTRY.match(c)
+        ),
     )
+
+
+def quality_profile(request: MediaRequest) -> QualityProfile | None:
+    """Return the profile the requester chose for their requests, or None for the default."""
+    mine = (
+        Profile.objects.filter(user_id=request.requested_by_id)
+        .select_related("quality_profile")
+        .first()
+    )
+    return mine.quality_profile if mine else None
 
 
 def next_search_delay(attempts: int) -> timedelta:

@@ -36,7 +36,7 @@ CONFIGURATION_CACHE_SECONDS = 24 * 60 * 60
 MAX_QUERY_LENGTH = 100
 MAX_PAGE = 500  # TMDB refuses later pages
 DETAILS_WORKERS = 6  # TMDB allows ~50 requests/s; a page has at most 20 shows
-CACHE_VERSION = 2  # bump when TitleResult changes shape, so old pickles are not read back
+CACHE_VERSION = 3  # bump when TitleResult changes shape, so old pickles are not read back
 # Other names a release may carry (original title, titles abroad); beyond this, noise.
 MAX_ALIASES = 20
 
@@ -92,6 +92,9 @@ class TitleResult:
     tvdb_id: int | None = None
     seasons: tuple[int, ...] = ()  # TV only: season numbers, "Specials" (season 0) excluded
     aliases: tuple[str, ...] = ()  # details only: original and alternative titles
+    # ISO 3166-1 codes: a show's origin, a movie's origin (or production) countries.
+    origin_country: tuple[str, ...] = ()
+    original_language: str = ""  # ISO 639-1, "" when TMDB gives none
 
 
 @dataclass(frozen=True)
@@ -626,6 +629,8 @@ def _title_result(
             extra["seasons"] = _season_numbers(item.get("seasons"))
         extra["aliases"] = _aliases(media_type, item, str(title or "").strip())
     return TitleResult(
+        origin_country=_countries(item),
+        original_language=_language(item.get("original_language")),
         media_type=media_type,
         tmdb_id=tmdb_id,
         title=str(title or "").strip(),
@@ -657,6 +662,26 @@ def _aliases(media_type: str, item: dict[str, Any], title: str) -> tuple[str, ..
             seen.add(name.casefold())
             aliases.append(name)
     return tuple(aliases[:MAX_ALIASES])
+
+
+def _countries(item: dict[str, Any]) -> tuple[str, ...]:
+    """Return the work's ISO 3166-1 countries: `origin_country`, else a movie's producers."""
+    listed = item.get("origin_country")
+    if not isinstance(listed, list) or not listed:
+        produced = item.get("production_countries")
+        listed = (
+            [c.get("iso_3166_1") for c in produced if isinstance(c, dict)]
+            if isinstance(produced, list)
+            else []
+        )
+    codes = (c for c in listed if isinstance(c, str) and re.fullmatch("[A-Z]{2}", c))
+    return tuple(dict.fromkeys(codes))
+
+
+def _language(value: object) -> str:
+    """Return an ISO 639-1 code, or "" for anything else (TMDB's "xx": no language)."""
+    text = str(value or "").strip()
+    return text if re.fullmatch("[a-z]{2}", text) and text != "xx" else ""
 
 
 def _season_numbers(seasons: object) -> tuple[int, ...]:

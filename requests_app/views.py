@@ -20,7 +20,7 @@ from requests_app import episodes, flow, search
 from requests_app.forms import (
     ALL_MISSING,
     DeclineForm,
-    NotificationsForm,
+    ProfileForm,
     RequestForm,
     SearchForm,
 )
@@ -234,12 +234,16 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """Let a person say where notifications about their requests go, and see their quotas."""
+    """Let a person say where notifications go and which profile (audio) their requests use."""
     mine, _created = Profile.objects.get_or_create(user=request.user)
-    form = NotificationsForm(request.POST or None, initial={"notify_urls": mine.notify_urls})
+    form = ProfileForm(
+        request.POST or None,
+        initial={"notify_urls": mine.notify_urls, "quality_profile": mine.quality_profile_id},
+    )
     if request.method == "POST" and form.is_valid():
         mine.notify_urls = form.cleaned_data["notify_urls"]
-        mine.save(update_fields=["notify_urls"])
+        mine.quality_profile = form.cleaned_data["quality_profile"]
+        mine.save(update_fields=["notify_urls", "quality_profile"])
         messages.success(request, _("Saved."))
         return redirect("requests:profile")
     return render(

@@ -81,9 +81,11 @@ def _movie(
     original_language: str = "en",
     poster: bool = True,
     alternative_titles: tuple[tuple[str, str], ...] = (),
+    countries: tuple[str, ...] = ("US",),
 ) -> dict[str, Any]:
     return {
         "alternative_titles": alternative_titles,
+        "countries": countries,
         "id": tmdb_id,
         "title": title,
         "original_title": original_title or title,
@@ -181,11 +183,12 @@ MOVIES: list[dict[str, Any]] = [
            "A shy waitress in Montmartre decides to change the lives of the people around "
            "her, and struggles with her own isolation.", popularity=30.1,
            original_title="Le Fabuleux Destin d'Amélie Poulain", original_language="fr",
+           countries=("FR", "DE"),
            alternative_titles=(("US", "Amelie"), ("FR", "Amélie Poulain"))),
     _movie(129, "Spirited Away", "2001-07-20", "tt0245429",
            "A young girl wanders into a world ruled by gods, witches and spirits, where "
            "humans are changed into beasts.", popularity=65.2,
-           original_title="千と千尋の神隠し", original_language="ja",
+           original_title="千と千尋の神隠し", original_language="ja", countries=("JP",),
            alternative_titles=(("JP", "Sen to Chihiro no Kamikakushi"),
                                ("DE", "Chihiros Reise ins Zauberland"))),
     _movie(120, "The Lord of the Rings: The Fellowship of the Ring", "2001-12-18", "tt0120737",
@@ -194,6 +197,7 @@ MOVIES: list[dict[str, Any]] = [
     _movie(496243, "Parasite", "2019-05-30", "tt6751668",
            "All unemployed, Ki-taek's family takes a peculiar interest in the wealthy "
            "Park family.", popularity=55.5, original_title="기생충", original_language="ko",
+           countries=("KR",),
            alternative_titles=(("KR", "Gisaengchung"),)),
     _movie(348, "Alien", "1979-05-25", "tt0078748",
            "The crew of the commercial spacecraft Nostromo answers a distress call and "
@@ -203,7 +207,7 @@ MOVIES: list[dict[str, Any]] = [
            popularity=75.6),
     _movie(346648, "Paddington 2", "2017-11-09", "tt4468740",
            "Paddington takes odd jobs to buy the perfect present for Aunt Lucy, until it "
-           "is stolen.", popularity=25.4),
+           "is stolen.", popularity=25.4, countries=("GB", "FR", "US")),
     _movie(862, "Toy Story", "1995-11-22", "tt0114709",
            "Woody, a cowboy doll, feels threatened when Buzz Lightyear becomes the "
            "favourite toy.", popularity=70.1),
@@ -342,6 +346,9 @@ def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
     body.update(
         genres=[{"id": 878, "name": "Science Fiction"}],
         imdb_id=movie["imdb_id"],
+        # TMDB's movie details name the origin and every producing country.
+        origin_country=list(movie["countries"][:1]),
+        production_countries=[{"iso_3166_1": c, "name": c} for c in movie["countries"]],
         runtime=120,
         status="Released" if movie["release_date"] else "In Production",
         tagline="",
