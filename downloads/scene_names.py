@@ -68,8 +68,12 @@ _SPACED_SEASON = re.compile(r"(?<=[\s._])S[\s._](\d{1,2})(?![\d])(?![\s._-]*[Ee]
 # A season named by its year (TheTVDB numbers MythBusters' so): parsett reads S2014 as S20E14
 # and "Season 2015" as a year.
 _YEAR_SEASON = re.compile(
-    r"(?<![a-z0-9])(?:S|season[\s._-]*)((?:19|20)\d{2})(?![0-9])(?![\s._-]*E\d)", re.IGNORECASE
+    r"(?<![a-z0-9])(?:S|seasons?[\s._-]*)((?:19|20)\d{2})"
+    r"(?:[\s._]*(?:-|to)[\s._]*S?((?:19|20)\d{2}))?(?![0-9])(?![\s._-]*E\d)",
+    re.IGNORECASE,
 )
+# What parsett leaves of it in the title: "Show Season", "Show Seasons 2014 to".
+_SEASON_WORD_IN_TITLE = re.compile(r"[\s._-]+seasons?(?:[\s._-]+(?:\d{4}|to))*$", re.IGNORECASE)
 
 
 def file_stem(name: str) -> str:
@@ -207,12 +211,14 @@ def _year_season(
     if not match:
         return None
     number = int(match.group(1))
-    words = re.search(r"(?:[\s._-]+season)$", title, re.IGNORECASE)
+    last = int(match.group(2) or number)
+    # Only "Season 2015" leaves its word in the title; "The.Last.Season.S2014" keeps its own.
+    words = None if match.group(0)[1].isdigit() else _SEASON_WORD_IN_TITLE.search(title)
     if words:
         title = title[: words.start()].strip()
     # parsett's reading of the same digits: S20E14, or the year of "Season 2015".
-    if year == number:
+    if year in (number, last):
         year = None
     if seasons == (number // 100,) and episodes == (number % 100,):
         episodes = ()
-    return title, year, (number,), episodes
+    return title, year, tuple(range(number, max(last, number) + 1)), episodes

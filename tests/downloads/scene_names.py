@@ -207,6 +207,8 @@ NAMES = [
               season(*MYTHBUSTERS, 2015), 8.0, expect={"seasons": (2015,)}),
     SceneName(SEASON, "MythBusters.S2013.720p.HDTV.x264-GRP", season(*MYTHBUSTERS, 2014), 8.0,
               right=False, expect={"seasons": (2013,)}),
+    SceneName(SEASON, "MythBusters.S2014-S2016.720p.HDTV.x264-GRP", season(*MYTHBUSTERS, 2014),
+              24.0, right=False, expect={"seasons": (2014, 2015, 2016)}),
     SceneName(SEASON, "Dark.Staffel.1.German.DL.1080p.WEB.x264-GRP", season("Dark", 2017, 1),
               12.0, expect={"title": "Dark", "seasons": (1,)}),
     SceneName(SEASON, "Bron.Broen.Sasong.2.720p.HDTV.x264-GRP",

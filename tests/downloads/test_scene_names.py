@@ -22,7 +22,16 @@ from tests.downloads.scene_names import (
 )
 
 # Reasons that say a release is another work, season or kind of release than the one asked.
-_IDENTITY = ("title ", "year ", "no year", "a TV release", "season ", "no season", "episode S")
+_IDENTITY = (
+    "title ",
+    "year ",
+    "no year",
+    "a TV release",
+    "season ",
+    "no season",
+    "episode S",
+    "multi-season",
+)
 
 
 def _rows(kind: str) -> list[SceneName]:
