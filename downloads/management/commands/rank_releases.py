@@ -18,7 +18,9 @@ from downloads.search import resolve_profile
 class Command(BaseCommand):
     help = (
         "Rank releases from a JSON file ('-' for stdin) shaped like "
-        '{"query": {...}, "releases": [...], "profile": "name"?}, or a stored search '
+        '{"query": {...}, "releases": [...], "profile": "name"?} (the query may name the '
+        "work's original_language, ISO 639-1, and its countries, ISO 3166-1 alpha-2; the "
+        'profile is a preset such as "Default" or "Français"), or a stored search '
         "(--search ID), and print the choice and every release's score and reasons as JSON; "
         "a TV query with wanted_episodes also gets the plan covering those episodes."
     )
@@ -67,7 +69,8 @@ class Command(BaseCommand):
         try:
             profile = resolve_profile(name)
         except QualityProfile.DoesNotExist as exc:
-            raise CommandError(f"no quality profile named {name!r}") from exc
+            names = ", ".join(QualityProfile.objects.values_list("name", flat=True))
+            raise CommandError(f"no quality profile named {name!r} (there are: {names})") from exc
 
         ranking = rank_releases(query=query, releases=releases, profile=profile)
         chosen = ranking.chosen
