@@ -63,6 +63,25 @@ _SEASON_WORD = re.compile(
     r"[\s._-]*(\d{1,2})(?!\d)",
     re.IGNORECASE,
 )
+# Several seasons in a language's words: parsett reads "Stagione 1-3" as episodes 1 to 3 and
+# "Saison 1 a 3" or "Staffel 1 bis 3" as season 1 alone, which a season-1 request would take.
+_SEASON_WORDS = (
+    "stagion[ei]|saisons?|staffeln?|sezony?|seizoen(?:en)?|s[aä]song(?:er)?|s[æa]e?son(?:er)?"
+    "|sesong(?:er)?|kausi|temporadas?|seasons?"
+)
+_SEASON_RANGE = re.compile(
+    rf"(?<![a-z0-9])(?:{_SEASON_WORDS})[\s._-]*(\d{{1,2}})"
+    r"[\s._]*(?:-|à|a|au|to|bis|til|al|e)[\s._]*(\d{1,2})(?!\d)",
+    re.IGNORECASE,
+)
+# What parsett leaves of it in the title when it read the numbers as episodes.
+_SEASON_WORD_LEFT = re.compile(rf"[\s._-]+(?:{_SEASON_WORDS})$", re.IGNORECASE)
+# Episode words parsett does not know: "Dark.Staffel.2.Folge.4" is one episode, not season 2.
+_EPISODE_WORD = re.compile(
+    r"(?<![a-z0-9])(?:folge|aflevering|avsnitt|afsnit|jakso|odcinek)[\s._-]*(\d{1,3})"
+    r"(?:[\s._]*-[\s._]*(\d{1,3}))?(?!\d)",
+    re.IGNORECASE,
+)
 # Capital S after a space only: "Ocean's 11" is a title, "Show S 01" a season.
 _SPACED_SEASON = re.compile(r"(?<=[\s._])S[\s._](\d{1,2})(?![\d])(?![\s._-]*[Ee]\d)")
 # A season named by its year (TheTVDB numbers MythBusters' so): parsett reads S2014 as S20E14
@@ -100,10 +119,17 @@ def reread(
     seasons = tuple(fields.get("seasons") or ())
     episodes = tuple(fields.get("episodes") or ())
     by_year = _year_season(name, title, year, seasons, episodes)
+    several = _season_range(name, title)
     if by_year is not None:
         title, year, seasons, episodes = by_year
-    elif not seasons and not episodes:
+    elif several is not None:
+        title, seasons = several
+        episodes = tuple(e for e in episodes if e not in seasons)
+    elif not seasons:
+        # "Gomorra.Stagione.1.Episodio.3": parsett found the episode, not its season.
         title, seasons = _season_in_title(title)
+    if not episodes:
+        title, episodes = _episode_in_words(name, title)
     title, year, episodes = _old_year(name, title, year, episodes)
     resolution, group = _own_resolution(
         name, fields.get("resolution"), fields.get("group"), reparse
@@ -201,6 +227,33 @@ def _season_in_title(title: str) -> tuple[str, tuple[int, ...]]:
     if not match:
         return title, ()
     return clean_title(title[: match.start()]), (int(match.group(1)),)
+
+
+def _episode_in_words(name: str, title: str) -> tuple[str, tuple[int, ...]]:
+    """Read an episode named in a language's word ("Folge 4") parsett did not see."""
+    match = _EPISODE_WORD.search(name)
+    if not match:
+        return title, ()
+    first = int(match.group(1))
+    last = max(int(match.group(2) or first), first)
+    in_title = _EPISODE_WORD.search(title)
+    if in_title:
+        title = clean_title(title[: in_title.start()])
+    return title, tuple(range(first, last + 1))
+
+
+def _season_range(name: str, title: str) -> tuple[str, tuple[int, ...]] | None:
+    """Read several seasons in a language's words ("Staffel 1 bis 3"), or return None."""
+    match = _SEASON_RANGE.search(name)
+    if not match:
+        return None
+    first, last = int(match.group(1)), int(match.group(2))
+    if not first < last <= first + 50:
+        return None
+    in_title = _SEASON_RANGE.search(title) or _SEASON_WORD_LEFT.search(title)
+    if in_title:
+        title = clean_title(title[: in_title.start()])
+    return title, tuple(range(first, last + 1))
 
 
 def _year_season(
