@@ -71,7 +71,7 @@ _SEASON_WORDS = (
 )
 _SEASON_RANGE = re.compile(
     rf"(?<![a-z0-9])(?:{_SEASON_WORDS})[\s._-]*(\d{{1,2}})"
-    r"[\s._]*(?:-|à|a|au|to|bis|til|al|e)[\s._]*(\d{1,2})(?!\d)",
+    r"(?:[._]?-[._]?|[\s._]+(?:à|a|au|to|bis|til|al|e)[\s._]+)(\d{1,2})(?!\d)",
     re.IGNORECASE,
 )
 # What parsett leaves of it in the title when it read the numbers as episodes.
@@ -119,12 +119,12 @@ def reread(
     seasons = tuple(fields.get("seasons") or ())
     episodes = tuple(fields.get("episodes") or ())
     by_year = _year_season(name, title, year, seasons, episodes)
-    several = _season_range(name, title)
+    several = _season_range(name, title, episodes)
     if by_year is not None:
         title, year, seasons, episodes = by_year
     elif several is not None:
         title, seasons = several
-        episodes = tuple(e for e in episodes if e not in seasons)
+        episodes = ()
     elif not seasons:
         # "Gomorra.Stagione.1.Episodio.3": parsett found the episode, not its season.
         title, seasons = _season_in_title(title)
@@ -242,18 +242,22 @@ def _episode_in_words(name: str, title: str) -> tuple[str, tuple[int, ...]]:
     return title, tuple(range(first, last + 1))
 
 
-def _season_range(name: str, title: str) -> tuple[str, tuple[int, ...]] | None:
+def _season_range(
+    name: str, title: str, episodes: tuple[int, ...]
+) -> tuple[str, tuple[int, ...]] | None:
     """Read several seasons in a language's words ("Staffel 1 bis 3"), or return None."""
     match = _SEASON_RANGE.search(name)
     if not match:
         return None
     first, last = int(match.group(1)), int(match.group(2))
-    if not first < last <= first + 50:
+    seasons = tuple(range(first, last + 1))
+    # Episodes parsett found elsewhere ("Show Season 2 - 05") are not these numbers misread.
+    if not first < last <= first + 50 or episodes not in ((), seasons):
         return None
     in_title = _SEASON_RANGE.search(title) or _SEASON_WORD_LEFT.search(title)
     if in_title:
         title = clean_title(title[: in_title.start()])
-    return title, tuple(range(first, last + 1))
+    return title, seasons
 
 
 def _year_season(
