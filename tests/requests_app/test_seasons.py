@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core import queueing as core_queueing
-from downloads.models import Blocklist, Download, Indexer, ReleaseSearch
+from downloads.models import Blocklist, Download, Indexer, QualityProfile, ReleaseSearch
 from library.models import Episode, LibraryItem, Season
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
@@ -598,3 +598,18 @@ def test_an_episode_plex_lists_twice_counts_once(season_request, clock):
     filed(season_request, 1)
     request = MediaRequest.objects.get(pk=season_request.pk)
     assert request.status_reason == "Downloading S03E02 (1 of 8 in Plex)."
+
+
+def test_a_season_is_searched_with_its_requester_s_quality_profile(
+    member, tmdb_airing, releases, started, clock, queued
+) -> None:
+    for number in (1, 2):
+        name = f"Severance.S03E{number:02d}.MULTi.1080p.WEB.H264-FRG"
+        releases.append(SimRelease(name, int(2 * GB), 5, **IDS))
+    french = QualityProfile.objects.get(name="Français")  # French audio required
+    Profile.objects.update_or_create(user=member, defaults={"quality_profile": french})
+    assert search(request_for_season_three(member), clock) == Status.DOWNLOADING
+    assert [c["title"] for c in started] == [
+        "Severance.S03E01.MULTi.1080p.WEB.H264-FRG",
+        "Severance.S03E02.MULTi.1080p.WEB.H264-FRG",
+    ]
