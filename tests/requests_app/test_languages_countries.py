@@ -144,3 +144,12 @@ def test_staff_set_a_member_s_profile_in_the_user_admin(member) -> None:
     page = client.get(f"/admin/auth/user/{member.pk}/change/").content.decode()
     assert 'name="kiosk_profile-0-quality_profile"' in page
     assert "Français" in page
+
+
+def test_the_profile_choice_is_offered_in_french_to_a_french_browser(member) -> None:
+    client = Client()
+    client.force_login(member)
+    page = client.get("/profile/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Audio et qualité" in page
+    assert "Celui de la maison (par défaut)" in page
+    assert "la langue audio d&#x27;abord" in page
