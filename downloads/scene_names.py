@@ -43,6 +43,7 @@ _AUDIO_TAGS = "dl|dual|multi|multi\\d|truefrench|vff|vfq|vfi|vf2|vostfr|subfrenc
 _LANGUAGE_TAIL = re.compile(rf"(?:\s+(?:{_LANGUAGE_NAMES}|{_AUDIO_TAGS}))+$", re.IGNORECASE)
 _AUDIO_TAG = re.compile(rf"^(?:{_AUDIO_TAGS})$", re.IGNORECASE)
 _TITLE_CASE = re.compile(r"^[A-Z][a-z]+$")
+_ARTICLE = re.compile(r"^(?:the|an?|l[ea]s?|der|die|das|el|los|il|lo|gli|de|het)?$", re.IGNORECASE)
 
 # Films are older than parsett's years (1900 on): "The.Kiss.(1896)", "Roundhay.Garden.Scene.1888".
 _OLD_YEAR_AT_END = re.compile(r"(?<=\S)\s+[(\[]?(18[789]\d)[)\]]?$")
@@ -84,15 +85,12 @@ _EPISODE_WORD = re.compile(
 )
 # Capital S after a space only: "Ocean's 11" is a title, "Show S 01" a season.
 _SPACED_SEASON = re.compile(r"(?<=[\s._])S[\s._](\d{1,2})(?![\d])(?![\s._-]*[Ee]\d)")
-# A season named by its year (TheTVDB numbers MythBusters' so): parsett reads S2014 as S20E14
-# and "Season 2015" as a year.
+# A season named by its year (TheTVDB numbers MythBusters' so): parsett reads S2014 as S20E14.
+# Not "Season 2014", which is as often a film's title and year ("The.Last.Season.2014").
 _YEAR_SEASON = re.compile(
-    r"(?<![a-z0-9])(?:S|seasons?[\s._-]*)((?:19|20)\d{2})"
-    r"(?:[\s._]*(?:-|to)[\s._]*S?((?:19|20)\d{2}))?(?![0-9])(?![\s._-]*E\d)",
+    r"(?<![a-z0-9])S((?:19|20)\d{2})(?:[._]?-[._]?S((?:19|20)\d{2}))?(?![0-9])(?![\s._-]*E\d)",
     re.IGNORECASE,
 )
-# What parsett leaves of it in the title: "Show Season", "Show Seasons 2014 to".
-_SEASON_WORD_IN_TITLE = re.compile(r"[\s._-]+seasons?(?:[\s._-]+(?:\d{4}|to))*$", re.IGNORECASE)
 
 
 def file_stem(name: str) -> str:
@@ -163,7 +161,8 @@ def _titles_of(title: str, *, has_year: bool) -> tuple[str, ...]:
 def _bare_title(title: str, *, has_year: bool) -> str:
     title = _VERSION_TAG.sub("", title)
     tail = _LANGUAGE_TAIL.search(title)
-    if tail is None or tail.start() == 0:
+    # "The English" and "Le Français" are titles: an article is no title of its own.
+    if tail is None or _ARTICLE.match(title[: tail.start()]):
         return title
     words = tail.group(0).split()
     scene_written = any(_AUDIO_TAG.match(w) or not _TITLE_CASE.match(w) for w in words)
@@ -263,19 +262,15 @@ def _season_range(
 def _year_season(
     name: str, title: str, year: int | None, seasons: tuple[int, ...], episodes: tuple[int, ...]
 ) -> tuple[str, int | None, tuple[int, ...], tuple[int, ...]] | None:
-    """Read a season named by its year ("Show.S2014", "Show.Season.2015"), or return None."""
+    """Read a season named by its year ("Show.S2014", "Show.S2014-S2016"), or return None."""
     match = _YEAR_SEASON.search(name)
     if not match:
         return None
-    number = int(match.group(1))
-    last = int(match.group(2) or number)
-    # Only "Season 2015" leaves its word in the title; "The.Last.Season.S2014" keeps its own.
-    words = None if match.group(0)[1].isdigit() else _SEASON_WORD_IN_TITLE.search(title)
-    if words:
-        title = title[: words.start()].strip()
-    # parsett's reading of the same digits: S20E14, or the year of "Season 2015".
-    if year in (number, last):
+    first = int(match.group(1))
+    last = max(int(match.group(2) or first), first)
+    if year in (first, last):
         year = None
-    if seasons == (number // 100,) and episodes == (number % 100,):
+    # parsett's reading of the same digits: S20E14.
+    if seasons == (first // 100,) and episodes == (first % 100,):
         episodes = ()
-    return title, year, tuple(range(number, max(last, number) + 1)), episodes
+    return title, year, tuple(range(first, last + 1)), episodes
