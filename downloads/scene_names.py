@@ -47,7 +47,8 @@ _ARTICLE = re.compile(r"^(?:the|an?|l[ea]s?|der|die|das|el|los|il|lo|gli|de|het)
 
 # Films are older than parsett's years (1900 on): "The.Kiss.(1896)", "Roundhay.Garden.Scene.1888".
 _OLD_YEAR_AT_END = re.compile(r"(?<=\S)\s+[(\[]?(18[789]\d)[)\]]?$")
-_OLD_YEAR_IN_NAME = re.compile(r"(?<![0-9])[(\[.\s_](18[789]\d)[)\].\s_]")
+# In brackets or between dots only: "[Group] Show - 1885 [1080p]" is an anime's episode.
+_OLD_YEAR_IN_NAME = re.compile(r"[(\[.](18[789]\d)[)\].]")
 
 _RESOLUTIONS = ("2160p", "1440p", "1080p", "720p", "576p", "480p", "360p", "240p")
 # A bare UHD is 2160p; "UHD.BluRay" beside a 1080p tag is only where the 1080p came from.

@@ -157,6 +157,8 @@ NAMES = [
               expect={"year": 1927}),
     SceneName(OLD_YEAR, "The.Kiss.(1900).480p.BluRay.x264-GRP", movie("The Kiss", 1896), 0.2,
               right=False),
+    SceneName(OLD_YEAR, "[Group] Detective Conan - 1885 [1080p]",
+              season("Detective Conan", 1996, 1), 0.5, right=False, expect={"year": None}),
     SceneName(OLD_YEAR, "1883.S01.1080p.AMZN.WEB-DL.DDP5.1.H.264-GRP", season("1883", 2021, 1),
               20.0, expect={"title": "1883", "seasons": (1,)}),
     SceneName(OLD_YEAR, "1899.S01.1080p.NF.WEB-DL.DDP5.1.x264-GRP", season("1899", 2022, 1),

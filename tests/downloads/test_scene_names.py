@@ -31,6 +31,7 @@ _IDENTITY = (
     "no season",
     "episode S",
     "multi-season",
+    "absolute episode",
 )
 
 
