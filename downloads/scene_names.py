@@ -4,7 +4,8 @@ parsett's fields come first (downloads/parsing.py); these plain functions correc
 gets wrong on real names (issue 16): a name with two titles ("AKA", " / "), language words
 and version tags left in the title, years before 1900, a ".ts" file extension taken for a
 telesync, 1080i and a bare UHD read as no resolution, a group's name setting the resolution,
-and seasons written in a language's word or named by their year.
+and seasons or episodes written in a language's words ("Stagione 3", "Staffel 1 bis 3",
+"Folge 4") or named by their year ("S2014").
 """
 
 from __future__ import annotations
