@@ -27,8 +27,12 @@ _SOURCE_TAG = re.compile(
     re.IGNORECASE,
 )
 
-# Two titles in one name: "La Haine AKA Hate", "Amelie / Le Fabuleux Destin d'Amelie Poulain".
-_TITLE_SEPARATOR = re.compile(r"\s+(?:aka|a\.k\.a\.?)\s+|\s+/\s+", re.IGNORECASE)
+# Two titles in one name: "La Haine AKA Hate", "Amelie / Le Fabuleux Destin d'Amelie Poulain",
+# "The Raid (aka Serbuan Maut)", and "Amelie.a.k.a.Le.Fabuleux..." whose dots became spaces.
+_TITLE_SEPARATOR = re.compile(
+    r"\s*[(\[]\s*(?:aka|a\.?\s?k\.?\s?a\.?)\s+|\s+(?:aka|a\.?\s?k\.?\s?a\.?)\s+|\s+/\s+",
+    re.IGNORECASE,
+)
 # A re-released rip or fansub marks its version after the title: "Kimi no Na wa v2 (2016)".
 _VERSION_TAG = re.compile(r"(?<=\S)\s+[vV]\d{1,2}$")
 # Language names end a title only in the scene's own names, which have no year to end it
