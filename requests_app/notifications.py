@@ -65,10 +65,11 @@ def episodes_arrived(request_id: int, numbers: list[int]) -> None:
     counts = request.episodes.aggregate(
         total=Count("pk"), in_plex=Count("pk", filter=Q(state=EpisodeState.IN_PLEX))
     )
-    body = _("%(in_plex)s of %(total)s episodes of season %(season)s are in Plex.") % {
-        **counts,
-        "season": request.season,
-    }
+    body = ngettext(
+        "%(in_plex)s of %(total)s episodes of season %(season)s is in Plex.",
+        "%(in_plex)s of %(total)s episodes of season %(season)s are in Plex.",
+        counts["in_plex"],
+    ) % {**counts, "season": request.season}
     apprise_client.send(urls, title=title, body=body)
 
 

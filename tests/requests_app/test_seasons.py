@@ -613,3 +613,17 @@ def test_a_season_is_searched_with_its_requester_s_quality_profile(
         "Severance.S03E01.MULTi.1080p.WEB.H264-FRG",
         "Severance.S03E02.MULTi.1080p.WEB.H264-FRG",
     ]
+
+
+def test_the_first_episode_notice_counts_one_episode_in_the_singular(
+    season_request, clock, member, monkeypatch
+):
+    search(season_request, clock)
+    RequestEpisode.objects.filter(request=season_request, number=1).update(state=E.IN_PLEX)
+    Profile.objects.update_or_create(user=member, defaults={"notify_urls": "json://localhost"})
+    sent = []
+    monkeypatch.setattr(notifications.apprise_client, "send", lambda urls, **kw: sent.append(kw))
+    notifications.episodes_arrived(season_request.pk, [1])
+    assert sent == [
+        {"title": "Severance S03E01 is in Plex", "body": "1 of 8 episodes of season 3 is in Plex."}
+    ]
