@@ -44,7 +44,10 @@ _LANGUAGE_NAMES = (
     "|norwegian|finnish|nordic|portuguese|brazilian|hindi|tamil|telugu|turkish|greek"
     "|hungarian|czech|arabic|hebrew|thai|vietnamese|ukrainian"
 )
-_AUDIO_TAGS = "dl|dual|multi|multi\\d|truefrench|vff|vfq|vfi|vf2|vostfr|subfrench|dubbed|ita|eng"
+# AC3D is German scene for a dubbed AC3 track.
+_AUDIO_TAGS = (
+    "dl|dual|multi|multi\\d|truefrench|vff|vfq|vfi|vf2|vostfr|subfrench|dubbed|ac3d|ita|eng"
+)
 _LANGUAGE_TAIL = re.compile(rf"(?:\s+(?:{_LANGUAGE_NAMES}|{_AUDIO_TAGS}))+$", re.IGNORECASE)
 _AUDIO_TAG = re.compile(rf"^(?:{_AUDIO_TAGS})$", re.IGNORECASE)
 _TITLE_CASE = re.compile(r"^[A-Z][a-z]+$")

@@ -107,6 +107,8 @@ NAMES = [
               expect={"title": "Cars 2", "year": None, "resolution": "1080p"}),
     SceneName(LANGUAGE, "Cars.2.iTALiAN.AC3.720p.BDRip.x264-GRP", movie("Cars 2", None), 4.0,
               expect={"title": "Cars 2"}),
+    SceneName(LANGUAGE, "Der.Untergang.German.AC3D.DL.720p.BluRay.x264-GRP",
+              movie("Downfall", None, "Der Untergang"), 4.4, expect={"title": "Der Untergang"}),
     SceneName(LANGUAGE, "Cars.3.German.DL.1080p.BluRay.x264-GRP", movie("Cars 2", None),
               right=False, expect={"title": "Cars 3"}),
     SceneName(LANGUAGE, "Babylon.Berlin.German.DL.S02.1080p.BluRay.x264-GRP",
