@@ -12,7 +12,7 @@ fetched as its pack or episode by episode. A TV request's search
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -387,6 +387,32 @@ def _size_reasons(
     elif size_gb < low:
         return [f"{_gb(size_gb)} GB for a complete series < {_gb(low)} GB: fake?"]
     return []
+
+
+def size_reasons(
+    candidate: RankedRelease,
+    *,
+    season: int | None,
+    episodes: Collection[int] = (),
+    rules: ProfileRules,
+    absolute_offset: int | None = None,
+) -> list[str]:
+    """Return why a ranked release's size is refused, as the search that took it judged it.
+
+    A movie and a season pack keep the ranking's size reasons; episodes and multi-season
+    packs are judged by the planner's sizes, per episode or per season. `episodes` are the
+    season's episodes it was taken for (a daily show's release is placed by them).
+    """
+    coverage = candidate.parsed.coverage
+    use = _PACK
+    held: frozenset[int] = frozenset()
+    if season is not None:
+        wanted = frozenset(episodes)
+        air_dates = {n: coverage.air_date for n in wanted} if coverage.kind == DAILY else {}
+        use, held = _use_of(coverage, season, None, wanted, air_dates, absolute_offset)
+    if use in (None, _PACK):
+        return [r for r in candidate.reasons if r.startswith(_SIZE_REASON_PREFIX)]
+    return _size_reasons(candidate, use, coverage, held, rules)
 
 
 def _gb(value: float) -> str:

@@ -18,13 +18,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from downloads import file_selection, importer
+from downloads import file_selection, importer, real_size
 from downloads.failing import ACTIVE, fail_download
 from downloads.models import Download, ReleaseCandidate
 from downloads.qbittorrent import BadTorrentError, QBittorrent
 from downloads.releases import MediaQuery
+from downloads.search import blocklist_release
 from downloads.signals import download_completed, import_delayed
-from downloads.torrentfile import InvalidTorrent, fetch_torrent, info_hash_from_magnet
+from downloads.torrentfile import (
+    ContentFile,
+    InvalidTorrent,
+    fetch_torrent,
+    info_hash_from_magnet,
+)
 from library import lookups
 from library.plex import PlexPermanentError
 
@@ -34,7 +40,7 @@ S = Download.State
 
 
 class ReleaseUnusable(Exception):
-    """This release cannot be downloaded (a broken torrent): try another one."""
+    """This release cannot be downloaded (a broken torrent, a fake): try another one."""
 
 
 def download_folder(info_hash: str) -> Path:
@@ -61,18 +67,23 @@ def start_download(
     still fetching its metadata). A torrent holding none of them fails the download.
     `absolute_offset`: the show's episodes before the season, for a release whose files
     are numbered from the show's first episode (anime).
-    Raises ReleaseUnusable when the release's torrent is broken, and the torrent or
-    qBittorrent error (with `.temporary`) when a service is away.
+    A .torrent's real files are checked first (`downloads.real_size`; a magnet's by the
+    monitor once its metadata comes).
+    Raises ReleaseUnusable when the release's torrent is broken or refused for what it
+    really holds (a fake is blocklisted for everyone too), and the torrent or qBittorrent
+    error (with `.temporary`) when a service is away.
     """
     episodes = sorted({int(n) for n in episodes})
     if select_files and (media.season is None or not episodes):
         raise ValueError("select_files needs a season and the episodes to fetch")
-    magnet, torrent_bytes, info_hash = _obtain(candidate)
+    magnet, torrent_bytes, info_hash, files = _obtain(candidate)
     existing = Download.objects.filter(info_hash=info_hash).first()
     if existing is not None and existing.is_active:
         if existing.owner_ref == owner_ref:
             return _widen(existing, episodes, select_files, client)
         return existing
+    if torrent_bytes is not None:
+        _refuse_bad_contents(candidate, info_hash, files, media, episodes, absolute_offset)
     client = client or QBittorrent()
     folder = download_folder(info_hash)
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +103,8 @@ def start_download(
             "release_title": candidate.title[:500],
             "indexer": candidate.indexer,
             "candidate": candidate,
-            "size": candidate.size,
+            # The real size once known; a magnet's is the declared one until its metadata.
+            "size": sum(f.size for f in files) if torrent_bytes is not None else candidate.size,
             "owner_ref": owner_ref,
             "media_type": media.media_type,
             "title": media.title,
@@ -101,7 +113,9 @@ def start_download(
             "episodes": episodes,
             "absolute_offset": absolute_offset,
             "select_files": select_files,
-            "files_selected_at": None,
+            # A .torrent fetched whole has its files checked already; the monitor checks a
+            # magnet's when they are listed, and selection marks a download of some episodes.
+            "files_selected_at": None if magnet or select_files else timezone.now(),
             "state": S.QUEUED,
             "progress": 0.0,
             "error": "",
@@ -144,17 +158,47 @@ def _widen(
     return download
 
 
-def _obtain(candidate: ReleaseCandidate) -> tuple[str | None, bytes | None, str]:
-    """The candidate's magnet or .torrent, and its info hash."""
+def _obtain(
+    candidate: ReleaseCandidate,
+) -> tuple[str | None, bytes | None, str, tuple[ContentFile, ...]]:
+    """The candidate's magnet or .torrent, its info hash, and the .torrent's files."""
     try:
         if candidate.magnet_url:
-            return candidate.magnet_url, None, info_hash_from_magnet(candidate.magnet_url)
+            return candidate.magnet_url, None, info_hash_from_magnet(candidate.magnet_url), ()
         if candidate.download_url:
             fetched = fetch_torrent(candidate.download_url)
-            return fetched.magnet, fetched.torrent_bytes, fetched.info_hash
+            return fetched.magnet, fetched.torrent_bytes, fetched.info_hash, fetched.files
     except InvalidTorrent as exc:
         raise ReleaseUnusable(str(exc)) from exc
     raise ReleaseUnusable("the indexer gave neither a magnet nor a .torrent link")
+
+
+def _refuse_bad_contents(
+    candidate: ReleaseCandidate,
+    info_hash: str,
+    files: tuple[ContentFile, ...],
+    media: MediaQuery,
+    episodes: list[int],
+    absolute_offset: int | None,
+) -> None:
+    """Raise ReleaseUnusable when the .torrent's real files are refused; blocklist a fake."""
+    problem = real_size.contents_problem(
+        title=candidate.title,
+        declared_size=candidate.size,
+        files=files,
+        media=media,
+        rules=real_size.profile_rules(candidate),
+        episodes=episodes,
+        absolute_offset=absolute_offset,
+    )
+    if problem is None:
+        return
+    if problem.fake:
+        # A fake is one for every request, as a dead torrent is (`fail_download`). By hash
+        # only: fakes carry the real release's name, which must stay for its real torrent.
+        blocklist_release(info_hash=info_hash, reason=problem.reason)
+    logger.warning("release %s refused: %s", candidate.title, problem.reason)
+    raise ReleaseUnusable(problem.reason)
 
 
 def stop_download(info_hash: str, *, client: QBittorrent | None = None) -> None:

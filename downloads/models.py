@@ -544,7 +544,8 @@ class Download(models.Model):
     episodes = models.JSONField(default=list, blank=True)
     # Only the files of `episodes` are fetched: qBittorrent priority 0 for every other file.
     select_files = models.BooleanField(default=False)
-    # When those priorities were set; empty while not yet (a magnet still without metadata).
+    # When its file list was checked (`downloads.real_size`) and, with select_files, those
+    # priorities set; empty while not yet (a magnet still without metadata).
     files_selected_at = models.DateTimeField(null=True, blank=True)
     # Episodes of the show before `season`, for files numbered from its first (anime):
     # "Show - 13.mkv" with 12 before is the season's E01. None: files name their season.

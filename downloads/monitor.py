@@ -4,8 +4,9 @@ A pass copies qBittorrent's view (progress, speed, seeders, state) onto every ac
 download in one statement, queues the import of the downloads that completed, fails those
 that stalled, errored or disappeared (so their owner can try another release), queues
 again imports whose message went missing, and removes torrents of cancelled downloads
-that qBittorrent still has. A download of some episodes whose magnet has just received
-its metadata gets its files selected and is started (one more call, once).
+that qBittorrent still has. A magnet that has just received its metadata has its real
+files checked (`downloads.real_size`: a fake fails), and a download of some episodes then
+gets its files selected and is started (a call or two more, once).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import bulk
-from downloads import cleanup, file_selection, queueing
+from downloads import cleanup, file_selection, queueing, real_size
 from downloads.lifecycle import ACTIVE, fail_download
 from downloads.models import Download
 from downloads.qbittorrent import (
@@ -86,6 +87,11 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
                 fail_download(download, "qBittorrent no longer has this torrent")
                 report.failed.append((download.pk, "lost"))
             continue
+        if _awaits_check(download, snapshot):
+            refused = real_size.check_listed_files(download, client)
+            if refused:
+                report.failed.append((download.pk, refused))
+                continue
         outcome = _follow(download, snapshot, now)
         if outcome == "completed":
             report.completed.append(download.pk)
@@ -106,6 +112,17 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
     _requeue_forgotten_imports(now, skip=report.completed)
     cleanup.remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
     return report
+
+
+def _awaits_check(download: Download, snapshot: TorrentSnapshot) -> bool:
+    """Say whether a started release's file list is there now and was not checked yet."""
+    # A .torrent's files were checked before it was added (files_selected_at set then); a
+    # row without a candidate was not started from a search, and has no size to compare.
+    return (
+        download.files_selected_at is None
+        and download.candidate_id is not None
+        and snapshot.state not in METADATA_STATES
+    )
 
 
 def _awaits_selection(download: Download, snapshot: TorrentSnapshot) -> bool:

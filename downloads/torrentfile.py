@@ -42,12 +42,25 @@ class FetchFailed(TorrentError):
 
 
 @dataclass(frozen=True)
+class ContentFile:
+    """One file a torrent holds: its path as qBittorrent lists it, and its size in bytes."""
+
+    path: str
+    size: int
+
+
+@dataclass(frozen=True)
 class FetchedTorrent:
-    """What an indexer's download link gave: .torrent bytes or a magnet, and its info hash."""
+    """What an indexer's download link gave: .torrent bytes or a magnet, and its info hash.
+
+    `files` is the .torrent's file list (empty for a magnet, whose list comes with its
+    metadata).
+    """
 
     info_hash: str
     torrent_bytes: bytes | None = None
     magnet: str | None = None
+    files: tuple[ContentFile, ...] = ()
 
 
 def info_hash_from_magnet(magnet: str) -> str:
@@ -78,13 +91,7 @@ def info_hash_from_magnet(magnet: str) -> str:
 
 def info_hash_from_torrent(data: bytes) -> str:
     """Return the lowercase hex SHA-1 of a .torrent's bencoded `info` dict."""
-    try:
-        meta = _decoder.decode(data)
-    except (bencodepy.BencodeDecodeError, ValueError, TypeError, RecursionError) as exc:
-        raise InvalidTorrent("not a bencoded .torrent file") from exc
-    if not isinstance(meta, dict) or not isinstance(meta.get(b"info"), dict):
-        raise InvalidTorrent(".torrent file has no info dictionary")
-    info = meta[b"info"]
+    info = _info(data)
     if b"pieces" not in info:
         # v2-only torrents are keyed by a SHA-256 hash, which qBittorrent 4.x cannot add.
         raise InvalidTorrent(".torrent file has no v1 pieces (v2-only torrents unsupported)")
@@ -98,6 +105,48 @@ def info_hash_from_torrent(data: bytes) -> str:
     if b"4:info" + encoded not in data:
         raise InvalidTorrent(".torrent file's info dictionary is not canonically bencoded")
     return hashlib.sha1(encoded, usedforsecurity=False).hexdigest()
+
+
+def torrent_files(data: bytes) -> tuple[ContentFile, ...]:
+    """Return the files of a (valid) .torrent with their sizes, named as qBittorrent lists them.
+
+    A single-file torrent holds its `name`; a multi-file one `name/path…`. Padding files
+    (BEP 47) are left out: clients write no such file, and they are no part of the release.
+    """
+    info = _info(data)
+    name = _text(info[b"name"])
+    if b"files" not in info:
+        return (ContentFile(path=name, size=_length(info)),)
+    files = []
+    for entry in info[b"files"]:
+        attr = entry.get(b"attr")
+        if isinstance(attr, bytes) and b"p" in attr:
+            continue
+        parts = [_text(part) for part in entry.get(b"path", [])]
+        files.append(ContentFile(path="/".join([name, *parts]), size=_length(entry)))
+    return tuple(files)
+
+
+def _info(data: bytes) -> dict:
+    """Return a .torrent's decoded `info` dictionary."""
+    try:
+        meta = _decoder.decode(data)
+    except (bencodepy.BencodeDecodeError, ValueError, TypeError, RecursionError) as exc:
+        raise InvalidTorrent("not a bencoded .torrent file") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get(b"info"), dict):
+        raise InvalidTorrent(".torrent file has no info dictionary")
+    return meta[b"info"]
+
+
+def _text(value: object) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else ""
+
+
+def _length(entry: dict) -> int:
+    length = entry.get(b"length")
+    if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+        raise InvalidTorrent(".torrent file has a file without a valid length")
+    return length
 
 
 def _refuse_unsafe_paths(info: dict) -> None:
@@ -166,7 +215,9 @@ def fetch_torrent(
                 url = urljoin(url, location)
                 continue
             data = _read_body(response, url=url, max_bytes=max_bytes, seconds=timeout[1])
-        return FetchedTorrent(info_hash=info_hash_from_torrent(data), torrent_bytes=data)
+        return FetchedTorrent(
+            info_hash=info_hash_from_torrent(data), torrent_bytes=data, files=torrent_files(data)
+        )
     raise InvalidTorrent(f"more than {MAX_REDIRECTS} redirects from {redact(url)}")
 
 

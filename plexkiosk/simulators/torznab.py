@@ -74,6 +74,9 @@ class SimRelease:
     category: int = 2000
     # A pack's files (path inside the torrent's folder, size); empty: one file of `size`.
     files: tuple[tuple[str, int], ...] = ()
+    # The size the feed announces (`<size>`), when it lies about the torrent's: a fake's
+    # "9.2 GB" over a .torrent of 31 MB. None: the torrent's own size.
+    declared_size: int | None = None
     _torrent: bytes | None = field(default=None, init=False, repr=False)
 
     @property
@@ -402,6 +405,7 @@ def _results_xml(
         # Jackett's links carry the key like this; the client must never show or log it.
         link = f"{base_url}/download/{r.info_hash}.torrent?jackett_apikey={quote(api_key)}"
         peers = r.peers if r.peers is not None else r.seeders
+        size = r.size if r.declared_size is None else r.declared_size
         attrs = {
             "category": str(r.category),
             "seeders": str(r.seeders),
@@ -420,9 +424,9 @@ def _results_xml(
         )
         items.append(
             f"<item><title>{escape(r.title)}</title><guid>{escape(link)}</guid>"
-            f"<link>{escape(link)}</link><pubDate>{now}</pubDate><size>{r.size}</size>"
+            f"<link>{escape(link)}</link><pubDate>{now}</pubDate><size>{size}</size>"
             f"<category>{r.category}</category>"
-            f'<enclosure url={quoteattr(link)} length="{r.size}" type="application/x-bittorrent"/>'
+            f'<enclosure url={quoteattr(link)} length="{size}" type="application/x-bittorrent"/>'
             f"{attr_xml}</item>"
         )
     if invalid and releases:

@@ -144,6 +144,7 @@ def test_a_pass_with_nothing_to_select_is_one_call_and_the_same_queries(
     client = client_for(qbt_sim)
     for n in range(1, 3):
         start(qbt_sim, n)
+    time.sleep(METADATA_SECONDS)  # the magnets' files are listed: the first pass checks them
     monitor.monitor_once(client=client)  # the first pass writes what it saw
 
     def one_pass() -> tuple[int, int]:
@@ -155,6 +156,7 @@ def test_a_pass_with_nothing_to_select_is_one_call_and_the_same_queries(
     few = one_pass()
     for n in range(3, 9):
         start(qbt_sim, n)
+    time.sleep(METADATA_SECONDS)
     monitor.monitor_once(client=client)
     many = one_pass()
     assert few == many and few[0] == 1
