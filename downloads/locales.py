@@ -257,10 +257,9 @@ def _tags_start(
         if joined == target:
             start = position
             break
-    # parsett sometimes leaves the scene's words in the title ("Cars 2 German DL").
-    while start > 1 and (
-        folded[start - 1] in _WORDS or (keep_country and tokens[start - 1][0] in COUNTRY_TAGS)
-    ):
+    # A country left at the end of the title ("The Office UK") is the version's, not a word
+    # of it; a language word there is the title's ("The English"), scene_names says which.
+    while start > 1 and keep_country and tokens[start - 1][0] in COUNTRY_TAGS:
         start -= 1
     return min(start, len(tokens))
 

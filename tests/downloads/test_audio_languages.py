@@ -91,13 +91,16 @@ def test_every_word_of_the_table_has_a_name_that_shows_it() -> None:
 
 
 def test_language_words_in_a_title_are_the_title_not_its_audio() -> None:
-    dispatch = parse_release("The.French.Dispatch.2021.1080p.BluRay.x264-GRP")
-    job = parse_release("The.Italian.Job.2003.1080p.BluRay.x264-GRP")
-    assert (dispatch.audio.languages, dispatch.audio.original) == ((), True)
-    assert (job.audio.languages, job.audio.original) == ((), True)
+    for name in (
+        "The.French.Dispatch.2021.1080p.BluRay.x264-GRP",
+        "The.Italian.Job.2003.1080p.BluRay.x264-GRP",
+        "The.English.S01.1080p.WEB-DL.DDP5.1.H.264-GRP",
+    ):
+        audio = parse_release(name).audio
+        assert (audio.languages, audio.original) == ((), True), name
 
 
-def test_german_dl_left_in_the_title_by_parsett_is_still_read_as_audio() -> None:
+def test_german_dl_without_a_year_is_still_read_as_audio() -> None:
     audio = parse_release("Cars.2.German.DL.1080p.BluRay.x264-DEG").audio
     assert (audio.languages, audio.original) == (("de",), True)
 
