@@ -77,6 +77,8 @@ class SimRelease:
     # The size the feed announces (`<size>`), when it lies about the torrent's: a fake's
     # "9.2 GB" over a .torrent of 31 MB. None: the torrent's own size.
     declared_size: int | None = None
+    # False: the feed gives only the .torrent link (no magnet), as private trackers do.
+    magnet_in_feed: bool = True
     _torrent: bytes | None = field(default=None, init=False, repr=False)
 
     @property
@@ -411,7 +413,7 @@ def _results_xml(
             "seeders": str(r.seeders),
             "peers": str(peers),
             "infohash": r.info_hash,
-            "magneturl": r.magnet,
+            **({"magneturl": r.magnet} if r.magnet_in_feed else {}),
             "downloadvolumefactor": "1",
             "uploadvolumefactor": "1",
         }
