@@ -126,6 +126,10 @@ def _apply_tiebreak(query: MediaQuery, ranking: Ranking) -> str:
     if not llm.is_enabled():
         return ""
     regular = [r for r in ranking.ranked if r.accepted and not r.fallback]
+    # Only a tie: the model may not trade the audio language the profile wants for a
+    # better-looking release in another.
+    language = regular[0].breakdown.get("language", 0) if regular else 0
+    regular = [r for r in regular if r.breakdown.get("language", 0) == language]
     pick = llm.tiebreak(query, regular)
     if pick is None:
         return "AI tie-break unavailable; score order kept" if len(regular) > 1 else ""

@@ -16,7 +16,7 @@ from downloads import llm
 from downloads.ranking import rank_releases
 from downloads.releases import MediaQuery, Release
 from downloads.search import find_best_release
-from tests.downloads.factories import IndexerFactory
+from tests.downloads.factories import IndexerFactory, QualityProfileFactory
 
 GB = 1_000_000_000
 HEAT = MediaQuery(media_type="movie", title="Heat", year=1995)
@@ -174,3 +174,21 @@ def test_a_search_keeps_the_score_order_when_the_model_fails(
     outcome = find_best_release(HEAT)
     assert outcome.chosen.title == "Heat.1995.1080p.BluRay.x264-AAA"
     assert "score order kept" in outcome.search.tiebreak_note
+
+
+@pytest.mark.django_db
+def test_the_model_only_breaks_ties_within_the_most_wanted_audio_language(
+    fake_llm: FakeLLM, torznab: Callable
+) -> None:
+    from plexkiosk.simulators.torznab import SimRelease
+
+    french = SimRelease("Heat.1995.FRENCH.1080p.BluRay.x264-FRG", 9 * GB, 20)
+    sim = torznab([french, *(SimRelease(r.title, r.size, r.seeders) for r in RELEASES)])
+    IndexerFactory(url=sim.url)
+    profile = QualityProfileFactory(
+        audio_languages=["fr", "original"], audio_language_required=False
+    )
+    fake_llm.answer = {"choice": 2, "reason": "more seeders"}
+    outcome = find_best_release(HEAT, profile=profile)
+    assert outcome.chosen.title == french.title
+    assert not fake_llm.received  # one release in French: nothing to break
