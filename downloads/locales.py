@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Language codes: ISO 639-1, plus the two regional variants scene names tell apart.
 ORIGINAL = "original"  # a profile's word for the work's original language (TMDB's)
@@ -154,9 +155,7 @@ def read_audio(
     `parsett_languages` is what parsett found in the whole name; `languages_without` parses
     a name again (with its subtitle tags cut out) when parsett may have read them as audio.
     """
-    tokens = _tokens(name)
-    start = _tags_start(tokens, title)
-    folded = [_fold(raw) for raw, _, _ in tokens]
+    tokens, folded, start = _split(name, title)
     subtitled = _subtitle_positions(folded, start)
     audio: list[str] = []
     subtitles: list[str] = []
@@ -205,8 +204,11 @@ def country_tag(name: str, title: str) -> str | None:
     Only a tag right after the title (a year may come first) or in brackets counts: a
     country word further on is a source or a group, and one in lower case a title word.
     """
-    tokens = _tokens(name)
-    start = _tags_start(tokens, title, keep_country=True)
+    tokens, _folded, start = _split(name, title)
+    # A country left at the end of the title ("The Office UK") is the version's, not a word
+    # of it; a language word there is the title's ("The English"), scene_names says which.
+    while start > 1 and tokens[start - 1][0] in COUNTRY_TAGS:
+        start -= 1
     right_after = (
         tokens[start : start + 2]
         if tokens[start : start + 1] and _YEAR.match(tokens[start][0])
@@ -229,23 +231,12 @@ def scene_country(code: str) -> str:
     return _SCENE_NAME_OF_COUNTRY.get(code, code)
 
 
-def _tokens(name: str) -> list[tuple[str, int, int]]:
-    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(name)]
-
-
-def _fold(text: str) -> str:
-    if text.isascii() and text.isalnum():
-        return text.lower()  # most tokens: the slow path below costs a tenth of the parse
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NOT_ALNUM.sub("", ascii_text.lower())
-
-
-def _tags_start(
-    tokens: list[tuple[str, int, int]], title: str, *, keep_country: bool = False
-) -> int:
-    """Return the index of the first token after the title (at least 1: a title has a word)."""
-    target = "".join(_fold(part) for part in _TOKEN.findall(title))
+@lru_cache(maxsize=16)
+def _split(name: str, title: str) -> tuple[list[tuple[str, int, int]], list[str], int]:
+    """Return a name's tokens, folded, and the index of the first after the title (min 1)."""
+    tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(name)]
     folded = [_fold(raw) for raw, _, _ in tokens]
+    target = "".join(_fold(part) for part in _TOKEN.findall(title))
     start = 1
     for first in range(len(tokens) if target else 0):
         if not (folded[first] and target.startswith(folded[first])):
@@ -257,11 +248,14 @@ def _tags_start(
         if joined == target:
             start = position
             break
-    # A country left at the end of the title ("The Office UK") is the version's, not a word
-    # of it; a language word there is the title's ("The English"), scene_names says which.
-    while start > 1 and keep_country and tokens[start - 1][0] in COUNTRY_TAGS:
-        start -= 1
-    return min(start, len(tokens))
+    return tokens, folded, min(start, len(tokens))
+
+
+def _fold(text: str) -> str:
+    if text.isascii() and text.isalnum():
+        return text.lower()  # most tokens: the slow path below costs a tenth of the parse
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub("", ascii_text.lower())
 
 
 def _subtitle_positions(folded: list[str], start: int) -> set[int]:
