@@ -335,6 +335,9 @@ class ReleaseSearch(models.Model):
     tmdb_id = models.PositiveIntegerField(null=True, blank=True)
     tvdb_id = models.PositiveIntegerField(null=True, blank=True)
     aliases = models.JSONField(default=list, blank=True)
+    # The work's own language and countries (TMDB's), which the audio and country rules read.
+    original_language = models.CharField(max_length=8, blank=True)
+    countries = models.JSONField(default=list, blank=True)
     profile = models.ForeignKey(QualityProfile, null=True, blank=True, on_delete=models.SET_NULL)
     profile_name = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
@@ -366,6 +369,10 @@ class ReleaseSearch(models.Model):
             query["imdb_id"] = self.imdb_id
         if self.aliases:
             query["aliases"] = list(self.aliases)
+        if self.original_language:
+            query["original_language"] = self.original_language
+        if self.countries:
+            query["countries"] = list(self.countries)
         releases = []
         for candidate in self.candidates.order_by("rank"):
             row = {"title": candidate.title, "size": candidate.size, "seeders": candidate.seeders}

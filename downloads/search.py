@@ -181,6 +181,8 @@ def _store(
             tmdb_id=query.tmdb_id,
             tvdb_id=query.tvdb_id,
             aliases=list(query.aliases),
+            original_language=query.original_language or "",
+            countries=list(query.countries),
             profile=profile,
             profile_name=profile.name,
             status=status,

@@ -158,3 +158,17 @@ def test_an_unknown_stored_search_or_both_inputs_are_refused(tmp_path: Path) -> 
         run(str(tmp_path / "x.json"), "--search", "1")
     with pytest.raises(CommandError, match="not both"):
         run()
+
+
+def test_a_stored_search_keeps_the_works_language_and_countries_for_its_replay(
+    torznab: Callable,
+) -> None:
+    sim = torznab()
+    IndexerFactory(url=sim.url)
+    query = MediaQuery(
+        media_type="movie", title="The Matrix", year=1999, original_language="en", countries=("US",)
+    )
+    search_id = find_best_release(query).search.pk
+    exported = run("--search", str(search_id), "--export")
+    assert exported["query"]["original_language"] == "en"
+    assert exported["query"]["countries"] == ["US"]
