@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from downloads import lifecycle, monitor
 from downloads.models import Blocklist, Download, Indexer, QualityProfile
@@ -16,12 +18,14 @@ from downloads.real_size import contents_problem
 from downloads.releases import MediaQuery
 from downloads.torrentfile import ContentFile, torrent_files
 from plexkiosk.simulators.qbittorrent import METADATA_SECONDS, QBittorrentSimulator
+from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator, bencode
 from requests_app import flow, pipeline, tmdb
-from requests_app.models import Profile, Status, owner_ref
+from requests_app.models import EpisodeState, MediaRequest, Profile, Status, owner_ref
 from tests.downloads.lifecycle_helpers import DUNE, OWNER, make_candidate
 from tests.requests_app.conftest import DUNE as DUNE_ON_TMDB
 from tests.requests_app.conftest import DUNE_IDS
+from tests.requests_app.test_episodes import FIRST_AIRS, NOW, SEVERANCE, TVDB
 
 MB = 1_000_000
 SHOW_S02 = MediaQuery(media_type="tv", title="Show", year=2020, season=2)
@@ -292,3 +296,57 @@ def test_a_request_whose_best_release_is_a_fake_downloads_the_next_one(
     assert set(
         Blocklist.objects.filter(info_hash=FAKE.info_hash).values_list("request_ref", "reason")
     ) == {("", reason), (owner_ref(request.request.pk), reason)}
+
+
+def severance_episode(number: int, group: str, seeders: int, **kwargs: Any) -> SimRelease:
+    """Return a release of one Severance season 3 episode, as the indexer lists it."""
+    return SimRelease(
+        f"Severance.S03E{number:02d}.1080p.WEB-DL.DDP5.1.H.264-{group}",
+        kwargs.pop("size", 2 * GB),
+        seeders,
+        tvdb_id=TVDB,
+        season=3,
+        category=5000,
+        magnet_in_feed=False,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def severance_on_the_air(settings: Any) -> Iterator[None]:
+    """TMDB (the simulator) has Severance season 3 on the air: episodes 1 and 2 aired at NOW."""
+    server, base_url = start_tmdb_simulator(clock=lambda: NOW)
+    server.air(AiringSeason(SEVERANCE, 3, FIRST_AIRS, timedelta(weeks=1), 8))
+    settings.TMDB_URL, settings.TMDB_API_KEY, settings.TMDB_TIMEOUT = base_url, DEFAULT_API_KEY, 2
+    cache.clear()
+    yield
+    server.stop()
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_seasons_fake_episode_is_blocklisted_and_the_next_search_takes_another_release(
+    qbt_sim: QBittorrentSimulator, severance_on_the_air: None
+) -> None:
+    fake = severance_episode(1, "FAKE", 900, size=20 * MB, declared_size=2 * GB)
+    good = [severance_episode(1, "NTb", 50), severance_episode(2, "NTb", 50)]
+    member = get_user_model().objects.create_user("ana", password="pw-ana-123")
+    request = MediaRequest.objects.create(
+        requested_by=member, media_type="tv", tmdb_id=SEVERANCE, tvdb_id=TVDB,
+        title="Severance", year=2022, season=3, status=Status.APPROVED, celery_task_id="t1",
+    )  # fmt: skip
+    with TorznabSimulator([fake, *good], api_key="k") as simulator:
+        Indexer.objects.create(name="sim", url=simulator.url, api_key="k")
+        pipeline.search_and_download(request.pk, task_id="t1", now=NOW)
+        reason = "the .torrent holds 20 MB, not the 2 GB the indexer said: a fake"
+        assert set(
+            Blocklist.objects.filter(info_hash=fake.info_hash).values_list("request_ref", "reason")
+        ) == {("", reason), (owner_ref(request.pk), reason)}
+        # Episode 2 downloads; episode 1 is wanted again, for the next search.
+        assert set(qbt_sim.torrents) == {good[1].info_hash}
+        assert request.episodes.get(number=1).state == EpisodeState.WANTED
+        # The season's next search (as its schedule would queue it).
+        MediaRequest.objects.filter(pk=request.pk).update(status=Status.APPROVED)
+        pipeline.search_and_download(request.pk, task_id="t1", now=NOW)
+    assert set(qbt_sim.torrents) == {good[0].info_hash, good[1].info_hash}
+    assert request.episodes.get(number=1).state == EpisodeState.DOWNLOADING
