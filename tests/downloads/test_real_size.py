@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from downloads import lifecycle, monitor
 from downloads.models import Blocklist, Download, Indexer, QualityProfile
@@ -18,14 +16,19 @@ from downloads.real_size import contents_problem
 from downloads.releases import MediaQuery
 from downloads.torrentfile import ContentFile, torrent_files
 from plexkiosk.simulators.qbittorrent import METADATA_SECONDS, QBittorrentSimulator
-from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator, bencode
 from requests_app import flow, pipeline, tmdb
 from requests_app.models import EpisodeState, MediaRequest, Profile, Status, owner_ref
 from tests.downloads.lifecycle_helpers import DUNE, OWNER, make_candidate
 from tests.requests_app.conftest import DUNE as DUNE_ON_TMDB
 from tests.requests_app.conftest import DUNE_IDS
-from tests.requests_app.test_episodes import FIRST_AIRS, NOW, SEVERANCE, TVDB
+from tests.requests_app.test_episodes import (  # noqa: F401 - clock, tmdb_airing: fixtures
+    NOW,
+    SEVERANCE,
+    TVDB,
+    clock,
+    tmdb_airing,
+)
 
 MB = 1_000_000
 SHOW_S02 = MediaQuery(media_type="tv", title="Show", year=2020, season=2)
@@ -312,21 +315,10 @@ def severance_episode(number: int, group: str, seeders: int, **kwargs: Any) -> S
     )
 
 
-@pytest.fixture
-def severance_on_the_air(settings: Any) -> Iterator[None]:
-    """TMDB (the simulator) has Severance season 3 on the air: episodes 1 and 2 aired at NOW."""
-    server, base_url = start_tmdb_simulator(clock=lambda: NOW)
-    server.air(AiringSeason(SEVERANCE, 3, FIRST_AIRS, timedelta(weeks=1), 8))
-    settings.TMDB_URL, settings.TMDB_API_KEY, settings.TMDB_TIMEOUT = base_url, DEFAULT_API_KEY, 2
-    cache.clear()
-    yield
-    server.stop()
-    cache.clear()
-
-
 @pytest.mark.django_db
+@pytest.mark.usefixtures("tmdb_airing")  # Severance season 3: episodes 1 and 2 aired at NOW
 def test_a_seasons_fake_episode_is_blocklisted_and_the_next_search_takes_another_release(
-    qbt_sim: QBittorrentSimulator, severance_on_the_air: None
+    qbt_sim: QBittorrentSimulator,
 ) -> None:
     fake = severance_episode(1, "FAKE", 900, size=20 * MB, declared_size=2 * GB)
     good = [severance_episode(1, "NTb", 50), severance_episode(2, "NTb", 50)]
