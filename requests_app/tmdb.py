@@ -339,6 +339,88 @@ def season(tv_id: int, season_number: int, *, refresh: bool = False) -> Season:
     return found
 
 
+@dataclass(frozen=True)
+class CastMember:
+    """One actor of a title and the part they play."""
+
+    name: str
+    character: str
+
+
+@dataclass(frozen=True)
+class TitlePageDetails:
+    """What a title's page shows beyond `details`: backdrop, runtime, genres, rating, cast."""
+
+    title: TitleResult
+    backdrop_url: str  # "" when none
+    runtime: int | None  # minutes (movies; a show's episodes vary)
+    genres: tuple[str, ...]
+    vote_average: float | None  # TMDB's 0-10; None when nobody has voted
+    cast: tuple[CastMember, ...]  # in billing order, at most MAX_CAST
+    seasons: tuple[SeasonSummary, ...] = ()  # TV: every season, Specials (0) included
+    next_episode_to_air: AiringEpisode | None = None
+
+
+MAX_CAST = 8
+BACKDROP_SIZE = "w1280"
+
+
+def title_page_details(media_type: str, tmdb_id: int) -> TitlePageDetails:
+    """Fetch a movie or show with its credits, genres and backdrop for its page (cached a day)."""
+    if media_type not in MEDIA_TYPES:
+        raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
+    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
+        raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
+    if not is_configured():
+        raise TMDBNotConfigured()
+    key = _cache_key("title-page", media_type, tmdb_id)
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    kind = "movie" if media_type == "movie" else "TV show"
+    data = _get_tv(
+        f"/{media_type}/{tmdb_id}",
+        f"TMDB has no {kind} with id {tmdb_id}.",
+        {"append_to_response": "credits,external_ids,alternative_titles"},
+    )
+    image_base = _image_base()
+    title = _title_result(media_type, data, image_base, with_details=True)
+    if title is None or title.tmdb_id != tmdb_id:
+        raise TMDBError(f"TMDB answered {media_type} {tmdb_id} without its id.", temporary=False)
+    credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
+    raw_cast = credits.get("cast") if isinstance(credits.get("cast"), list) else []
+    raw_cast = sorted(
+        (c for c in raw_cast if isinstance(c, dict) and str(c.get("name") or "").strip()),
+        key=lambda c: _int(c.get("order")) or 0,
+    )
+    genres = data.get("genres") if isinstance(data.get("genres"), list) else []
+    seasons = data.get("seasons") if isinstance(data.get("seasons"), list) else []
+    vote = _float(data.get("vote_average"))
+    found = TitlePageDetails(
+        title=title,
+        backdrop_url=_poster_url(image_base, data.get("backdrop_path"), BACKDROP_SIZE),
+        runtime=_int(data.get("runtime")) or None,
+        genres=tuple(str(g["name"]) for g in genres if isinstance(g, dict) and g.get("name")),
+        vote_average=vote if vote and _int(data.get("vote_count")) != 0 else None,
+        cast=tuple(
+            CastMember(name=str(c["name"]).strip(), character=str(c.get("character") or ""))
+            for c in raw_cast[:MAX_CAST]
+        ),
+        seasons=tuple(
+            SeasonSummary(
+                season_number=n,
+                episode_count=max(_int(s.get("episode_count")) or 0, 0),
+                air_date=_date(s.get("air_date")),
+            )
+            for s in seasons
+            if isinstance(s, dict) and (n := _int(s.get("season_number"))) is not None
+        ),
+        next_episode_to_air=_airing_episode(data.get("next_episode_to_air")),
+    )
+    _cache_set(key, found, DETAILS_CACHE_SECONDS)
+    return found
+
+
 # --- Air dates -----------------------------------------------------------------------
 
 AIRED_MARGIN = timedelta(days=1)
@@ -405,10 +487,10 @@ def _check_tv_id(tv_id: object) -> None:
         raise TMDBNotConfigured()
 
 
-def _get_tv(path: str, not_found: str) -> dict[str, Any]:
-    """GET a TV endpoint, saying plainly what is missing on a 404."""
+def _get_tv(path: str, not_found: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """GET a TV (or movie) endpoint, saying plainly what is missing on a 404."""
     try:
-        return _get(path, {})
+        return _get(path, params or {})
     except TMDBError as exc:
         if exc.status == 404:
             raise TMDBError(not_found, temporary=False, status=404) from None
@@ -711,11 +793,11 @@ def _date(value: object) -> date | None:
         return None
 
 
-def _poster_url(image_base: str, poster_path: object) -> str:
+def _poster_url(image_base: str, poster_path: object, size: str = POSTER_SIZE) -> str:
     # A poster path is a bare file name ("/abc.jpg"); anything else is not put in a page.
     if not isinstance(poster_path, str) or not re.fullmatch(r"/[\w.-]+", poster_path):
         return ""
-    return f"{image_base}{POSTER_SIZE}{poster_path}"
+    return f"{image_base}{size}{poster_path}"
 
 
 def _image_base() -> str:

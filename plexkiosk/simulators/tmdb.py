@@ -1,7 +1,8 @@
 """A TMDB (API v3) simulator: TMDB's JSON over real HTTP, for tests and the demo.
 
 It answers `search/movie`, `search/tv`, `search/multi`, `movie/{id}` and `tv/{id}` (with
-`append_to_response=external_ids`), `tv/{id}/season/{n}` (episodes with air dates; a season
+`append_to_response=external_ids,alternative_titles,credits`; genres, runtime, rating and
+backdrop too), `tv/{id}/season/{n}` (episodes with air dates; a season
 can be on the air, its dates following an injectable clock, see `AiringSeason`; bad episode
 data can be served on demand through `season_episodes`), `configuration`, and the poster images that
 configuration points at (a generated SVG per title, so the demo shows posters offline). It
@@ -340,6 +341,34 @@ def _alternative_titles(title: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+# Billing order as TMDB lists it; other titles get numbered stand-ins.
+CAST: dict[int, tuple[tuple[str, str], ...]] = {
+    438631: (("Timothée Chalamet", "Paul Atreides"), ("Rebecca Ferguson", "Lady Jessica"),
+             ("Oscar Isaac", "Duke Leto Atreides"), ("Josh Brolin", "Gurney Halleck"),
+             ("Stellan Skarsgård", "Baron Vladimir Harkonnen"), ("Dave Bautista", "Rabban"),
+             ("Zendaya", "Chani"), ("Jason Momoa", "Duncan Idaho"),
+             ("Javier Bardem", "Stilgar"), ("Charlotte Rampling", "Reverend Mother Mohiam")),
+    1396: (("Bryan Cranston", "Walter White"), ("Aaron Paul", "Jesse Pinkman"),
+           ("Anna Gunn", "Skyler White"), ("RJ Mitte", "Walter White Jr."),
+           ("Dean Norris", "Hank Schrader"), ("Betsy Brandt", "Marie Schrader"),
+           ("Bob Odenkirk", "Saul Goodman"), ("Jonathan Banks", "Mike Ehrmantraut"),
+           ("Giancarlo Esposito", "Gus Fring")),
+}  # fmt: skip
+
+
+def _credits(tmdb_id: int) -> dict[str, Any]:
+    """Return a title's credits as `append_to_response=credits` adds them (ten actors)."""
+    cast = CAST.get(tmdb_id) or tuple((f"Actor {n}", f"Role {n}") for n in range(1, 11))
+    return {
+        "cast": [
+            {"id": tmdb_id * 100 + n, "name": name, "character": part, "order": n,
+             "known_for_department": "Acting", "profile_path": None}
+            for n, (name, part) in enumerate(cast)
+        ],
+        "crew": [],
+    }  # fmt: skip
+
+
 def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
     body = _movie_result(movie)
     del body["genre_ids"]
@@ -356,6 +385,8 @@ def _movie_details(movie: dict[str, Any], append: set[str]) -> dict[str, Any]:
     )
     if "alternative_titles" in append:
         body["alternative_titles"] = {"titles": _alternative_titles(movie)}
+    if "credits" in append:
+        body["credits"] = _credits(movie["id"])
     if "external_ids" in append:
         body["external_ids"] = {
             "imdb_id": movie["imdb_id"],
@@ -490,6 +521,8 @@ def _tv_details(
     )
     if "alternative_titles" in append:
         body["alternative_titles"] = {"results": _alternative_titles(show)}
+    if "credits" in append:
+        body["credits"] = _credits(show["id"])
     if "external_ids" in append:
         body["external_ids"] = {
             "imdb_id": show["imdb_id"],
@@ -794,6 +827,8 @@ class _Handler(BaseHTTPRequestHandler):
         name = path.rsplit("/", 1)[-1]
         titles = {m["poster_path"]: m["title"] for m in self.server.movies.values()}
         titles.update({s["poster_path"]: s["name"] for s in self.server.shows.values()})
+        titles.update({m["backdrop_path"]: m["title"] for m in self.server.movies.values()})
+        titles.update({s["backdrop_path"]: s["name"] for s in self.server.shows.values()})
         label = titles.get(f"/{name}")
         if label is None:
             return self._send(404, b"Not found", "text/plain")
