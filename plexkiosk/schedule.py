@@ -21,7 +21,10 @@ JOBS = [
         name="cleanup-temp-files",
         task="plexkiosk.tasks.cleanup_temp_files_task",
         crontab="15 5 * * *",
-        description="Delete files older than TEMP_FILE_MAX_AGE_HOURS from the data tmp folder.",
+        description=(
+            "Delete files older than TEMP_FILE_MAX_AGE_HOURS from the data tmp folder; trim "
+            "the poster cache to IMAGE_CACHE_MAX_MB, oldest first."
+        ),
     ),
     ScheduledJob(
         name="beat-heartbeat",

@@ -338,6 +338,13 @@ REQUEST_MAX_FAILOVERS = _env("REQUEST_MAX_FAILOVERS", int, 3)
 # A season on the air reads TMDB again at least this often, for air dates that moved.
 TV_AIRING_CHECK_MINUTES = _bounded("TV_AIRING_CHECK_MINUTES", int, 360, low=1, high=7 * 24 * 60)
 
+# --- Kiosk pages --------------------------------------------------------------------
+# Posters and backdrops the pages show, fetched from TMDB once and kept here.
+IMAGE_CACHE_DIR = Path(_env("IMAGE_CACHE_DIR", str, str(DATA_DIR / "images")))
+IMAGE_CACHE_MAX_MB = _bounded("IMAGE_CACHE_MAX_MB", int, 500, low=1, high=1_000_000)
+# A shared wall tablet logs its person out after this many idle minutes (0: never).
+KIOSK_IDLE_MINUTES = _bounded("KIOSK_IDLE_MINUTES", float, 0, low=0, high=24 * 60)
+
 # --- Cache and logging --------------------------------------------------------------
 try:
     CACHES = {"default": env.cache_url_config(_env("CACHE_URL", str, "locmemcache://"))}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 
 from core.locks import LockHeld, single_flight
 from plexkiosk import maintenance
+from requests_app import images
 
 
 @shared_task
@@ -38,6 +40,10 @@ def database_maintenance_task() -> str:
 
 @shared_task
 def cleanup_temp_files_task() -> int:
-    return maintenance.remove_old_temp_files(
+    removed = maintenance.remove_old_temp_files(
         root=settings.TEMP_DIR, max_age_hours=settings.TEMP_FILE_MAX_AGE_HOURS
+    )
+    # The poster cache is the other folder that only grows; the same daily row bounds it.
+    return removed + images.trim_cache(
+        root=Path(settings.IMAGE_CACHE_DIR), max_bytes=settings.IMAGE_CACHE_MAX_MB * 1024 * 1024
     )

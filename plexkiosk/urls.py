@@ -19,6 +19,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("status/", views.status, name="status"),
+    path("img/<str:kind>/<str:size>/<str:name>", views.image, name="image"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

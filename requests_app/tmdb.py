@@ -861,3 +861,50 @@ def _cache_set(key: str, value: object, seconds: int) -> None:
         cache.set(key, value, seconds)
     except Exception:
         log.warning("Cache unavailable; TMDB answer not cached", exc_info=True)
+
+
+# --- Images ---------------------------------------------------------------------------
+
+# The sizes TMDB's /configuration lists for posters and backdrops that the pages use.
+IMAGE_SIZES = ("w185", "w342", "w500", "w780", "w1280")
+# A w1280 backdrop is ~300 KB; past this it is not an image a page should carry.
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_PATH = re.compile(r"/[A-Za-z0-9_-]+\.(?:jpg|png)")
+
+
+def fetch_image(size: str, path: str) -> bytes:
+    """Download one poster or backdrop (`size` like "w342", `path` like "/abc.jpg")."""
+    if size not in IMAGE_SIZES:
+        raise ValueError(f"size must be one of {', '.join(IMAGE_SIZES)}, not {size!r}.")
+    if not isinstance(path, str) or not IMAGE_PATH.fullmatch(path):
+        raise ValueError(f"path must look like '/abc.jpg', not {path!r}.")
+    url = f"{_image_base()}{size}{path}"
+    timeout = _timeout()
+    try:
+        # The image host needs no API key: none is sent, so none can leak from here.
+        with _session.get(
+            url,
+            headers={"Accept": "image/*"},
+            timeout=(min(timeout, 3.05), timeout),
+            stream=True,
+        ) as response:
+            if response.status_code != 200:
+                raise _failed(
+                    path,
+                    f"TMDB's image host answered HTTP {response.status_code}.",
+                    response.status_code >= 500 or response.status_code == 429,
+                    status=response.status_code,
+                )
+            body = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > IMAGE_MAX_BYTES:
+                    raise _failed(path, "TMDB sent an image over 5 MB; not kept.", False)
+    except requests.Timeout:
+        raise _failed(path, f"TMDB did not answer within {timeout:g} s.", temporary=True) from None
+    except requests.RequestException as exc:
+        reason = f"{type(exc).__name__}: {_scrub(str(exc))[:200]}"
+        raise _failed(path, f"Could not fetch the image: {reason}", temporary=True) from None
+    if not body:
+        raise _failed(path, "TMDB sent an empty image.", temporary=True)
+    return bytes(body)

@@ -726,6 +726,10 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         params = dict(parse_qsl(parts.query))
         if parts.path.startswith("/t/p/"):
+            # The image host needs no key; recorded and failing on demand like the API.
+            self.server.record(parts.path)
+            if self.server.next_failure(parts.path) == "500":
+                return self._send(500, b"Internal error", "text/plain")
             return self._poster(parts.path)
         safe_query = "&".join(f"{k}={v}" for k, v in parse_qsl(parts.query) if k != "api_key")
         self.server.record(f"{parts.path}?{safe_query}" if safe_query else parts.path)
