@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from requests_app import views
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("requests/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("requests/<int:pk>/approve/", views.approve, name="approve"),
     path("requests/<int:pk>/decline/", views.decline, name="decline"),
+    # /movie/438631/ and /tv/1396/, as TMDB's own site names its pages.
+    re_path(
+        r"^(?P<media_type>movie|tv)/(?P<tmdb_id>[1-9][0-9]{0,9})/$", views.title_page, name="title"
+    ),
 ]

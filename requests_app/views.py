@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from library.models import LibraryItem
-from requests_app import episodes, flow, search
+from requests_app import episodes, flow, search, titles
 from requests_app.forms import (
     ALL_MISSING,
     DeclineForm,
@@ -255,3 +255,21 @@ def profile(request: HttpRequest) -> HttpResponse:
             "seasons": quota_for(request.user, "tv"),
         },
     )
+
+
+@login_required
+@require_GET
+def title_page(request: HttpRequest, media_type: str, tmdb_id: str) -> HttpResponse:
+    """Show a movie or a show: what it is, what Plex has, who asked, and Request buttons."""
+    try:
+        page = titles.title_page(user=request.user, media_type=media_type, tmdb_id=int(tmdb_id))
+    except titles.TitleNotFound:
+        raise Http404 from None
+    except titles.TitleUnavailable as exc:
+        return render(
+            request, "requests_app/title_unavailable.html", {"message": str(exc)}, status=503
+        )
+    context: dict[str, object] = {"page": page, "title": page.title}
+    if page.ask is not None and page.ask.can_view:
+        context.update(r=page.ask.request, **_status_context(page.ask.request))
+    return render(request, "requests_app/title.html", context)
