@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from core.errors import ServiceError
 from downloads import lifecycle, search
 from downloads.models import Download, ReleaseSearch
-from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from library.models import Episode, LibraryItem
 from requests_app import episodes, queueing, seasons
 from requests_app.availability import in_plex
@@ -41,7 +40,7 @@ from requests_app.steps import (
     media_query,
     next_search_delay,
     nothing_found_reason,
-    quality_profile,
+    search_indexers,
 )
 from requests_app.transitions import transition
 
@@ -128,16 +127,8 @@ def search_and_download(
 def _search_claimed(request: MediaRequest, *, candidate: object = None) -> str:
     """Search (unless a candidate is given), then start the download of the best release."""
     if candidate is None:
-        try:
-            outcome = search.find_best_release(
-                media_query(request),
-                profile=quality_profile(request),
-                request_ref=owner_ref(request.pk),
-            )
-        except TorznabTemporaryError as exc:
-            raise TryLater(str(exc)) from exc
-        except TorznabPermanentError as exc:
-            give_up(request.pk, _("The indexers cannot be searched: %(why)s") % {"why": exc})
+        outcome = search_indexers(request)
+        if outcome is None:
             return "failed"
         if outcome.chosen is None:
             delay = next_search_delay(request.search_attempts)

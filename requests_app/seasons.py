@@ -28,7 +28,6 @@ from downloads.episode_plan import EpisodePlan, plan_episodes
 from downloads.models import Download, ReleaseCandidate, ReleaseSearch
 from downloads.parsing import ABSOLUTE
 from downloads.search import SearchOutcome
-from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from requests_app import episodes, queueing, tmdb
 from requests_app.models import EpisodeState, MediaRequest, RequestEpisode, Status, owner_ref
 from requests_app.steps import (
@@ -37,7 +36,7 @@ from requests_app.steps import (
     give_up,
     media_query,
     next_search_delay,
-    quality_profile,
+    search_indexers,
 )
 from requests_app.transitions import transition
 
@@ -87,16 +86,8 @@ def search_season(request: MediaRequest, *, now: datetime | None = None) -> str 
     wanted = _wanted_numbers(request)
     if not wanted:
         return settle(request.pk, now=now, by_search=True)
-    try:
-        outcome = search.find_best_release(
-            media_query(request),
-            profile=quality_profile(request),
-            request_ref=owner_ref(request.pk),
-        )
-    except TorznabTemporaryError as exc:
-        raise TryLater(str(exc)) from exc
-    except TorznabPermanentError as exc:
-        give_up(request.pk, _("The indexers cannot be searched: %(why)s") % {"why": exc})
+    outcome = search_indexers(request)
+    if outcome is None:
         return "failed"
     plan = _plan(request, outcome, wanted)
     try:

@@ -13,10 +13,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from downloads import search
 from downloads.models import QualityProfile
 from downloads.releases import MediaQuery
+from downloads.search import SearchOutcome
+from downloads.torznab import TorznabPermanentError, TorznabTemporaryError
 from requests_app import queueing
-from requests_app.models import MediaRequest, MediaType, Profile, Status
+from requests_app.models import MediaRequest, MediaType, Profile, Status, owner_ref
 from requests_app.transitions import transition
 
 # TMDB's codes are checked when read; a row edited by hand must not break every search.
@@ -56,6 +59,25 @@ def quality_profile(request: MediaRequest) -> QualityProfile | None:
         .first()
     )
     return mine.quality_profile if mine else None
+
+
+def search_indexers(request: MediaRequest) -> SearchOutcome | None:
+    """Search the indexers for the request with its requester's profile.
+
+    Returns None when the indexers cannot be searched for good (the request is failed with
+    why); raises `TryLater` when they are away for now.
+    """
+    try:
+        return search.find_best_release(
+            media_query(request),
+            profile=quality_profile(request),
+            request_ref=owner_ref(request.pk),
+        )
+    except TorznabTemporaryError as exc:
+        raise TryLater(str(exc)) from exc
+    except TorznabPermanentError as exc:
+        give_up(request.pk, _("The indexers cannot be searched: %(why)s") % {"why": exc})
+        return None
 
 
 def next_search_delay(attempts: int) -> timedelta:

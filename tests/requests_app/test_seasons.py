@@ -22,20 +22,12 @@ from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, AiringSeason, start_tmdb_
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import flow, notifications, pipeline, recovery, seasons, tmdb
 from requests_app.models import EpisodeState, MediaRequest, Profile, RequestEpisode, Status
-from tests.requests_app.test_episodes import FIRST_AIRS, NOW, SEVERANCE, TVDB, in_mirror
+from tests.requests_app.test_episodes import FIRST_AIRS, NOW, SEVERANCE, TVDB, Clock, in_mirror
 
 pytestmark = pytest.mark.django_db
 
 E = EpisodeState
 IDS = {"tvdb_id": TVDB, "season": 3, "category": 5000}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
