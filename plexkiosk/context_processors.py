@@ -7,4 +7,7 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"SIMULATED_SERVICES": settings.SIMULATED_SERVICES}
+    return {
+        "SIMULATED_SERVICES": settings.SIMULATED_SERVICES,
+        "KIOSK_IDLE_MINUTES": settings.KIOSK_IDLE_MINUTES,
+    }

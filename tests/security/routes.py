@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
 
-# The only routes an anonymous visitor may use: liveness, and logging in and out.
-PUBLIC = {"/healthz", "/login/", "/logout/", "/admin/login/", "/admin/logout/"}
+# The only routes an anonymous visitor may use: liveness, logging in and out, and the web
+# app manifest (browsers fetch it without the session cookie; it names no one's data).
+PUBLIC = {
+    "/healthz",
+    "/login/",
+    "/logout/",
+    "/admin/login/",
+    "/admin/logout/",
+    "/manifest.webmanifest",
+}
 SAMPLE = {
     "int": "1",
     "str": "x",

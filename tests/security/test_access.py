@@ -118,7 +118,14 @@ def test_the_walk_covers_the_pages_the_api_admin_and_the_api_docs() -> None:
         "/requests/1/cancel/",
     ):
         assert expected in URLS
-    assert {"/healthz", "/login/", "/logout/", "/admin/login/", "/admin/logout/"} == PUBLIC
+    assert {
+        "/healthz",
+        "/login/",
+        "/logout/",
+        "/admin/login/",
+        "/admin/logout/",
+        "/manifest.webmanifest",
+    } == PUBLIC
 
 
 def test_liveness_and_the_login_pages_answer_an_anonymous_visitor(client: Client) -> None:
