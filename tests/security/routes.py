@@ -40,11 +40,17 @@ class Route:
     view: Callable
 
 
+def _sample_group(match: re.Match[str]) -> str:
+    words = match[1].split("|")
+    return words[0] if all(re.fullmatch(r"\w+", w) and not w.isdigit() for w in words) else "1"
+
+
 def _fill(entry: URLPattern | URLResolver) -> str:
     """One route's text with its parameters filled with sample values."""
     text = str(entry.pattern)
     if isinstance(entry.pattern, RegexPattern):
-        text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text)  # named groups → a sample id
+        # Named groups: the first of a choice of words (`(?P<kind>movie|tv)` → movie), or an id.
+        text = re.sub(r"\(\?P<\w+>([^)]*)\)", _sample_group, text)
         text = re.sub(r"\\\.|[\^$?]|\(\?:[^)]*\)", "", text)  # anchors, format suffixes
     return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE.get(m[1] or "str", "x"), text)
 
