@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from downloads.models import Download
-from requests_app.models import EpisodeState, MediaRequest, Status
+from requests_app.models import EpisodeState, MediaRequest, RequestEpisode, Status
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,41 @@ def progress_of(request: MediaRequest) -> Progress | None:
     if request.status not in (Status.DOWNLOADING, Status.PROCESSING):
         return None
     hashes = [request.download_hash] if request.download_hash else _episode_hashes(request)
-    downloads = list(
-        Download.objects.filter(info_hash__in=hashes).only(
-            "info_hash", "size", "progress", "dlspeed", "eta", "state"
-        )
+    return _combined(list(_downloads(hashes)))
+
+
+def progress_of_many(requests: Iterable[MediaRequest]) -> dict[int, Progress]:
+    """Return the progress of each of these requests that has one, by id, in two queries."""
+    running = [r for r in requests if r.status in (Status.DOWNLOADING, Status.PROCESSING)]
+    hashes: dict[int, set[str]] = {r.pk: {r.download_hash} for r in running if r.download_hash}
+    seasons = [r.pk for r in running if not r.download_hash]
+    if seasons:
+        rows = RequestEpisode.objects.filter(
+            request_id__in=seasons, state=EpisodeState.DOWNLOADING
+        ).exclude(download_hash="")
+        for request_id, info_hash in rows.values_list("request_id", "download_hash"):
+            hashes.setdefault(request_id, set()).add(info_hash)
+    found = {d.info_hash: d for d in _downloads(set().union(*hashes.values()))} if hashes else {}
+    progress = {}
+    for request_id, wanted in hashes.items():
+        shown = _combined([found[h] for h in sorted(wanted) if h in found])
+        if shown is not None:
+            progress[request_id] = shown
+    return progress
+
+
+def _downloads(hashes: Iterable[str]) -> Iterable[Download]:
+    return Download.objects.filter(info_hash__in=list(hashes)).only(
+        "info_hash", "size", "progress", "dlspeed", "eta", "state"
     )
+
+
+def _combined(downloads: list[Download]) -> Progress | None:
+    """One bar over these downloads (a season's episodes: over the bytes of all of them)."""
     if not downloads:
         return None
     if len(downloads) == 1:
         return _progress(downloads[0])
-    # Several episodes' downloads: one bar over the bytes of all of them.
     size = sum(max(d.size, 1) for d in downloads)
     done = sum(max(d.size, 1) * float(d.progress) for d in downloads)
     etas = [p.eta_seconds for p in map(_progress, downloads)]
