@@ -48,7 +48,11 @@ def search_titles(
         raise SearchUnavailable(str(exc)) from exc  # the client keeps the key out of it
     except ValueError as exc:
         raise SearchUnavailable(str(exc)) from exc
+    return mark_titles(results)
 
+
+def mark_titles(results: list[tmdb.TitleResult]) -> list[SearchHit]:
+    """Mark which titles Plex has and which are requested, in two queries for them all."""
     in_plex = _in_plex([(r.media_type, r.tmdb_id) for r in results])
     requests = {
         (r.media_type, r.tmdb_id): r
