@@ -67,8 +67,8 @@ def open_show_and_request(page: object, base: str, season: int, shot: str) -> No
 
 def test_a_member_requests_a_season_from_the_title_page_on_a_phone_and_a_tablet(
     stack: Stack,
-    browser: object,
-    tmdb_server: TMDBSimulatorServer,  # noqa: F811
+    browser: object,  # noqa: F811 - the fixture imported from test_browser
+    tmdb_server: TMDBSimulatorServer,
 ) -> None:
     make_user("ben", "pw-ben-e2e")  # asks need approval: the request page says so
     ana = make_user("ana", "pw-ana-e2e", first_name="Ana")
