@@ -71,4 +71,5 @@ class ProfileForm(NotificationsForm):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(max_length=200, label=_("Search"), strip=True)
+    # One letter matches half of TMDB: search as you type waits for the second.
+    q = forms.CharField(min_length=2, max_length=200, label=_("Search"), strip=True)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("profile/", views.profile, name="profile"),
     path("requests/", views.request_list, name="list"),
+    path("requests/live/", views.request_list_live, name="list_live"),
     path("requests/new/", views.create, name="create"),
     path("requests/<int:pk>/", views.detail, name="detail"),
     path("requests/<int:pk>/status/", views.progress_fragment, name="status"),

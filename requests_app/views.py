@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,7 +26,7 @@ from requests_app.forms import (
     SearchForm,
 )
 from requests_app.models import MediaRequest, MediaType, Profile, Status
-from requests_app.progress import progress_of
+from requests_app.progress import progress_of, progress_of_many
 from requests_app.quotas import quota_for
 from requests_app.throttles import CreateRequestThrottle
 
@@ -38,6 +39,14 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return wanted
     return fallback
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    """Tell an htmx swap, which wants a fragment, from a page load (a history restore is one)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> MediaRequest:
@@ -66,14 +75,20 @@ def kiosk(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
+    """Search as the person types: htmx asks for the results alone, a plain GET the page."""
     form = SearchForm(request.GET or None)
     hits, error = [], ""
-    if form.is_valid():
+    if form.is_valid():  # an empty or one-letter query is not valid: TMDB is not asked
         try:
             hits = search.search_titles(user=request.user, q=form.cleaned_data["q"])
         except search.SearchUnavailable as exc:
             error = str(exc)
-    return render(request, "requests_app/search.html", {"form": form, "hits": hits, "error": error})
+    template = "_search_results.html" if _is_htmx(request) else "search.html"
+    context = {"form": form, "hits": hits, "error": error}
+    response = render(request, f"requests_app/{template}", context)
+    # The same URL answers a fragment or a page: a cache must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -124,7 +139,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("status")
     if wanted in Status.values:
         qs = qs.filter(status=wanted)
-    page = Paginator(qs, 24).get_page(request.GET.get("page"))
+    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "requests_app/list.html",
@@ -132,9 +147,35 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "statuses": Status.choices,
             "wanted": wanted,
-            "decline_form": DeclineForm(),
+            **_cards_context(list(page)),
         },
     )
+
+
+LIST_PAGE_SIZE = 24
+# Statuses whose card changes within seconds; pending and following ones change rarely.
+MOVING_STATUSES = (Status.APPROVED, Status.SEARCHING, Status.DOWNLOADING, Status.PROCESSING)
+
+
+def _cards_context(rows: list[MediaRequest]) -> dict[str, object]:
+    """Pair each request with its progress and say which cards the list must keep polling."""
+    progress = progress_of_many(rows)
+    live = [r.pk for r in rows if r.is_active]
+    moving = any(r.status in MOVING_STATUSES for r in rows)
+    return {
+        "cards": [(r, progress.get(r.pk)) for r in rows],
+        "live_ids": ",".join(map(str, live)),
+        "poll_seconds": 3 if moving else 60,
+    }
+
+
+@login_required
+@require_GET
+def request_list_live(request: HttpRequest) -> HttpResponse:
+    """The list's active cards in one answer, polled by htmx while any of them is active."""
+    wanted = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()]
+    rows = list(flow.visible_requests(request.user).filter(pk__in=wanted[:LIST_PAGE_SIZE]))
+    return render(request, "requests_app/_list_live.html", _cards_context(rows))
 
 
 @login_required
@@ -199,10 +240,14 @@ def _staff_decision(
     if not request.user.is_staff:
         raise PermissionDenied
     media_request = get_object_or_404(MediaRequest, pk=pk)
-    if act(media_request.pk) is None:
-        messages.error(request, refused)
-    else:
-        messages.success(request, done % {"title": media_request})
+    changed = act(media_request.pk) is not None
+    notice = done % {"title": media_request} if changed else refused
+    if _is_htmx(request):
+        # In place on the list: the card in its new state says how it went.
+        fresh = flow.visible_requests(request.user).get(pk=pk)
+        context = {"r": fresh, "progress": progress_of_many([fresh]).get(pk), "notice": notice}
+        return render(request, "requests_app/_request_card.html", context)
+    (messages.success if changed else messages.error)(request, notice)
     return redirect(_safe_next(request, media_request.get_absolute_url()))
 
 
