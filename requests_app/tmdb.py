@@ -143,18 +143,8 @@ def search_page(query: str, *, media_type: str | None = None, page: int = 1) -> 
     raw_results = data.get("results")
     if not isinstance(raw_results, list):
         raise TMDBError("TMDB answered a search without a result list.", temporary=False)
-    image_base = _image_base()
-    results = []
-    for item in raw_results:
-        if not isinstance(item, dict):
-            continue
-        kind = item.get("media_type") if endpoint == "multi" else endpoint
-        if kind not in MEDIA_TYPES:
-            continue  # people in a multi search: nothing to request
-        result = _title_result(kind, item, image_base)
-        if result is not None:
-            results.append(result)
-    results, complete = _with_seasons(results)
+    kind = None if endpoint == "multi" else endpoint
+    results, complete = _with_seasons(_results(raw_results, kind))
     found = SearchPage(
         results=results,
         page=_int(data.get("page")) or page,
@@ -195,6 +185,70 @@ def details(media_type: str, tmdb_id: int, *, refresh: bool = False) -> TitleRes
         raise TMDBError(f"TMDB answered {media_type} {tmdb_id} without its id.", temporary=False)
     _cache_set(key, result, DETAILS_CACHE_SECONDS)
     return result
+
+
+# The home page's rows: TMDB is asked at most once an hour per row, a failure remembered
+# for a few minutes so a page load does not wait on a TMDB that is away.
+LIST_CACHE_SECONDS = 60 * 60
+LIST_FAILURE_SECONDS = 5 * 60
+
+
+def trending_this_week() -> list[TitleResult]:
+    """List this week's trending movies and shows (people left out)."""
+    return _list("/trending/all/week", None)
+
+
+def popular_movies() -> list[TitleResult]:
+    """List TMDB's popular movies."""
+    return _list("/movie/popular", "movie")
+
+
+def popular_shows() -> list[TitleResult]:
+    """List TMDB's popular TV shows."""
+    return _list("/tv/popular", "tv")
+
+
+def upcoming_movies() -> list[TitleResult]:
+    """List the movies coming soon to cinemas."""
+    return _list("/movie/upcoming", "movie")
+
+
+def _list(path: str, media_type: str | None) -> list[TitleResult]:
+    """Fetch the first page of one of TMDB's lists, cached an hour; failures raise TMDBError."""
+    if not is_configured():
+        raise TMDBNotConfigured()
+    key = _cache_key("list", path)
+    cached = _cache_get(key)
+    if isinstance(cached, tuple):  # (message, temporary): TMDB failed minutes ago
+        raise TMDBError(cached[0], temporary=cached[1])
+    if cached is not None:
+        return cached
+    try:
+        raw_results = _get(path, {"page": 1}).get("results")
+        if not isinstance(raw_results, list):
+            raise _failed(path, "TMDB answered a list without results.", temporary=False)
+        results = _results(raw_results, media_type)
+    except TMDBError as exc:
+        _cache_set(key, (str(exc), exc.temporary), LIST_FAILURE_SECONDS)
+        raise
+    _cache_set(key, results, LIST_CACHE_SECONDS)
+    return results
+
+
+def _results(raw_results: list[Any], media_type: str | None) -> list[TitleResult]:
+    """Parse a page of TMDB titles; media_type None reads each item's own (people dropped)."""
+    image_base = _image_base()
+    results = []
+    for item in raw_results:
+        if not isinstance(item, dict):
+            continue
+        kind = media_type or item.get("media_type")
+        if kind not in MEDIA_TYPES:
+            continue  # people in a multi search or trending: nothing to request
+        result = _title_result(kind, item, image_base)
+        if result is not None:
+            results.append(result)
+    return results
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """A TMDB (API v3) simulator: TMDB's JSON over real HTTP, for tests and the demo.
 
-It answers `search/movie`, `search/tv`, `search/multi`, `movie/{id}` and `tv/{id}` (with
+It answers `search/movie`, `search/tv`, `search/multi`, the home page's lists
+(`trending/all/week`, `movie/popular`, `tv/popular`, `movie/upcoming`), `movie/{id}` and
+`tv/{id}` (with
 `append_to_response=external_ids,alternative_titles,credits`; genres, runtime, rating and
 backdrop too), `tv/{id}/season/{n}` (episodes with air dates; a season
 can be on the air, its dates following an injectable clock, see `AiringSeason`; bad episode
@@ -38,6 +40,10 @@ DEFAULT_READ_TOKEN = ".".join(
 PAGE_SIZE = 20  # TMDB's page size for search results
 MAX_PAGE = 500  # TMDB refuses pages past 500
 FAILURE_MODES = ("slow", "500", "429", "bad-json")
+# TMDB's lists (https://developer.themoviedb.org/reference/trending-all), served from the
+# catalogue by popularity; "upcoming" is its films from this day on and the undated ones.
+LISTS = ("/trending/all/week", "/movie/popular", "/tv/popular", "/movie/upcoming")
+UPCOMING_FROM = "2019-01-01"
 EPISODES_PER_SEASON = 8  # every catalogue season; an AiringSeason says its own count
 EPISODE_RUNTIME = 45  # minutes
 
@@ -752,6 +758,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, self._configuration())
         if match := re.fullmatch(r"/search/(movie|tv|multi)", path):
             return self._search(match.group(1), params)
+        if path in LISTS:
+            return self._list(path, params)
         if match := re.fullmatch(r"/movie/(\d+)", path):
             movie = self.server.movies.get(int(match.group(1)))
             if movie is None:
@@ -792,12 +800,6 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _search(self, kind: str, params: dict[str, str]) -> None:
-        try:
-            page = int(params.get("page", "1"))
-        except ValueError:
-            page = 0
-        if not 1 <= page <= MAX_PAGE:
-            return self._json(400, INVALID_PAGE)
         query = params.get("query", "")
         hits: list[dict[str, Any]] = []
         if kind in ("movie", "multi"):
@@ -815,6 +817,16 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "multi":
             hits += [_person_result(p) for p in PEOPLE if _matches(query, p["name"])]
         hits.sort(key=lambda hit: hit["popularity"], reverse=True)
+        self._paged(hits, params)
+
+    def _paged(self, hits: list[dict[str, Any]], params: dict[str, str], **extra: Any) -> None:
+        """Answer one page of these results, as TMDB pages searches and lists."""
+        try:
+            page = int(params.get("page", "1"))
+        except ValueError:
+            page = 0
+        if not 1 <= page <= MAX_PAGE:
+            return self._json(400, INVALID_PAGE)
         size = self.server.page_size
         total_pages = max(1, -(-len(hits) // size))
         self._json(
@@ -824,8 +836,26 @@ class _Handler(BaseHTTPRequestHandler):
                 "results": hits[(page - 1) * size : page * size],
                 "total_pages": total_pages,
                 "total_results": len(hits),
+                **extra,
             },
         )
+
+    def _list(self, path: str, params: dict[str, str]) -> None:
+        movies = [_movie_result(m) for m in self.server.movies.values()]
+        shows = [_tv_result(s) for s in self.server.shows.values()]
+        extra: dict[str, Any] = {}
+        if path == "/trending/all/week":
+            hits = [{**m, "media_type": "movie"} for m in movies]
+            hits += [{**s, "media_type": "tv"} for s in shows]
+        elif path == "/tv/popular":
+            hits = shows
+        elif path == "/movie/upcoming":
+            hits = [m for m in movies if (m["release_date"] or "9999") >= UPCOMING_FROM]
+            extra["dates"] = {"minimum": UPCOMING_FROM, "maximum": "2099-12-31"}
+        else:
+            hits = movies
+        hits.sort(key=lambda hit: hit["popularity"], reverse=True)
+        self._paged(hits, params, **extra)
 
     def _poster(self, path: str) -> None:
         name = path.rsplit("/", 1)[-1]
