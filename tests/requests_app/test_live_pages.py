@@ -229,3 +229,14 @@ def test_the_live_fragment_shows_a_member_only_their_own_cards(member, other_mem
     theirs = downloading(other_member, 5)
     live = logged_in(member).get(f"/requests/live/?ids={theirs.pk}", **HTMX).content.decode()
     assert f"request-{theirs.pk}" not in live and "Title 5" not in live
+
+
+def test_the_cards_and_the_search_hint_speak_french_to_a_french_browser(
+    member, staff, fake_tmdb, plex_has, tmdb_search
+) -> None:
+    dune_for(member)
+    client = logged_in(staff)
+    page = client.get("/requests/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Demandé par ana" in page and "Valider Dune (2021)" in page
+    hint = client.get("/search/?q=d", HTTP_ACCEPT_LANGUAGE="fr", **HTMX).content.decode()
+    assert "Tapez au moins deux lettres." in hint
