@@ -8,6 +8,7 @@ app_name = "requests"
 
 urlpatterns = [
     path("", views.kiosk, name="kiosk"),
+    path("home/requests/", views.home_requests, name="home_requests"),
     path("search/", views.search_page, name="search"),
     path("profile/", views.profile, name="profile"),
     path("requests/", views.request_list, name="list"),

@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from library.models import LibraryItem
-from requests_app import episodes, flow, search, titles
+from requests_app import episodes, flow, home, search, titles
 from requests_app.forms import (
     ALL_MISSING,
     DeclineForm,
@@ -59,17 +58,18 @@ def _visible_or_404(request: HttpRequest, pk: int) -> MediaRequest:
 @login_required
 @require_GET
 def kiosk(request: HttpRequest) -> HttpResponse:
-    mine = flow.visible_requests(request.user).filter(requested_by=request.user)[:6]
-    recent = LibraryItem.objects.exclude(added_at=None).order_by("-added_at")[:12]
-    return render(
-        request,
-        "requests_app/kiosk.html",
-        {
-            "form": SearchForm(),
-            "recent": recent,
-            "mine": mine,
-        },
-    )
+    """Show the home page: your requests, what Plex just got, and TMDB's rows to browse."""
+    page = home.home_page(user=request.user)
+    return render(request, "requests_app/kiosk.html", {"form": SearchForm(), "page": page})
+
+
+@login_required
+@require_GET
+def home_requests(request: HttpRequest) -> HttpResponse:
+    """The home page's *Your requests* row alone, polled by htmx while one of them moves."""
+    mine = home.your_requests(user=request.user)
+    context = {"mine": mine, "poll_seconds": home.poll_seconds(mine)}
+    return render(request, "requests_app/_home_requests.html", context)
 
 
 @login_required
