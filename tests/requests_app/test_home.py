@@ -133,15 +133,19 @@ def test_tmdb_away_hides_the_rows_and_keeps_the_rest(settings, ana, caplog) -> N
     downloading(ana, DUNE, "Dune", 42.0)
     in_plex(MATRIX, "The Matrix")
 
-    with caplog.at_level(logging.WARNING, logger="requests_app.home"):
+    with caplog.at_level(logging.WARNING, logger="requests_app.tmdb"):
         response = logged_in(ana).get("/")
+        logged = caplog.text
+        caplog.clear()
+        logged_in(ana).get("/")
 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Your requests" in page and "Dune" in page and 'aria-valuenow="42"' in page
     assert "Recently added to Plex" in page and "The Matrix" in page
     assert "Trending this week" not in page and "Popular movies" not in page
-    assert "Home row trending hidden" in caplog.text
+    assert "TMDB /trending/all/week failed: Could not reach TMDB" in logged
+    assert "/trending/all/week" not in caplog.text  # the next load did not try again
 
 
 def test_a_failed_row_is_hidden_and_not_asked_again_for_minutes(tmdb_sim, ana) -> None:
