@@ -34,6 +34,15 @@ def tmdb_server() -> Iterator[TMDBSimulatorServer]:
     server.stop()
 
 
+def transferred(page: object) -> int:
+    """Return the bytes this page load took over the network (HTML and what it fetched)."""
+    page.wait_for_load_state("networkidle")
+    return page.evaluate(
+        "performance.getEntries().filter(e => 'transferSize' in e)"
+        ".reduce((sum, e) => sum + e.transferSize, 0)"
+    )
+
+
 def check_home(page: object, shot: str) -> None:
     """See the rows, Dune marked In Plex and The Matrix Requested, and screenshot the page."""
     headings = page.locator("h2").all_inner_texts()
@@ -77,9 +86,18 @@ def test_the_home_page_shows_tmdbs_rows_and_a_card_opens_its_title_page(
     phone.wait_for_url(f"{base}/movie/693134/")
     assert "Dune: Part Two" in phone.inner_text("h1")
 
-    # On a wall tablet: a popular movie's card to its page, with its Request button.
-    tablet = log_in(browser, base, TABLET_LANDSCAPE, "ana", "pw-ana-e2e")
+    # On a wall tablet: the second load fetches no poster again (the browser keeps them), then a
+    # popular movie's card opens its page, with its Request button.
+    tablet = log_in(browser, base, TABLET_LANDSCAPE, "ana", "pw-ana-e2e")  # lands on /
+    first = transferred(tablet)
+    posters = "performance.getEntriesByType('resource').filter(e => e.name.includes('/img/'))"
+    assert tablet.evaluate(f"{posters}.filter(e => e.transferSize > 0).length") > 6
     tablet.goto(f"{base}/")
+    second = transferred(tablet)
+    print(f"home on a tablet: first load {first:,} bytes, second load {second:,} bytes")
+    assert tablet.evaluate(f"{posters}.length") > 6
+    # The posters come from the browser's cache.
+    assert tablet.evaluate(f"{posters}.filter(e => e.transferSize > 0).length") == 0
     check_home(tablet, "tablet-home")
     movies = tablet.get_by_role("region", name="Popular movies")
     movies.locator("a.title-link", has_text="Inception").click()
