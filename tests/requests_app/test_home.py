@@ -222,3 +222,13 @@ def test_the_home_page_costs_the_same_queries_for_more_cards(tmdb_sim, ana) -> N
 
     assert page.count('role="progressbar"') == 5
     assert len(many) == len(few)
+
+
+def test_the_home_page_speaks_french_to_a_french_browser(tmdb_sim, ana) -> None:
+    downloading(ana, DUNE, "Dune", 42.0)
+
+    page = logged_in(ana).get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Vos demandes" in page and "Téléchargement de Dune" in page
+    assert "Tendances de la semaine" in page and "Films populaires" in page
+    assert "Séries populaires" in page and "Bientôt au cinéma" in page
