@@ -64,6 +64,8 @@ def approve_in_place(page: object, base: str, request: MediaRequest, shot: str) 
     assert f"Approved: {request.display_title}" in card.get_by_role("status").inner_text()
     assert card.get_by_role("button", name="Approve").count() == 0
     assert page.evaluate("window.stillTheSamePage") is True  # no reload
+    # The keyboard goes on from the card, not from the top of the page.
+    assert page.evaluate("document.activeElement.className") == "notice"
     page.screenshot(path=SCREENSHOTS / f"{shot}-requests-approved-in-place.png", full_page=True)
 
 
