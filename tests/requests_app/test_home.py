@@ -232,3 +232,14 @@ def test_the_home_page_speaks_french_to_a_french_browser(tmdb_sim, ana) -> None:
     assert "Vos demandes" in page and "Téléchargement de Dune" in page
     assert "Tendances de la semaine" in page and "Films populaires" in page
     assert "Séries populaires" in page and "Bientôt au cinéma" in page
+
+
+def test_a_row_tmdb_garbles_is_a_permanent_tmdb_error_and_hidden(tmdb_sim, ana) -> None:
+    tmdb_sim.fail("bad-json", times=1, path="/3/movie/upcoming")
+
+    with pytest.raises(tmdb.TMDBError) as failed:
+        tmdb.upcoming_movies()
+
+    assert not failed.value.temporary
+    assert "upcoming" not in [r.key for r in home.home_page(user=ana).rows]
+    assert tmdb_sim.count("/3/movie/upcoming") == 1  # remembered, not asked at each load
