@@ -13,16 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from library.models import LibraryItem
 from requests_app import flow, search, tmdb
-from requests_app.models import ACTIVE_STATUSES, MediaRequest, Status
+from requests_app.models import ACTIVE_STATUSES, MediaRequest
 from requests_app.progress import Progress, progress_of_many
+from requests_app.progress import poll_seconds as poll_every
 
 log = logging.getLogger(__name__)
 
 MINE_LIMIT = 12
 RECENT_LIMIT = 12
 ROW_LIMIT = 20  # TMDB's first page
-# Statuses that change within seconds; pending, not-found and following ones, rarely.
-MOVING_STATUSES = (Status.APPROVED, Status.SEARCHING, Status.DOWNLOADING, Status.PROCESSING)
 
 # (key, heading, the TMDB list): in the order the page shows them.
 ROWS: tuple[tuple[str, Promise, Callable[[], list[tmdb.TitleResult]]], ...] = (
@@ -89,7 +88,7 @@ def poll_seconds(mine: list[RequestCard]) -> int | None:
     """Say how often the page re-reads *Your requests*: often while one moves, else rarely."""
     if not mine:
         return None
-    return 3 if any(c.request.status in MOVING_STATUSES for c in mine) else 60
+    return poll_every(c.request.status for c in mine)
 
 
 def discovery_rows() -> list[DiscoveryRow]:

@@ -29,6 +29,15 @@ class Progress:
         return f"{seconds} s"
 
 
+# Statuses whose card changes within seconds; pending, not-found and following ones, rarely.
+MOVING_STATUSES = (Status.APPROVED, Status.SEARCHING, Status.DOWNLOADING, Status.PROCESSING)
+
+
+def poll_seconds(statuses: Iterable[str]) -> int:
+    """Say how often a page re-reads its live cards: every 3 s while one moves, else a minute."""
+    return 3 if any(status in MOVING_STATUSES for status in statuses) else 60
+
+
 # qBittorrent's "infinite" ETA (8640000 s = 100 days) means "unknown".
 UNKNOWN_ETA = 8_640_000
 

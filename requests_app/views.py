@@ -25,7 +25,7 @@ from requests_app.forms import (
     SearchForm,
 )
 from requests_app.models import MediaRequest, MediaType, Profile, Status
-from requests_app.progress import progress_of, progress_of_many
+from requests_app.progress import poll_seconds, progress_of, progress_of_many
 from requests_app.quotas import quota_for
 from requests_app.throttles import CreateRequestThrottle
 
@@ -153,19 +153,16 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 LIST_PAGE_SIZE = 24
-# Statuses whose card changes within seconds; pending and following ones change rarely.
-MOVING_STATUSES = (Status.APPROVED, Status.SEARCHING, Status.DOWNLOADING, Status.PROCESSING)
 
 
 def _cards_context(rows: list[MediaRequest]) -> dict[str, object]:
     """Pair each request with its progress and say which cards the list must keep polling."""
     progress = progress_of_many(rows)
     live = [r.pk for r in rows if r.is_active]
-    moving = any(r.status in MOVING_STATUSES for r in rows)
     return {
         "cards": [(r, progress.get(r.pk)) for r in rows],
         "live_ids": ",".join(map(str, live)),
-        "poll_seconds": 3 if moving else 60,
+        "poll_seconds": poll_seconds(r.status for r in rows),
     }
 
 
