@@ -9,11 +9,14 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core import queueing as core_queueing
 from downloads import queueing as downloads_queueing
 from downloads.models import Download, Indexer, ReleaseCandidate
 from library.models import LibraryItem, PlexSection
+from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, start_tmdb_simulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import flow, queueing, tmdb
 from requests_app.models import MediaRequest, Profile
@@ -162,3 +165,16 @@ def qbittorrent() -> Iterator[list[ReleaseCandidate]]:
 
 def approved_dune(user: object) -> MediaRequest:
     return flow.create_request(user=user, media_type="movie", tmdb_id=DUNE.tmdb_id).request
+
+
+@pytest.fixture
+def tmdb_sim(settings: SettingsWrapper) -> Iterator[TMDBSimulatorServer]:
+    """Start a TMDB simulator and point the client at it, with an empty cache."""
+    server, base_url = start_tmdb_simulator()
+    settings.TMDB_URL = base_url
+    settings.TMDB_API_KEY = DEFAULT_API_KEY
+    settings.TMDB_TIMEOUT = 2.0
+    cache.clear()
+    yield server
+    server.stop()
+    cache.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,11 +13,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from pytest_django.fixtures import Settings as SettingsWrapper
 
 from downloads.models import Download
 from library.models import LibraryItem, PlexSection
-from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, start_tmdb_simulator
+from plexkiosk.simulators.tmdb import DEFAULT_API_KEY
 from requests_app import home, tmdb
 from requests_app.models import EpisodeState, MediaRequest, Status
 
@@ -26,19 +24,6 @@ pytestmark = pytest.mark.django_db
 
 DUNE, MATRIX, INCEPTION, DUNE_PART_TWO, BREAKING_BAD = 438631, 603, 27205, 693134, 1396
 LISTS = ("/3/trending/all/week", "/3/movie/popular", "/3/tv/popular", "/3/movie/upcoming")
-
-
-@pytest.fixture
-def tmdb_sim(settings: SettingsWrapper) -> Iterator[TMDBSimulatorServer]:
-    """Start a TMDB simulator and point the client at it, with an empty cache."""
-    server, base_url = start_tmdb_simulator()
-    settings.TMDB_URL = base_url
-    settings.TMDB_API_KEY = DEFAULT_API_KEY
-    settings.TMDB_TIMEOUT = 2.0
-    cache.clear()
-    yield server
-    server.stop()
-    cache.clear()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from tests.requests_app.test_titles import (  # noqa: F401 (fixtures are used by
     ben,
     breaking_bad_here,
     put_movie_in_plex,
-    tmdb_sim,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued")]

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.core.cache import cache
-from pytest_django.fixtures import Settings as SettingsWrapper
 
 from library.models import Episode, LibraryItem, PlexSection, Season
 from plexkiosk.simulators.tmdb import (
-    DEFAULT_API_KEY,
     AiringSeason,
-    TMDBSimulatorServer,
-    start_tmdb_simulator,
 )
 from requests_app import titles
 from requests_app.models import MediaRequest, Status
@@ -24,19 +18,6 @@ from requests_app.models import MediaRequest, Status
 pytestmark = pytest.mark.django_db
 
 DUNE, MATRIX, BREAKING_BAD = 438631, 603, 1396
-
-
-@pytest.fixture
-def tmdb_sim(settings: SettingsWrapper) -> Iterator[TMDBSimulatorServer]:
-    """Start a TMDB simulator and point the client at it, with an empty cache."""
-    server, base_url = start_tmdb_simulator()
-    settings.TMDB_URL = base_url
-    settings.TMDB_API_KEY = DEFAULT_API_KEY
-    settings.TMDB_TIMEOUT = 2.0
-    cache.clear()
-    yield server
-    server.stop()
-    cache.clear()
 
 
 @pytest.fixture
