@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from plexkiosk.simulators.tmdb import TMDBSimulatorServer, start_tmdb_simulator
 from tests.conftest import process_env, uses_real_services
 from tests.processes import Stack
 
@@ -23,3 +24,11 @@ def stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
     running.stop()
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         print(running.logs_text())
+
+
+@pytest.fixture
+def tmdb_server() -> Iterator[TMDBSimulatorServer]:
+    """A TMDB simulator for the browser tests' web server (its URL goes in the stack's env)."""
+    server, _ = start_tmdb_simulator()
+    yield server
+    server.stop()

@@ -8,13 +8,11 @@ page. Screenshots go to artifacts/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.utils import timezone
 
 from library.models import LibraryItem, PlexSection
-from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, start_tmdb_simulator
+from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer
 from requests_app.models import MediaRequest, Status
 from tests.e2e.test_browser import PHONE, SCREENSHOTS, browser, log_in  # noqa: F401 (fixture)
 from tests.e2e.test_request_flow import make_user
@@ -25,13 +23,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 TABLET_LANDSCAPE = {"width": 1280, "height": 800}
 DUNE, MATRIX, INCEPTION = 438631, 603, 27205
 ROWS = ("Trending this week", "Popular movies", "Popular shows", "Coming soon")
-
-
-@pytest.fixture
-def tmdb_server() -> Iterator[TMDBSimulatorServer]:
-    server, _ = start_tmdb_simulator()
-    yield server
-    server.stop()
 
 
 def transferred(page: object) -> int:

@@ -9,11 +9,9 @@ artifacts/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, start_tmdb_simulator
+from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer
 from requests_app.models import MediaRequest, Status
 from tests.e2e.test_browser import PHONE, SCREENSHOTS, browser, log_in  # noqa: F401 (fixture)
 from tests.e2e.test_request_flow import make_user
@@ -22,13 +20,6 @@ from tests.processes import Stack
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 
 TABLET_LANDSCAPE = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def tmdb_server() -> Iterator[TMDBSimulatorServer]:
-    server, _ = start_tmdb_simulator()
-    yield server
-    server.stop()
 
 
 def type_and_see_results(page: object, base: str, shot: str) -> None:

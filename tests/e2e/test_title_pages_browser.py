@@ -9,12 +9,11 @@ lands on the new request's page. Screenshots go to artifacts/screenshots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from library.models import Episode, LibraryItem, PlexSection, Season
-from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, start_tmdb_simulator
+from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer
 from requests_app.models import MediaRequest, Status
 from tests.e2e.test_browser import PHONE, SCREENSHOTS, browser, log_in  # noqa: F401 (fixture)
 from tests.e2e.test_request_flow import make_user
@@ -24,13 +23,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 
 TABLET_LANDSCAPE = {"width": 1280, "height": 800}
 BREAKING_BAD = 1396
-
-
-@pytest.fixture
-def tmdb_server() -> Iterator[TMDBSimulatorServer]:
-    server, _ = start_tmdb_simulator()
-    yield server
-    server.stop()
 
 
 def mirror_breaking_bad() -> None:
