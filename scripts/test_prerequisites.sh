@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What `make test` needs besides the virtualenv, checked before any test runs: the Debian
-# programs the suite drives for real and, when not root, the right to mount the full-disk
-# tests' small tmpfs (scripts/with_mount_rights.sh). As root, install what is missing
-# (apt-get update, then apt-get install); otherwise print one line naming the command to
-# run and exit 1. `make test` runs it, and so does CI (.ci/run).
+# programs the suite drives for real, the Node tools of package-lock.json (axe-core, which
+# the accessibility tests inject into pages) and, when not root, the right to mount the
+# full-disk tests' small tmpfs (scripts/with_mount_rights.sh). As root, install what is
+# missing (apt-get update, then apt-get install); otherwise print one line naming the command
+# to run and exit 1. Then, for anyone, `npm ci` when node_modules/ is not the lock's.
+# `make test` runs it, and so does CI (.ci/run) on a clean clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,7 @@ missing_packages() {
     have qbittorrent-nox || packages+=(qbittorrent-nox)  # a real seeder and client
     have mktorrent || packages+=(mktorrent)  # the torrents they share
     have chromium || packages+=(chromium)  # the browser tests (Playwright drives it)
+    have npm || packages+=(npm)  # installs axe-core for the accessibility tests
     # tests/reliability/ restarts private servers at these paths.
     have /usr/bin/redis-server || packages+=(redis-server)
     have_initdb || packages+=(postgresql)
@@ -29,6 +32,24 @@ can_mount_tmpfs() {
     scripts/with_mount_rights.sh sh -c \
         'd=$(mktemp -d) && mount -t tmpfs -o size=1m tmpfs "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r' \
         >/dev/null 2>&1
+}
+
+# Whether node_modules/ lacks axe-core or holds another version than package-lock.json pins.
+node_tools_stale() {
+    node -e '
+        const fs = require("fs");
+        const pinned = require("./package-lock.json").packages["node_modules/axe-core"].version;
+        const file = "node_modules/axe-core/package.json";
+        const installed = fs.existsSync(file) && JSON.parse(fs.readFileSync(file)).version;
+        process.exit(installed === pinned ? 1 : 0);
+    '
+}
+
+install_node_tools() {
+    if node_tools_stale; then
+        echo "make test: installing the Node tools the suite needs: npm ci (package-lock.json)"
+        npm ci --no-audit --no-fund >/dev/null
+    fi
 }
 
 packages=$(missing_packages)
@@ -45,6 +66,7 @@ if [ "$(id -u)" -eq 0 ]; then
             exit 1
         fi
     fi
+    install_node_tools
     exit 0
 fi
 
@@ -59,3 +81,4 @@ if [ -n "$message" ]; then
     echo "make test cannot run the whole suite: $message" >&2
     exit 1
 fi
+install_node_tools

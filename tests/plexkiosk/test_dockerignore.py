@@ -228,7 +228,8 @@ def test_secrets_data_tests_and_git_cannot_enter_the_image(tmp_path: Path) -> No
             ".env", ".env.local", "docker/.env", "data/x", "data/plexkiosk.sqlite3",
             "tests/x", "tests/conftest.py", ".git/x", ".git/config", ".venv/bin/python",
             "artifacts/screenshots/a.png", "plexkiosk/__pycache__/settings.cpython-311.pyc",
-            ".pytest_cache/v", ".ruff_cache/v",
+            ".pytest_cache/v", ".ruff_cache/v", "node_modules/axe-core/axe.min.js",
+            "package.json", "package-lock.json",
             "manage.py", "plexkiosk/settings.py", "downloads/data/keep.py",
             "docker/entrypoint.sh", "requirements/base.txt", "templates/base.html",
         ],
@@ -258,7 +259,9 @@ def test_the_real_repository_gives_an_image_without_secrets_and_with_the_whole_a
 
     files = image_files(context, dockerfile)
 
-    forbidden = re.compile(r"(^|/)\.env(\.|$)|^(data|tests|\.git|\.venv|artifacts)/|__pycache__")
+    forbidden = re.compile(
+        r"(^|/)\.env(\.|$)|^(data|tests|\.git|\.venv|artifacts|node_modules)/|__pycache__"
+    )
     assert sorted(f for f in files if forbidden.search(f)) == []
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=context, capture_output=True, text=True, check=True
@@ -268,5 +271,7 @@ def test_the_real_repository_gives_an_image_without_secrets_and_with_the_whole_a
     assert sorted(f for f in left_out if not f.startswith(("tests/", ".ci/"))) == [
         ".env.example",
         ".gitignore",
+        "package-lock.json",  # the tests' Node tools
+        "package.json",
     ]
     assert {"manage.py", "docker/entrypoint.sh", "requirements/base.txt"} <= files
