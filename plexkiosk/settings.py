@@ -7,6 +7,7 @@ so a fresh machine needs no server.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path, PurePosixPath
 
 import environ
@@ -84,6 +85,8 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 ALLOWED_HOSTS = _env("ALLOWED_HOSTS", list, ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", list, [])
 CORS_ALLOWED_ORIGINS = _env("CORS_ALLOWED_ORIGINS", list, [])
+# The app's address as other machines reach it (qBittorrent's "on torrent finished" call).
+APP_URL = str(_env("APP_URL", str, "http://127.0.0.1:8000")).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -252,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": _env("API_RATE_USER", str, "600/minute"),
         "request_create": _env("API_RATE_REQUEST_CREATE", str, "30/minute"),
+        # qBittorrent's "torrent finished" calls, by address (downloads.api.DownloadFinished).
+        "qbittorrent_hook": _env("API_RATE_QBITTORRENT_HOOK", str, "120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -324,6 +329,21 @@ TRANSFER_MODE = _choice("TRANSFER_MODE", "hardlink", ("hardlink", "copy", "move"
 NOTIFY_URLS = _env("NOTIFY_URLS", list, [])
 DOWNLOAD_STALL_TIMEOUT = _env("DOWNLOAD_STALL_TIMEOUT", int, 6 * 3600)
 DOWNLOAD_NO_SEEDERS_TIMEOUT = _env("DOWNLOAD_NO_SEEDERS_TIMEOUT", int, 3600)
+# The secret qBittorrent sends when a torrent finishes (POST /api/v1/downloads/finished/,
+# the line `manage.py qbittorrent_hook --show` prints); empty: one derived from SECRET_KEY.
+QBITTORRENT_HOOK_TOKEN = (
+    _env("QBITTORRENT_HOOK_TOKEN", str, "")
+    or hashlib.sha256(f"plexkiosk:qbittorrent-hook:{SECRET_KEY}".encode()).hexdigest()
+)
+_hook_chars = QBITTORRENT_HOOK_TOKEN.replace("-", "").replace("_", "")
+if len(QBITTORRENT_HOOK_TOKEN) < 24 or not (_hook_chars.isascii() and _hook_chars.isalnum()):
+    # It travels in qBittorrent's command line, which splits on spaces and quotes.
+    raise ImproperlyConfigured(
+        "QBITTORRENT_HOOK_TOKEN must be 24 or more letters, digits, - or _ "
+        "(e.g. `openssl rand -hex 32`)"
+    )
+# Workers write that line into qBittorrent's options at start-up (else the admin does).
+QBITTORRENT_SET_HOOK = _env("QBITTORRENT_SET_HOOK", bool, False)
 SEED_RATIO_LIMIT = _env("SEED_RATIO_LIMIT", float, 2.0)
 SEED_DAYS_LIMIT = _env("SEED_DAYS_LIMIT", int, 14)
 # Set by `manage.py demo` only: shows a banner saying the services are simulated.
