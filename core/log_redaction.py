@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
+from django.utils.log import AdminEmailHandler
 from django.views.debug import ExceptionReporter
 
 MASK = "***"
@@ -24,7 +26,13 @@ _PAIRS = re.compile(
 )
 # `scheme://user:password@host` in notification and proxy URLs.
 _USERINFO = re.compile(r"(?P<key>[a-z][a-z0-9+.-]*://[^/\s:@]*:)(?P<value>[^@\s/]+)(?=@)", re.I)
-_SECRET_SETTINGS = ("PLEX_TOKEN", "QBITTORRENT_PASSWORD", "TMDB_API_KEY", "SECRET_KEY")
+_SECRET_SETTINGS = (
+    "PLEX_TOKEN",
+    "QBITTORRENT_PASSWORD",
+    "TMDB_API_KEY",
+    "SECRET_KEY",
+    "EMAIL_HOST_PASSWORD",
+)
 # Shorter values would mask ordinary words ("x", "admin") all over the logs.
 _MIN_SECRET_LENGTH = 6
 
@@ -104,3 +112,18 @@ class RedactingExceptionReporter(ExceptionReporter):
     def get_traceback_text(self) -> str:
         """Return the plain-text report with secrets masked."""
         return redact(super().get_traceback_text())
+
+
+class RedactingAdminEmailHandler(AdminEmailHandler):
+    """Django's error mail to ADMINS with secrets masked in its subject, text and report.
+
+    The subject and first lines quote the log message (a task's exception text may hold a
+    URL with a token); the attached report is RedactingExceptionReporter's.
+    """
+
+    def send_mail(self, subject: str, message: str, *args: Any, **kwargs: Any) -> None:
+        """Mail the admins the masked subject, message and HTML report."""
+        secrets = known_secrets()
+        if kwargs.get("html_message"):
+            kwargs["html_message"] = redact(kwargs["html_message"], secrets)
+        super().send_mail(redact(subject, secrets), redact(message, secrets), *args, **kwargs)

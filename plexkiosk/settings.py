@@ -112,6 +112,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its Server-Timing header counts the time of every middleware below.
+    "plexkiosk.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that can answer (WhiteNoise, CommonMiddleware), as its docs ask.
     "corsheaders.middleware.CorsMiddleware",
@@ -313,6 +315,19 @@ QBITTORRENT_URL = _env("QBITTORRENT_URL", str, "")
 QBITTORRENT_USERNAME = _env("QBITTORRENT_USERNAME", str, "admin")
 QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")
 QBITTORRENT_CATEGORY = _env("QBITTORRENT_CATEGORY", str, "plexkiosk")
+# plex.tv (sign in with Plex, the household's users) and its watchlist service; the
+# simulator (plexkiosk/simulators/plextv.py) serves all three on one port.
+PLEX_TV_URL = str(_env("PLEX_TV_URL", str, "https://plex.tv")).rstrip("/")
+_DISCOVER = "https://discover.provider.plex.tv"
+PLEX_DISCOVER_URL = str(_env("PLEX_DISCOVER_URL", str, _DISCOVER)).rstrip("/")
+PLEX_AUTH_APP_URL = str(_env("PLEX_AUTH_APP_URL", str, "https://app.plex.tv/auth")).rstrip("/")
+PLEX_TV_TIMEOUT = _bounded("PLEX_TV_TIMEOUT", float, 10.0, low=0.1, high=300)
+# Encrypts the Plex tokens kept in the database; empty: a key derived from SECRET_KEY.
+PLEX_TOKEN_KEY = _env("PLEX_TOKEN_KEY", str, "")
+if PLEX_TOKEN_KEY and len(PLEX_TOKEN_KEY) < 32:
+    raise ImproperlyConfigured(
+        "PLEX_TOKEN_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)"
+    )
 TMDB_API_KEY = _env("TMDB_API_KEY", str, "")
 TMDB_URL = _env("TMDB_URL", str, "https://api.themoviedb.org/3")
 TMDB_TIMEOUT = _env("TMDB_TIMEOUT", float, 8.0)
@@ -365,6 +380,19 @@ IMAGE_CACHE_MAX_MB = _bounded("IMAGE_CACHE_MAX_MB", int, 500, low=1, high=1_000_
 # A shared wall tablet logs its person out after this many idle minutes (0: never).
 KIOSK_IDLE_MINUTES = _bounded("KIOSK_IDLE_MINUTES", float, 0, low=0, high=24 * 60)
 
+# --- Error mail ---------------------------------------------------------------------
+# Server errors (a page's 500, a task failing for good) are mailed to these addresses,
+# secrets masked (core.log_redaction.RedactingAdminEmailHandler). Empty: no mail.
+try:
+    ADMINS = [("", address.strip()) for address in _env("ADMINS", list, []) if address.strip()]
+    EMAIL_CONFIG = env.email_url_config(_env("EMAIL_URL", str, "smtp://localhost:25"))
+except Exception as exc:
+    raise ImproperlyConfigured(f"ADMINS or EMAIL_URL: {exc}") from exc
+vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST…, as django-environ documents
+SERVER_EMAIL = DEFAULT_FROM_EMAIL = _env("SERVER_EMAIL", str, "plexkiosk@localhost")
+EMAIL_SUBJECT_PREFIX = "[Plex Kiosk] "
+EMAIL_TIMEOUT = 10
+
 # --- Cache and logging --------------------------------------------------------------
 try:
     CACHES = {"default": env.cache_url_config(_env("CACHE_URL", str, "locmemcache://"))}
@@ -388,16 +416,30 @@ LOGGING = {
         },
     },
     # Libraries log URLs with API keys and tokens at DEBUG: mask them before any handler.
-    "filters": {"redact_secrets": {"()": "core.log_redaction.RedactSecrets"}},
+    "filters": {
+        "redact_secrets": {"()": "core.log_redaction.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
-        }
+        },
+        # Its own masking (subject, body and report), so it needs no filter that would
+        # strip the traceback from the record before the report is made.
+        "mail_admins": {
+            "class": "core.log_redaction.RedactingAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Replaces Django's own `django` handlers: its console one duplicated the root's.
+        "django": {"handlers": ["mail_admins"], "level": LOG_LEVEL},
+        # A task that failed for good (after its retries) is logged here at ERROR.
+        "celery.app.trace": {"handlers": ["mail_admins"], "level": LOG_LEVEL},
         # urllib3 logs full URLs at DEBUG, and some carry API keys in the query string.
         "urllib3": {"level": "WARNING"},
         # django-axes logs every login at INFO; its lockouts (WARNING) are what matter.
