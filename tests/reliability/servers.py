@@ -93,8 +93,15 @@ class RedisServer:
             self.proc.kill()
             self.proc.wait()
 
-    def restart(self) -> None:
-        self.stop()
+    def kill(self) -> None:
+        """Kill Redis as a power cut or the OOM killer does (SIGKILL: no flush, no goodbye)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self, *, kill: bool = False) -> None:
+        self.kill() if kill else self.stop()
         self.start()
 
     def log(self) -> str:
