@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
+from library.models import Episode, LibraryItem, PlexSection, PlexServer, Season, SyncRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,6 +16,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(PlexServer)
+class PlexServerAdmin(ReadOnlyAdmin):
+    list_display = ["name", "machine_identifier", "version", "seen_at"]
 
 
 @admin.register(PlexSection)

@@ -156,3 +156,22 @@ class SyncRun(models.Model):
             f"{self.removed} removed ({self.items_done} items read, "
             f"{self.http_requests} HTTP requests, {took})"
         )
+
+
+class PlexServer(models.Model):
+    """The Plex server the library mirrors, as it last named itself (one row)."""
+
+    # A singleton: there is one Plex server per kiosk, stored at pk=1.
+    SINGLETON_PK = 1
+
+    name = models.CharField(max_length=255, blank=True)
+    machine_identifier = models.CharField(max_length=100)
+    version = models.CharField(max_length=50, blank=True)
+    seen_at = models.DateTimeField(help_text="When Plex last said who it is")
+
+    class Meta:
+        verbose_name = "Plex server"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="plexserver_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Plex'} ({self.machine_identifier})"

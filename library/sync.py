@@ -27,6 +27,7 @@ from core import bulk, locks
 from library.lookups import has_media_under, section_for, to_plex_path
 from library.models import Episode, LibraryItem, PlexSection, Season, SyncRun
 from library.plex import Page, PlexClient, PlexTemporaryError, Section
+from library.server_identity import remember
 from library.signals import media_changed
 
 logger = logging.getLogger(__name__)
@@ -284,6 +285,8 @@ class _LibrarySync:
         requests_before = self.client.request_count
         try:
             sections = self._sync_sections()
+            # Free: plexapi read the identity when it connected for the sections.
+            remember(self.client.identity())
             if self.folder is not None:
                 sections = self._sections_holding(self.folder, sections)
             if self.full:
