@@ -291,6 +291,19 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": _env("CELERY_VISIBILITY_TIMEOUT", int, 7200),
     }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # Redis with a record of which worker holds each message: a worker killed whole
+        # (a power cut) gets its messages back at the next start, not after the timeout.
+        # RabbitMQ needs none: it requeues a dead consumer's messages when its connection drops.
+        CELERY_BROKER_TRANSPORT = "plexkiosk.worker_recovery:Transport"
+# Each worker says it is alive this often; one silent for WORKER_DEAD_AFTER_SECONDS is
+# dead, and the others restore the messages it held (plexkiosk/worker_recovery.py).
+WORKER_HEARTBEAT_SECONDS = _bounded("WORKER_HEARTBEAT_SECONDS", int, 10, low=1, high=300)
+WORKER_DEAD_AFTER_SECONDS = _bounded("WORKER_DEAD_AFTER_SECONDS", int, 30, low=3, high=3600)
+if WORKER_DEAD_AFTER_SECONDS < 2 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_DEAD_AFTER_SECONDS must be at least twice WORKER_HEARTBEAT_SECONDS"
+    )
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
