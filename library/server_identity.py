@@ -6,6 +6,8 @@ identifier; the library sync stores it, so pages read one row instead of asking 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -71,3 +73,18 @@ def server_name() -> str:
     """Return the name the Plex server gives itself, or "Plex" when it is not known."""
     server = _known(refresh=False)
     return server.name if server and server.name else "Plex"
+
+
+def play_url(rating_key: int) -> str | None:
+    """Return the Plex web link that opens an item (Plex's own), or None if the server is unknown.
+
+    Reads the stored identifier only: a page must not wait on Plex to draw a link.
+    """
+    server = stored()
+    if server is None or not server.machine_identifier:
+        return None
+    key = quote(f"/library/metadata/{rating_key}", safe="")
+    base = settings.PLEX_WEB_URL
+    # The server's own web app is .../web/index.html#!/...; app.plex.tv's is .../desktop/#!/...
+    base = base if base.endswith(".html") else f"{base}/"
+    return f"{base}#!/server/{server.machine_identifier}/details?key={key}"

@@ -324,6 +324,11 @@ PLEX_TOKEN = _env("PLEX_TOKEN", str, "")
 PLEX_TIMEOUT = _bounded("PLEX_TIMEOUT", float, 30.0, low=0.1, high=3600)
 PLEX_PAGE_SIZE = _bounded("PLEX_PAGE_SIZE", int, 1000, low=1, high=10_000)
 PLEX_PATH_MAP = parse_path_map(_env("PLEX_PATH_MAP", str, ""))
+# Where "Play in Plex" links point: Plex's web app (it hands over to the app on phones and
+# tablets), or the server's own, e.g. http://plex.lan:32400/web/index.html.
+PLEX_WEB_URL = str(_env("PLEX_WEB_URL", str, "https://app.plex.tv/desktop")).rstrip("/")
+if not PLEX_WEB_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"PLEX_WEB_URL must be an http(s) URL, not {PLEX_WEB_URL!r}")
 QBITTORRENT_URL = _env("QBITTORRENT_URL", str, "")
 QBITTORRENT_USERNAME = _env("QBITTORRENT_USERNAME", str, "admin")
 QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")

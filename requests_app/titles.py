@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from library.lookups import find_in_plex
 from library.models import Episode, LibraryItem
+from library.server_identity import play_url
 from requests_app import flow, tmdb
 from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Status
 
@@ -72,6 +73,7 @@ class TitlePage:
     plex_item: LibraryItem | None  # the movie or show in the Plex mirror
     ask: Ask | None  # movies: the request for it, if any
     seasons: tuple[SeasonRow, ...] = ()  # TV, Specials left out (they are not requested)
+    play_url: str | None = None  # "Play in Plex", when Plex has it and the server is known
 
     @property
     def title(self) -> tmdb.TitleResult:
@@ -121,8 +123,9 @@ def title_page(*, user: AbstractBaseUser, media_type: str, tmdb_id: int) -> Titl
         else LibraryItem.Type.SHOW,
     )
     asks = _asks(user, media_type, tmdb_id)
+    play = play_url(item.rating_key) if item is not None else None
     if media_type == MediaType.MOVIE:
-        return TitlePage(details=details, plex_item=item, ask=asks.get(None))
+        return TitlePage(details=details, plex_item=item, ask=asks.get(None), play_url=play)
     held = dict(
         Episode.objects.filter(show=item)
         .values_list("season_number")
@@ -143,7 +146,22 @@ def title_page(*, user: AbstractBaseUser, media_type: str, tmdb_id: int) -> Titl
         for s in details.seasons
         if s.season_number > 0
     )
-    return TitlePage(details=details, plex_item=item, ask=None, seasons=rows)
+    return TitlePage(details=details, plex_item=item, ask=None, seasons=rows, play_url=play)
+
+
+def request_play_url(media_request: MediaRequest) -> str | None:
+    """Return the "Play in Plex" link of a completed request's movie or show, if Plex has it."""
+    if media_request.status != Status.COMPLETED:
+        return None
+    item = find_in_plex(
+        tmdb_id=media_request.tmdb_id,
+        imdb_id=media_request.imdb_id or None,
+        tvdb_id=media_request.tvdb_id,
+        title=media_request.title,
+        year=media_request.year,
+        media_type=PLEX_TYPES[media_request.media_type],
+    )
+    return play_url(item.rating_key) if item is not None else None
 
 
 def _asks(user: AbstractBaseUser, media_type: str, tmdb_id: int) -> dict[int | None, Ask]:

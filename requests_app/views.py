@@ -187,6 +187,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": media_request.events.select_related("actor"),
             "can_cancel": media_request.is_active and flow.can_cancel(request.user, media_request),
             "decline_form": DeclineForm(),
+            "play_url": titles.request_play_url(media_request),
             **_status_context(media_request),
         },
     )

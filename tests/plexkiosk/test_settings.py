@@ -52,6 +52,7 @@ def test_a_bad_value_names_its_variable(tmp_path: Path) -> None:
         ("PLEX_PAGE_SIZE", "lots", "PLEX_PAGE_SIZE must be an integer, not 'lots'"),
         ("PLEX_PAGE_SIZE", "0", "PLEX_PAGE_SIZE must be between 1 and 10000, not '0'"),
         ("PLEX_PATH_MAP", "/only/one/side", "PLEX_PATH_MAP entries look like /app/path=/plex/path"),
+        ("PLEX_WEB_URL", "plex.lan:32400/web", "PLEX_WEB_URL must be an http(s) URL"),
     ],
 )
 def test_a_bad_plex_setting_stops_start_up_naming_it(
