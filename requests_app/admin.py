@@ -11,7 +11,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from requests_app import flow
-from requests_app.models import MediaRequest, Profile, RequestEpisode, RequestEvent
+from requests_app.models import (
+    MediaRequest,
+    PlexAccount,
+    Profile,
+    RequestEpisode,
+    RequestEvent,
+    WatchlistItem,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -105,3 +112,51 @@ admin.site.unregister(User)
 @admin.register(User)
 class KioskUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, ProfileInline]
+
+
+class WatchlistItemInline(ReadOnlyInline):
+    model = WatchlistItem
+    fields = ("title", "media_type", "tmdb_id", "first_seen_at", "outcome", "message", "request")
+
+
+@admin.register(PlexAccount)
+class PlexAccountAdmin(admin.ModelAdmin):
+    """Plex accounts; the token is never shown, not even encrypted (it is not a field here)."""
+
+    list_display = ("__str__", "user", "kind", "token_state", "watchlist_enabled")
+    list_filter = ("kind", "token_state", "watchlist_enabled")
+    search_fields = ("username", "title", "email", "user__username")
+    # An explicit list, so a field added later is not shown until someone decides it may be.
+    fields = (
+        "user",
+        "plex_id",
+        "uuid",
+        "username",
+        "title",
+        "email",
+        "thumb",
+        "kind",
+        "token_state",
+        "token_checked_at",
+        "watchlist_enabled",
+        "watchlist_shows",
+        "watchlist_error",
+        "watchlist_synced_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = (
+        "plex_id",
+        "uuid",
+        "token_state",
+        "token_checked_at",
+        "watchlist_synced_at",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("user",)
+    inlines = [WatchlistItemInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Accounts come from plex.tv (sign-in or the household import), never typed in.
+        return False

@@ -1,4 +1,4 @@
-"""Media requests, their history, and the per-person settings that govern them."""
+"""Media requests, their history, the per-person settings that govern them, Plex accounts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core import encryption
 
 
 class MediaType(models.TextChoices):
@@ -271,3 +274,129 @@ class Profile(models.Model):
     @property
     def notify_url_list(self) -> list[str]:
         return [line.strip() for line in self.notify_urls.splitlines() if line.strip()]
+
+
+class PlexInstallation(models.Model):
+    """This installation's identity towards plex.tv: one row, made once, never changed."""
+
+    # plex.tv ties PINs and devices to this id; a new one would orphan every PIN in flight.
+    client_identifier = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.client_identifier
+
+
+class PlexAccountKind(models.TextChoices):
+    OWNER = "owner", _("Server owner")
+    FRIEND = "friend", _("Friend (server shared)")
+    HOME = "home", _("Plex Home member")
+    MANAGED = "managed", _("Managed Plex Home user")
+
+
+class TokenState(models.TextChoices):
+    NONE = "none", _("No token")
+    VALID = "valid", _("Valid")
+    EXPIRED = "expired", _("Expired or revoked")
+
+
+class WatchlistShows(models.TextChoices):
+    LATEST_SEASON = "latest_season", _("Latest season")
+    FIRST_SEASON = "first_season", _("First season")
+    ALL_MISSING = "all_missing", _("Every season not in Plex")
+
+
+class PlexAccount(models.Model):
+    """A person's Plex account (or Plex Home profile), linked to their user here."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plex_account"
+    )
+    plex_id = models.PositiveBigIntegerField(unique=True, help_text=_("The plex.tv account id."))
+    uuid = models.CharField(max_length=64, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    # Managed Home users have no e-mail address.
+    email = models.EmailField(blank=True)
+    thumb = models.URLField(max_length=500, blank=True)
+    kind = models.CharField(max_length=10, choices=PlexAccountKind.choices)
+    # Fernet ciphertext (core.encryption); never shown, not even encrypted.
+    encrypted_token = models.TextField(blank=True, editable=False)
+    token_state = models.CharField(
+        max_length=10, choices=TokenState.choices, default=TokenState.NONE
+    )
+    token_checked_at = models.DateTimeField(null=True, blank=True)
+    watchlist_enabled = models.BooleanField(
+        default=False,
+        help_text=_("Titles added to this person's Plex watchlist become their requests."),
+    )
+    watchlist_shows = models.CharField(
+        max_length=20,
+        choices=WatchlistShows.choices,
+        default=WatchlistShows.LATEST_SEASON,
+        help_text=_("What a show on the watchlist requests."),
+    )
+    watchlist_etag = models.CharField(max_length=200, blank=True, editable=False)
+    watchlist_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    watchlist_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title or self.username or f"Plex account {self.plex_id}"
+
+    def set_token(self, token: str) -> None:
+        """Keep this account's Plex token, encrypted, and mark it valid (the caller saves)."""
+        self.encrypted_token = encryption.encrypt(token)
+        self.token_state = TokenState.VALID
+        self.token_checked_at = timezone.now()
+
+    def token(self) -> str | None:
+        """Return the Plex token, or None (marking it expired) when there is none to read."""
+        if not self.encrypted_token:
+            return None
+        try:
+            return encryption.decrypt(self.encrypted_token)
+        except encryption.CannotDecrypt:
+            # The key changed (SECRET_KEY without PLEX_TOKEN_KEY): only a new sign-in helps.
+            self.token_state = TokenState.EXPIRED
+            if self.pk:
+                PlexAccount.objects.filter(pk=self.pk).update(token_state=TokenState.EXPIRED)
+            return None
+
+
+class WatchlistOutcome(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ALREADY_IN_PLEX = "already_in_plex", _("Already in Plex")
+    ALREADY_REQUESTED = "already_requested", _("Already requested")
+    OVER_QUOTA = "over_quota", _("Over quota")
+    NO_TMDB_ID = "no_tmdb_id", _("No TMDB id")
+    REFUSED = "refused", _("Refused")
+
+
+class WatchlistItem(models.Model):
+    """A title seen on a person's Plex watchlist, and what became of it."""
+
+    account = models.ForeignKey(
+        PlexAccount, on_delete=models.CASCADE, related_name="watchlist_items"
+    )
+    rating_key = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    media_type = models.CharField(max_length=10)
+    tmdb_id = models.IntegerField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=20, choices=WatchlistOutcome.choices, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    request = models.ForeignKey(
+        MediaRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "rating_key"], name="watchlist_item_once_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
