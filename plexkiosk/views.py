@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.http import parse_etags
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -56,7 +57,7 @@ def image(request: HttpRequest, kind: str, size: str, name: str) -> HttpResponse
     if found is None:
         response = HttpResponse(images.placeholder_svg(kind), content_type="image/svg+xml")
         response["Cache-Control"] = PLACEHOLDER_CACHE_CONTROL
-    elif request.headers.get("If-None-Match") == found.etag:
+    elif _etag_matches(request.headers.get("If-None-Match", ""), found.etag):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(found.body, content_type=found.content_type)
@@ -65,6 +66,12 @@ def image(request: HttpRequest, kind: str, size: str, name: str) -> HttpResponse
         response["Cache-Control"] = IMAGE_CACHE_CONTROL
     response["Content-Security-Policy"] = IMAGE_CSP
     return response
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    """Compare weakly, as If-None-Match asks (RFC 9110 13.1.2): gzip makes an SVG's ETag weak."""
+    ours = etag.removeprefix("W/")
+    return any(tag == "*" or tag.removeprefix("W/") == ours for tag in parse_etags(if_none_match))
 
 
 @require_GET

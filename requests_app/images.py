@@ -14,12 +14,13 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from requests_app import tmdb
 
@@ -60,7 +61,18 @@ def image_url(kind: str, size: str, source: str) -> str:
     name = str(source or "").rsplit("/", 1)[-1]
     if not is_allowed(kind, size, name):
         return ""
-    return reverse("image", kwargs={"kind": kind, "size": size, "name": name})
+    return _image_folder(kind, size, get_script_prefix()) + name
+
+
+@lru_cache(maxsize=64)
+def _image_folder(kind: str, size: str, script_prefix: str) -> str:
+    """Return the address of a kind and size's images, up to the name (reversed once).
+
+    reverse() takes ~25 µs and a home page names some 200 images (srcset included); the
+    script prefix (FORCE_SCRIPT_NAME, a proxy's SCRIPT_NAME) is part of the key because
+    reverse() puts it in front.
+    """
+    return reverse("image", kwargs={"kind": kind, "size": size, "name": "_.jpg"})[:-5]
 
 
 def cache_dir() -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.urls import set_script_prefix
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, start_tmdb_simulator
@@ -237,3 +238,15 @@ def test_the_daily_cleanup_trims_the_cache_oldest_first(
     assert cleanup_temp_files_task() == 1
     assert cached_files(root) == ["w342/middle.jpg", "w342/newest.jpg"]
     assert images.trim_cache(root=root, max_bytes=10 * 1024 * 1024) == 0
+
+
+def test_a_poster_address_keeps_the_prefix_the_site_is_served_under() -> None:
+    """Behind a proxy at /kiosk/ the cards' posters must point under /kiosk/ too."""
+    assert tmdb_poster("/abc.jpg") == "/img/poster/w342/abc.jpg"
+    set_script_prefix("/kiosk/")
+    try:
+        assert tmdb_poster("/abc.jpg") == "/kiosk/img/poster/w342/abc.jpg"
+        assert tmdb_poster("/abc.jpg", "w185") == "/kiosk/img/poster/w185/abc.jpg"
+    finally:
+        set_script_prefix("/")
+    assert tmdb_poster("/abc.jpg") == "/img/poster/w342/abc.jpg"
