@@ -65,6 +65,10 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+# The password form's button: the login page also has "Sign in with Plex" (/login/plex/).
+PASSWORD_LOGIN = "form[action$='/login/'] button[type=submit]"
+
+
 def log_in(browser: object, base: str, viewport: dict, username: str, password: str) -> object:
     page = browser.new_context(viewport=viewport).new_page()
     response = page.goto(f"{base}/login/")
@@ -74,7 +78,7 @@ def log_in(browser: object, base: str, viewport: dict, username: str, password: 
     )
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click(PASSWORD_LOGIN)
     page.wait_for_url(f"{base}/")
     return page
 
