@@ -18,10 +18,13 @@ from django.utils.log import AdminEmailHandler
 from django.views.debug import ExceptionReporter
 
 MASK = "***"
-# `name=value` in URLs, form bodies and reprs; the value ends at &, space, quote or bracket.
+# `name=value` in URLs, form bodies and reprs, `name: value` in headers, `"name": "value"`
+# in JSON (plex.tv's `authToken`, also escaped inside another JSON string) and
+# `name="value"` in XML attributes (plex.tv's `authenticationToken`); the value ends at
+# &, space, quote or bracket.
 _PAIRS = re.compile(
     r"(?P<key>(?:x-plex-token|(?:jackett_)?api_?key|access_token|token|password|passwd|pass)"
-    r"(?:%3D|=|['\"]?\s*:\s*['\"]?))(?P<value>[^&\s'\"<>\])},;]+)",
+    r"(?:%3D|=\\?['\"]?|\\?['\"]?\s*:\s*\\?['\"]?))(?P<value>[^&\s'\"\\<>\])},;]+)",
     re.IGNORECASE,
 )
 # `scheme://user:password@host` in notification and proxy URLs.
@@ -32,6 +35,7 @@ _SECRET_SETTINGS = (
     "TMDB_API_KEY",
     "SECRET_KEY",
     "EMAIL_HOST_PASSWORD",
+    "PLEX_TOKEN_KEY",
 )
 # Shorter values would mask ordinary words ("x", "admin") all over the logs.
 _MIN_SECRET_LENGTH = 6

@@ -120,6 +120,7 @@ class SimWatchItem:
     year: int | None
     guids: tuple[str, ...]
     inline_guids: bool = True
+    seasons: int = 1  # shows only
 
 
 @dataclass
@@ -140,6 +141,7 @@ def watch_item(
     imdb: str | None = None,
     tvdb: int | None = None,
     inline_guids: bool = True,
+    seasons: int = 1,
 ) -> SimWatchItem:
     """Make a watchlist item with discover-like ids (a 24-hex ratingKey from the title)."""
     guids = tuple(
@@ -152,7 +154,7 @@ def watch_item(
         if g
     )
     rating_key = hashlib.sha1(f"{kind}:{title}:{year}".encode()).hexdigest()[:24]  # noqa: S324
-    return SimWatchItem(rating_key, title, kind, year, guids, inline_guids)
+    return SimWatchItem(rating_key, title, kind, year, guids, inline_guids, seasons)
 
 
 @dataclass
@@ -265,7 +267,9 @@ class PlexTVSimulator(ThreadingHTTPServer):
             owner.id,
             [
                 watch_item(603, "The Matrix", "movie", 1999, imdb="tt0133093"),
-                watch_item(1396, "Breaking Bad", "show", 2008, imdb="tt0903747", tvdb=81189),
+                watch_item(
+                    1396, "Breaking Bad", "show", 2008, imdb="tt0903747", tvdb=81189, seasons=5
+                ),
                 # Discover sometimes lists an item without its ids: metadata has them.
                 watch_item(438631, "Dune", "movie", 2021, imdb="tt1160419", inline_guids=False),
                 # A title TMDB does not know (only an IMDb id).
@@ -883,6 +887,8 @@ class _Handler(BaseHTTPRequestHandler):
             "thumb": f"https://metadata-static.plex.tv/{item.rating_key}.jpg",
             "publicPagesURL": f"https://watch.plex.tv/{item.type}/{item.rating_key}",
         }
+        if item.type == "show":
+            body.update(childCount=item.seasons, leafCount=item.seasons * 8, viewedLeafCount=0)
         if guids:
             body["Guid"] = [{"id": guid} for guid in item.guids]
         return body
