@@ -6,7 +6,8 @@ that stalled, errored or disappeared (so their owner can try another release), q
 again imports whose message went missing, and removes torrents of cancelled downloads
 that qBittorrent still has. A magnet that has just received its metadata has its real
 files checked (`downloads.real_size`: a fake fails), and a download of some episodes then
-gets its files selected and is started (a call or two more, once).
+gets its files selected and is started (a call or two more, once). `check_download` does
+the same for one download, when qBittorrent says its torrent finished (`downloads.hook`).
 """
 
 from __future__ import annotations
@@ -87,19 +88,8 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
                 fail_download(download, "qBittorrent no longer has this torrent")
                 report.failed.append((download.pk, "lost"))
             continue
-        if _awaits_check(download, snapshot):
-            refused = real_size.check_listed_files(download, client)
-            if refused:
-                report.failed.append((download.pk, refused))
-                continue
-        outcome = _follow(download, snapshot, now)
-        if outcome == "completed":
-            report.completed.append(download.pk)
-        elif outcome:
-            fail_download(download, outcome, client)
-            report.failed.append((download.pk, outcome))
+        if not _act_on(download, snapshot, now, client, report):
             continue
-        download.updated_at = now
         changed.append(download)
         if _awaits_selection(download, snapshot):
             to_select.append(download)
@@ -112,6 +102,63 @@ def monitor_once(*, client: QBittorrent | None = None) -> MonitorReport:
     _requeue_forgotten_imports(now, skip=report.completed)
     cleanup.remove_cancelled_leftovers(client, set(snapshots) - active_hashes)
     return report
+
+
+def check_download(info_hash: str, *, client: QBittorrent | None = None) -> MonitorReport:
+    """Follow one active download now, asking qBittorrent about its torrent alone.
+
+    What qBittorrent's "torrent finished" call queues (`downloads.api.DownloadFinished`):
+    the same steps as a pass for that download, in one `torrents/info` call. A torrent
+    missing from qBittorrent is left to the pass (its grace and failover rules). The
+    caller holds the monitor's lock, so no pass writes this row meanwhile; the write is
+    still a claim (only while the download is active), so a download cancelled or failed
+    in between stays so and nothing is imported.
+    """
+    report = MonitorReport()
+    download = Download.objects.filter(info_hash=info_hash.lower(), state__in=ACTIVE).first()
+    if download is None:
+        return report
+    client = client or QBittorrent()
+    snapshot = client.get(download.info_hash)
+    if snapshot is None:
+        return report
+    report.seen = 1
+    if not _act_on(download, snapshot, timezone.now(), client, report):
+        return report
+    written = {name: getattr(download, name) for name in FOLLOWED_FIELDS}
+    if not Download.objects.filter(pk=download.pk, state__in=ACTIVE).update(**written):
+        report.completed.clear()
+        return report
+    report.updated = 1
+    if _awaits_selection(download, snapshot):
+        _select_files(download, client, report)
+    for download_id in report.completed:
+        queueing.queue_import(download_id)
+    return report
+
+
+def _act_on(
+    download: Download,
+    snapshot: TorrentSnapshot,
+    now: datetime,
+    client: QBittorrent,
+    report: MonitorReport,
+) -> bool:
+    """Check, follow and complete or fail one listed download; say whether to write its row."""
+    if _awaits_check(download, snapshot):
+        refused = real_size.check_listed_files(download, client)
+        if refused:
+            report.failed.append((download.pk, refused))
+            return False
+    outcome = _follow(download, snapshot, now)
+    if outcome == "completed":
+        report.completed.append(download.pk)
+    elif outcome:
+        fail_download(download, outcome, client)
+        report.failed.append((download.pk, outcome))
+        return False
+    download.updated_at = now
+    return True
 
 
 def _awaits_check(download: Download, snapshot: TorrentSnapshot) -> bool:

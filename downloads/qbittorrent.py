@@ -388,6 +388,20 @@ class QBittorrent:
         with self._errors("start a torrent"):
             self._api.torrents_start(torrent_hashes=info_hash.lower())
 
+    def autorun(self) -> tuple[bool, str]:
+        """Return qBittorrent's "run external program on torrent finished" switch and line."""
+        with self._errors("read its preferences"):
+            preferences = self._api.app_preferences()
+        return bool(preferences.get("autorun_enabled")), str(preferences.get("autorun_program", ""))
+
+    def set_autorun(self, *, enabled: bool, program: str) -> None:
+        """Set the program qBittorrent runs when any torrent finishes (all categories)."""
+        # Web API 2.8 (4.5.2) and 2.11 (5.x) name both the same; `%I` is the v1 info hash.
+        with self._errors("set its preferences"):
+            self._api.app_set_preferences(
+                prefs={"autorun_enabled": enabled, "autorun_program": program}
+            )
+
     def remove(self, info_hash: str, *, delete_files: bool = True) -> bool:
         """Remove the app's torrent (and its data by default); False when it was not there."""
         if self.get(info_hash) is None:

@@ -13,6 +13,8 @@ from core.queueing import send_after_commit
 
 IMPORT = "downloads.tasks.import_download_task"
 STOP = "downloads.tasks.stop_download_task"
+CHECK = "downloads.tasks.check_download_task"
+INSTALL_HOOK = "downloads.tasks.install_hook_task"
 
 
 def queue_import(download_id: int) -> None:
@@ -23,3 +25,13 @@ def queue_import(download_id: int) -> None:
 def queue_stop(info_hash: str) -> None:
     """Queue the removal of a download (and its data) from qBittorrent."""
     send_after_commit(STOP, info_hash, what=f"removal of {info_hash}")
+
+
+def queue_check(info_hash: str) -> None:
+    """Queue a look at one download now (qBittorrent said its torrent finished)."""
+    send_after_commit(CHECK, info_hash, what=f"check of {info_hash}")
+
+
+def queue_install_hook() -> None:
+    """Queue setting qBittorrent's "on torrent finished" call to the app."""
+    send_after_commit(INSTALL_HOOK, what="installing qBittorrent's call to the app")

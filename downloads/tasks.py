@@ -6,13 +6,24 @@ the schedule rows and the README use.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from celery import Task, shared_task
 
 from core.locks import DATABASE_GONE, LockHeld, single_flight
-from downloads import cleanup, lifecycle, monitor
+from downloads import cleanup, hook, lifecycle, monitor
 from downloads.importer import ImportFailed
-from downloads.qbittorrent import QBittorrentTemporaryError
+from downloads.qbittorrent import QBittorrentPermanentError, QBittorrentTemporaryError
 from library.plex import PlexTemporaryError
+
+logger = logging.getLogger(__name__)
+
+# How long a push check waits for a running monitor pass before trying again later.
+LOCK_WAIT = 10.0
+# A finished torrent being checked or moved by qBittorrent is looked at again after
+# these delays (seconds), then left to the monitor's passes.
+CHECK_AGAIN = [0.5, 1, 2, 4, 8, 15, 30, 60, 60, 60]
 
 
 @shared_task(
@@ -38,6 +49,68 @@ def monitor_downloads_task() -> dict[str, int]:
         "completed": len(report.completed),
         "failed": len(report.failed),
     }
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(QBittorrentTemporaryError, *DATABASE_GONE),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=len(CHECK_AGAIN),
+)
+def check_download_task(self: Task, info_hash: str) -> str:
+    """Follow one download now: qBittorrent said its torrent finished."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            # The pass's own lock: a pass writes every row it read, so the two must not
+            # interleave. Waited for, not skipped: a push must not be lost to a pass
+            # that read the torrent before it finished.
+            with single_flight("download-monitor", ttl=120, owner=self.request.id):
+                report = monitor.check_download(info_hash)
+            break
+        except LockHeld:
+            if time.monotonic() >= deadline:
+                return _check_again(self, info_hash, "a monitor pass holds the lock")
+            time.sleep(0.1)
+        except QBittorrentPermanentError as exc:
+            # Moved to another category, say: not the app's to follow any more.
+            logger.warning("download %s not checked: %s", info_hash, exc)
+            return "refused"
+    if report.completed:
+        return "completed"
+    if report.failed:
+        return "failed"
+    if report.updated:
+        # Listed but not complete yet: qBittorrent checks or moves the files after it
+        # finishes, or the call came early.
+        return _check_again(self, info_hash, "not complete yet")
+    return "nothing to do"
+
+
+def _check_again(task: Task, info_hash: str, why: str) -> str:
+    """Look at the download again a little later, or leave it to the monitor's passes."""
+    attempt = task.request.retries
+    if attempt >= len(CHECK_AGAIN):
+        logger.info("download %s: %s; left to the monitor", info_hash, why)
+        return "left to the monitor"
+    raise task.retry(countdown=CHECK_AGAIN[attempt])
+
+
+@shared_task(autoretry_for=(QBittorrentTemporaryError,), retry_backoff=5, max_retries=8)
+def install_hook_task() -> str:
+    """Have qBittorrent call the app when a torrent finishes (QBITTORRENT_SET_HOOK)."""
+    try:
+        hook.install()
+    except hook.HookConflict:
+        # Never over the admin's own program: `manage.py qbittorrent_hook --install --force`.
+        logger.warning(
+            "qBittorrent already runs another program when a torrent finishes; the app's "
+            "call was not installed (manage.py qbittorrent_hook --show)"
+        )
+        return "another program is set"
+    return "installed"
 
 
 @shared_task(bind=True, max_retries=8)

@@ -207,6 +207,8 @@ class QBittorrentSimulator:
         self._server: ThreadingHTTPServer | None = None
         self._address: tuple[str, int] | None = None
         self._rid = 0
+        # What app/setPreferences changed (e.g. autorun_enabled, autorun_program).
+        self.preferences: dict[str, Any] = {"autorun_enabled": False, "autorun_program": ""}
 
     # --- faults, set by tests at run time -----------------------------------------------
     def down(self, how: str = "refuse") -> None:
@@ -717,7 +719,19 @@ class QBittorrentSimulator:
                 "queueing_enabled": False,
                 "dht": False,
             }
+            | self.preferences
         )
+
+    def _set_preferences(self, params: dict[str, str], files: list[bytes]) -> tuple:
+        # qBittorrent takes a `json` form field and ignores keys it does not know.
+        try:
+            changes = json.loads(params.get("json", ""))
+        except ValueError:
+            return 400, "text/plain", b"Bad Request", {}
+        if not isinstance(changes, dict):
+            return 400, "text/plain", b"Bad Request", {}
+        self.preferences.update(changes)
+        return _text("")
 
     # --- the HTTP server ------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
@@ -806,6 +820,7 @@ _ROUTES = {
         }
     ),
     "app/preferences": QBittorrentSimulator._preferences,
+    "app/setPreferences": QBittorrentSimulator._set_preferences,
     "torrents/add": QBittorrentSimulator._add,
     "torrents/info": QBittorrentSimulator._list,
     "torrents/delete": QBittorrentSimulator._delete,

@@ -44,7 +44,12 @@ def state() -> list[tuple]:
     ]
 
 
-@pytest.mark.parametrize("url", [u for u in URLS if u != "/healthz"])
+# qBittorrent's "torrent finished" call takes no session at all, only its own token in a
+# header, which a forged cross-site post cannot send (tests/downloads/test_finished_hook.py).
+TOKEN_ONLY = {"/api/v1/downloads/finished/"}
+
+
+@pytest.mark.parametrize("url", [u for u in URLS if u != "/healthz" and u not in TOKEN_ONLY])
 def test_a_post_without_the_token_is_refused_on_every_route(boss, member, url: str) -> None:
     pending = flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id).request
     url = url.replace("/1/", f"/{pending.pk}/")
