@@ -20,10 +20,11 @@ from django.views.debug import ExceptionReporter
 MASK = "***"
 # `name=value` in URLs, form bodies and reprs, `name: value` in headers, `"name": "value"`
 # in JSON (plex.tv's `authToken`, also escaped inside another JSON string) and
-# `name="value"` in XML attributes (plex.tv's `authenticationToken`); the value ends at
-# &, space, quote or bracket.
+# `name="value"` in XML attributes (plex.tv's `authenticationToken`), and a Plex Home
+# PIN (`/switch?pin=1234`); the value ends at &, space, quote or bracket.
 _PAIRS = re.compile(
-    r"(?P<key>(?:x-plex-token|(?:jackett_)?api_?key|access_token|token|password|passwd|pass)"
+    r"(?P<key>(?:x-plex-token|(?:jackett_)?api_?key|access_token|token|password|passwd|pass"
+    r"|(?<![a-z])pin)"
     r"(?:%3D|=\\?['\"]?|\\?['\"]?\s*:\s*\\?['\"]?))(?P<value>[^&\s'\"\\<>\])},;]+)",
     re.IGNORECASE,
 )

@@ -178,7 +178,13 @@ class PlexTVSimulator(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int] = ("127.0.0.1", 0), *, seed: bool = True):
+    def __init__(
+        self,
+        address: tuple[str, int] = ("127.0.0.1", 0),
+        *,
+        seed: bool = True,
+        owner_token: str = OWNER_TOKEN,
+    ) -> None:
         super().__init__(address, _Handler)
         self.state = PlexTVState()
         self.down = False  # every API answer becomes 503
@@ -189,7 +195,7 @@ class PlexTVSimulator(ThreadingHTTPServer):
         self._next_pin = 1000
         self._thread: threading.Thread | None = None
         if seed:
-            self.seed()
+            self.seed(owner_token=owner_token)
 
     # --- the world ---------------------------------------------------------------------
 
@@ -249,9 +255,10 @@ class PlexTVSimulator(ThreadingHTTPServer):
     def owner(self) -> SimAccount:
         return self.state.accounts[self.state.owner_id]
 
-    def seed(self) -> None:
+    def seed(self, *, owner_token: str = OWNER_TOKEN) -> None:
         """Make the demo household: an owner, a friend, a stranger, two Home profiles."""
-        owner = self.add_account(1001, "alice", "alice@example.com", token=OWNER_TOKEN)
+        # The owner's token is also the server's PLEX_TOKEN in the demo, as at home.
+        owner = self.add_account(1001, "alice", "alice@example.com", token=owner_token)
         owner.title = "Alice"
         self.state.owner_id = owner.id
         self.state.home[owner.id] = SimHomeUser(owner.id, admin=True)
@@ -1004,10 +1011,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def start_plextv_simulator(
-    port: int = 0, *, host: str = "127.0.0.1", seed: bool = True
+    port: int = 0, *, host: str = "127.0.0.1", seed: bool = True, owner_token: str = OWNER_TOKEN
 ) -> tuple[PlexTVSimulator, str]:
     """Start a simulator in a background thread; return it and its base URL."""
-    server = PlexTVSimulator((host, port), seed=seed)
+    server = PlexTVSimulator((host, port), seed=seed, owner_token=owner_token)
     return server, server.start()
 
 
@@ -1016,11 +1023,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--owner-token", default=OWNER_TOKEN, help="the owner's token (PLEX_TOKEN)")
     args = parser.parse_args(argv)
-    server = PlexTVSimulator((args.host, args.port))
+    server = PlexTVSimulator((args.host, args.port), owner_token=args.owner_token)
     print(
         f"plex.tv simulator on {server.url} (PLEX_TV_URL and PLEX_DISCOVER_URL; "
-        f"PLEX_AUTH_APP_URL={server.auth_url}; owner token {OWNER_TOKEN}); Ctrl-C stops it",
+        f"PLEX_AUTH_APP_URL={server.auth_url}; owner token {args.owner_token}); Ctrl-C stops it",
         flush=True,
     )
     try:

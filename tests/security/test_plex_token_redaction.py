@@ -27,6 +27,8 @@ TOKEN = "Zx9-plexUserToken_42"
          '<user id="5" authenticationToken="***" title="Kids"/>'),
         (f"<pin id='7' authToken='{TOKEN}'/>", "<pin id='7' authToken='***'/>"),
         (f'{{"name": "srv", "accessToken": "{TOKEN}"}}', '{"name": "srv", "accessToken": "***"}'),
+        ("POST /api/home/users/5/switch?pin=1234", "POST /api/home/users/5/switch?pin=***"),
+        ("mapping: 1, spin=2, pins/1001", "mapping: 1, spin=2, pins/1001"),
     ],
 )  # fmt: skip
 def test_plex_tokens_are_masked_in_headers_queries_json_and_xml(text: str, expected: str) -> None:
