@@ -39,7 +39,10 @@ def test_every_answer_says_how_long_the_server_took() -> None:
     response = Client().get("/login/")
 
     assert response.status_code == 200
-    assert re.fullmatch(r"app;dur=\d+\.\d", response["Server-Timing"])
+    timing = re.fullmatch(r"app;dur=(\d+\.\d), cpu;dur=(\d+\.\d)", response["Server-Timing"])
+    assert timing
+    app, cpu = map(float, timing.groups())
+    assert app > 0 and cpu <= app + 1  # the thread cannot use more time than it took
 
 
 def test_a_page_reaches_a_browser_that_accepts_gzip_compressed() -> None:
