@@ -74,7 +74,16 @@ def demo_environment(data: Path, ports: dict[str, int], tmdb_key: str) -> dict[s
         # Read TMDB again every minute (not 6 h) for a season on the air: episodes air every 2.
         "TV_AIRING_CHECK_MINUTES": "1",
         "PLEXKIOSK_SKIP_DOTENV": "1",
+        **plextv_environment(ports),
     }
+
+
+def plextv_environment(ports: dict[str, int]) -> dict[str, str]:
+    """Point the app at the simulated plex.tv: one port is plex.tv, discover and the auth app."""
+    if "plextv" not in ports:
+        return {}
+    url = f"http://127.0.0.1:{ports['plextv']}"
+    return {"PLEX_TV_URL": url, "PLEX_DISCOVER_URL": url, "PLEX_AUTH_APP_URL": f"{url}/auth"}
 
 
 def speed_up_schedule() -> None:
@@ -144,7 +153,7 @@ def main() -> None:
     for folder in ("downloads", "media/Movies", "media/TV"):
         (data / folder).mkdir(parents=True, exist_ok=True)
     web_port = int(os.environ.get("DEMO_PORT", "8000"))
-    ports = {name: free_port() for name in ("plex", "tmdb", "qbittorrent")}
+    ports = {name: free_port() for name in ("plex", "tmdb", "qbittorrent", "plextv")}
 
     world = DemoWorld.start(
         ports,
@@ -191,6 +200,8 @@ def main() -> None:
         f"\nPlex Kiosk demo on http://127.0.0.1:{web_port}/  (Ctrl-C stops everything)\n"
         f"  member: {MEMBER[0]} / {MEMBER[1]}   admin: {ADMIN[0]} / {ADMIN[1]}\n"
         "  Search 'Dune', press Request, and watch it reach Plex.\n"
+        "  Sign in with Plex: the simulated plex.tv offers alice (owns the server), bob (a\n"
+        "  friend it is shared with), dana (Plex Home) and mallory (no access).\n"
         f"{airing_intro(world)}"
         f"  Demo data: {data}\n",
         flush=True,

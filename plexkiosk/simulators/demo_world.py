@@ -1,4 +1,4 @@
-"""The demo's simulated world: the four simulators, seeded, and Plex's scanner played by a thread.
+"""The demo's simulated world: the simulators, seeded, and Plex's scanner played by a thread.
 
 A season is on the air (`demo_catalogue.airing_season`): TMDB serves its episodes as aired
 from their moment on, and `AiringFeed` puts each episode's release on the indexer as it airs
@@ -20,6 +20,7 @@ from typing import Any
 
 from plexkiosk.simulators import demo_catalogue
 from plexkiosk.simulators.plex import PlexSimulator
+from plexkiosk.simulators.plextv import PlexTVSimulator, start_plextv_simulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.tmdb import AiringSeason, TMDBSimulatorServer, start_tmdb_simulator
 from plexkiosk.simulators.torznab import SimRelease, TorznabSimulator
@@ -167,6 +168,7 @@ class DemoWorld:
     scanner: PlexScanner
     airing: AiringSeason
     feed: AiringFeed
+    plextv: PlexTVSimulator  # plex.tv, its watchlists and auth app: Sign in with Plex
 
     @classmethod
     def start(
@@ -181,7 +183,7 @@ class DemoWorld:
         download_seconds: float,
         clock: Callable[[], datetime] | None = None,
     ) -> DemoWorld:
-        """Start TMDB (a season on the air), Plex, the indexer and its feed, qBittorrent."""
+        """Start TMDB (a season on the air), Plex, the indexer, its feed, qBittorrent, plex.tv."""
         clock = clock or (lambda: datetime.now(UTC))
         airing = demo_catalogue.airing_season(clock())
         tmdb, _ = start_tmdb_simulator(ports["tmdb"], clock=clock, airing=[airing])
@@ -200,7 +202,10 @@ class DemoWorld:
         feed.start()
         scanner = PlexScanner(plex, tmdb)
         scanner.start()
+        # The owner's plex.tv token is the server's token, as in a real household.
+        plextv, _ = start_plextv_simulator(ports.get("plextv", 0), owner_token=plex_token)
         return cls(
+            plextv=plextv,
             tmdb=tmdb,
             plex=plex,
             torznab=torznab,
@@ -219,5 +224,5 @@ class DemoWorld:
         """Stop the scanner and the feed, then every simulator."""
         self.scanner.stop()
         self.feed.stop()
-        for simulator in (self.qbittorrent, self.torznab, self.plex, self.tmdb):
+        for simulator in (self.qbittorrent, self.torznab, self.plex, self.tmdb, self.plextv):
             simulator.stop()

@@ -14,6 +14,7 @@ import requests
 from plexapi.exceptions import Unauthorized
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin, MyPlexResource, MyPlexUser
 
+from plexkiosk import demo
 from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.plextv import (
     OWNER_TOKEN,
@@ -178,3 +179,23 @@ def test_the_link_page_does_not_take_a_strong_code(sim: PlexTVSimulator) -> None
     page = _link(sim, login._code, "1002")
     assert page.status_code == 404
     assert not login.checkLogin()
+
+
+def test_the_demo_points_the_app_at_a_plex_tv_whose_owner_holds_the_servers_token() -> None:
+    env = demo.plextv_environment({"plextv": 8766})
+    assert env == {
+        "PLEX_TV_URL": "http://127.0.0.1:8766",
+        "PLEX_DISCOVER_URL": "http://127.0.0.1:8766",
+        "PLEX_AUTH_APP_URL": "http://127.0.0.1:8766/auth",
+    }
+    server, url = start_plextv_simulator(owner_token=demo.PLEX_TOKEN)
+    try:
+        answer = requests.get(
+            f"{url}/api/v2/resources",
+            headers={"X-Plex-Token": demo.PLEX_TOKEN, "Accept": "application/json"},
+            timeout=5,
+        ).json()
+    finally:
+        server.stop()
+    owned = [r["clientIdentifier"] for r in answer if r["provides"] == "server" and r["owned"]]
+    assert owned == [PlexSimulator().machine_identifier]
