@@ -81,7 +81,9 @@ def refresh_episodes(
     request = MediaRequest.objects.filter(pk=request_id, media_type=MediaType.TV).first()
     if request is None or request.season is None:
         return None
-    season = tmdb.season(request.tmdb_id, request.season, refresh=refresh)
+    season = tmdb.season(
+        request.tmdb_id, request.season, refresh=refresh, language=tmdb.household_language()
+    )
     write_season(request, season, now=now or timezone.now())
     return summary(request)
 

@@ -24,7 +24,7 @@ RECENT_LIMIT = 12
 ROW_LIMIT = 20  # TMDB's first page
 
 # (key, heading, the TMDB list): in the order the page shows them.
-ROWS: tuple[tuple[str, Promise, Callable[[], list[tmdb.TitleResult]]], ...] = (
+ROWS: tuple[tuple[str, Promise, Callable[..., list[tmdb.TitleResult]]], ...] = (
     ("trending", _("Trending this week"), tmdb.trending_this_week),
     ("popular-movies", _("Popular movies"), tmdb.popular_movies),
     ("popular-shows", _("Popular shows"), tmdb.popular_shows),
@@ -95,9 +95,11 @@ def discovery_rows() -> list[DiscoveryRow]:
     """Return TMDB's rows that could be had, marked all together in two queries."""
     if not tmdb.is_configured():
         return []
+    # Read here: the pool's threads do not see this thread's active language.
+    language = tmdb.page_language()
     # Side by side: with a cold cache the page waits for one TMDB round trip, not four.
     with ThreadPoolExecutor(max_workers=len(ROWS)) as pool:
-        lists = list(pool.map(_fetch, ROWS))
+        lists = list(pool.map(_fetch, ROWS, [language] * len(ROWS)))
     fetched = [
         (key, heading, found)
         for (key, heading, _fetch_list), found in zip(ROWS, lists, strict=True)
@@ -111,12 +113,12 @@ def discovery_rows() -> list[DiscoveryRow]:
 
 
 def _fetch(
-    row: tuple[str, Promise, Callable[[], list[tmdb.TitleResult]]],
+    row: tuple[str, Promise, Callable[..., list[tmdb.TitleResult]]], language: str
 ) -> list[tmdb.TitleResult]:
     """Fetch one row's titles, or none when TMDB cannot give them (the page goes on)."""
     key, _heading, fetch = row
     try:
-        return fetch()[:ROW_LIMIT]
+        return fetch(language=language)[:ROW_LIMIT]
     except tmdb.TMDBError as exc:
         # The client logged the failure as a warning once; this says what it cost, at each load.
         log.debug("Home row %s hidden: %s", key, exc)

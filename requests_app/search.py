@@ -35,7 +35,7 @@ def search_titles(
 ) -> list[SearchHit]:
     """Search TMDB and mark what Plex has and what is already requested."""
     try:
-        results = tmdb.search(q, media_type=media_type, page=page)
+        results = tmdb.search(q, media_type=media_type, page=page, language=tmdb.page_language())
     except tmdb.TMDBNotConfigured as exc:
         raise SearchUnavailable(
             _("Title search is not configured: the admin must set TMDB_API_KEY.")

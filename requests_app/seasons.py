@@ -100,7 +100,10 @@ def search_season(request: MediaRequest, *, now: datetime | None = None) -> str 
 def _read_season(request: MediaRequest, now: datetime) -> bool | None:
     """Write the rows from TMDB's season (fresh); say if any are known, None without TMDB."""
     try:
-        season = tmdb.season(request.tmdb_id, request.season, refresh=True)
+        # The rows' episode names are shown on pages: in the household's language.
+        season = tmdb.season(
+            request.tmdb_id, request.season, refresh=True, language=tmdb.household_language()
+        )
     except tmdb.TMDBNotConfigured:
         if not has_episode_rows(request):
             return None

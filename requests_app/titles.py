@@ -98,7 +98,7 @@ class TitlePage:
 def title_page(*, user: AbstractBaseUser, media_type: str, tmdb_id: int) -> TitlePage:
     """Describe a movie or show from TMDB, with what Plex holds and what is requested."""
     try:
-        details = tmdb.title_page_details(media_type, tmdb_id)
+        details = tmdb.title_page_details(media_type, tmdb_id, language=tmdb.page_language())
     except tmdb.TMDBNotConfigured as exc:
         raise TitleUnavailable(
             _("Title search is not configured: the admin must set TMDB_API_KEY.")

@@ -2,7 +2,8 @@
 
 The only module that talks to TMDB (API v3, https://developer.themoviedb.org/reference).
 Every failure becomes a `TMDBError` saying whether retrying could help; the API key never
-appears in a log line, an exception message or a returned value.
+appears in a log line, an exception message or a returned value. Pages pass the reader's
+language (`page_language()`); requests keep TMDB's English, which releases are named by.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from core.errors import ServiceError
 
@@ -39,6 +41,11 @@ DETAILS_WORKERS = 6  # TMDB allows ~50 requests/s; a page has at most 20 shows
 CACHE_VERSION = 3  # bump when TitleResult changes shape, so old pickles are not read back
 # Other names a release may carry (original title, titles abroad); beyond this, noise.
 MAX_ALIASES = 20
+# TMDB's own default, and what requests and release searches are made with.
+DEFAULT_LANGUAGE = "en-US"
+# The site's languages (settings.LANGUAGES) as TMDB names them; any other reads in English.
+TMDB_LANGUAGES = {"en": "en-US", "fr": "fr-FR"}
+LANGUAGE_PATTERN = re.compile(r"[a-z]{2}-[A-Z]{2}")
 
 _session = requests.Session()
 _session.headers.update({"Accept": "application/json", "User-Agent": "PlexKiosk"})
@@ -107,44 +114,82 @@ class SearchPage:
     total_results: int
 
 
+def language_for(code: str | None) -> str:
+    """Return TMDB's language for a Django language code ("fr", "fr-ca" -> "fr-FR")."""
+    base = re.split(r"[-_]", str(code or "").strip().lower(), maxsplit=1)[0]
+    return TMDB_LANGUAGES.get(base, DEFAULT_LANGUAGE)
+
+
+def page_language() -> str:
+    """Return TMDB's language for the page being drawn: the person's active language."""
+    return language_for(translation.get_language())
+
+
+def household_language() -> str:
+    """Return TMDB's language for text stored for pages outside a page (LANGUAGE_CODE)."""
+    return language_for(settings.LANGUAGE_CODE)
+
+
+def _language_params(language: str) -> dict[str, str]:
+    """Return the query parameters that ask TMDB for titles, overviews and images in `language`."""
+    if not isinstance(language, str) or not LANGUAGE_PATTERN.fullmatch(language):
+        raise ValueError(f"language must look like 'fr-FR', not {language!r}.")
+    # Images in that language first, then those without text ("null"), as TMDB's docs suggest.
+    return {"language": language, "include_image_language": f"{language[:2]},null"}
+
+
 def is_configured() -> bool:
     """Tell whether an API key and a base URL are set."""
     return bool(_api_key() and _base_url())
 
 
-def search(query: str, *, media_type: str | None = None, page: int = 1) -> list[TitleResult]:
+def search(
+    query: str,
+    *,
+    media_type: str | None = None,
+    page: int = 1,
+    language: str = DEFAULT_LANGUAGE,
+) -> list[TitleResult]:
     """Search movies, TV shows or both (media_type None) by title; people are left out.
 
     TV results carry their seasons and external ids (from `details`, cached a day), so a
     page can offer the seasons to request; movie results get their ids from `details`.
+    Titles and overviews come in `language` where TMDB has them, else in English.
     """
-    return search_page(query, media_type=media_type, page=page).results
+    return search_page(query, media_type=media_type, page=page, language=language).results
 
 
-def search_page(query: str, *, media_type: str | None = None, page: int = 1) -> SearchPage:
+def search_page(
+    query: str,
+    *,
+    media_type: str | None = None,
+    page: int = 1,
+    language: str = DEFAULT_LANGUAGE,
+) -> SearchPage:
     """Search like `search`, returning TMDB's paging numbers too."""
     cleaned = clean_query(query)
     if media_type is not None and media_type not in MEDIA_TYPES:
         raise ValueError(f"media_type must be 'movie', 'tv' or None, not {media_type!r}.")
     if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
         raise ValueError(f"page must be a whole number from 1 to {MAX_PAGE}.")
+    languages = _language_params(language)
     if not is_configured():
         raise TMDBNotConfigured()
     endpoint = media_type or "multi"
     digest = hashlib.sha256(cleaned.casefold().encode()).hexdigest()[:32]
-    key = _cache_key("search", endpoint, page, digest)
+    key = _cache_key("search", language, endpoint, page, digest)
     cached = _cache_get(key)
     if cached is not None:
         return cached
     data = _get(
         f"/search/{endpoint}",
-        {"query": cleaned, "page": page, "include_adult": "false"},
+        {"query": cleaned, "page": page, "include_adult": "false", **languages},
     )
     raw_results = data.get("results")
     if not isinstance(raw_results, list):
         raise TMDBError("TMDB answered a search without a result list.", temporary=False)
     kind = None if endpoint == "multi" else endpoint
-    results, complete = _with_seasons(_results(raw_results, kind))
+    results, complete = _with_seasons(_results(raw_results, kind), language)
     found = SearchPage(
         results=results,
         page=_int(data.get("page")) or page,
@@ -157,21 +202,29 @@ def search_page(query: str, *, media_type: str | None = None, page: int = 1) -> 
     return found
 
 
-def details(media_type: str, tmdb_id: int, *, refresh: bool = False) -> TitleResult:
-    """Fetch one movie or show with its IMDb/TVDB ids and, for TV, its season numbers."""
+def details(
+    media_type: str, tmdb_id: int, *, refresh: bool = False, language: str = DEFAULT_LANGUAGE
+) -> TitleResult:
+    """Fetch one movie or show with its IMDb/TVDB ids and, for TV, its season numbers.
+
+    A request keeps what the default (English) answer says: its title and aliases are
+    what releases are searched by, whatever language the page was read in.
+    """
     if media_type not in MEDIA_TYPES:
         raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
     if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
         raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
+    languages = _language_params(language)
     if not is_configured():
         raise TMDBNotConfigured()
-    key = _cache_key("details", media_type, tmdb_id)
+    key = _cache_key("details", language, media_type, tmdb_id)
     cached = None if refresh else _cache_get(key)
     if cached is not None:
         return cached
     try:
         data = _get(
-            f"/{media_type}/{tmdb_id}", {"append_to_response": "external_ids,alternative_titles"}
+            f"/{media_type}/{tmdb_id}",
+            {"append_to_response": "external_ids,alternative_titles", **languages},
         )
     except TMDBError as exc:
         if exc.status == 404:
@@ -193,38 +246,39 @@ LIST_CACHE_SECONDS = 60 * 60
 LIST_FAILURE_SECONDS = 5 * 60
 
 
-def trending_this_week() -> list[TitleResult]:
+def trending_this_week(*, language: str = DEFAULT_LANGUAGE) -> list[TitleResult]:
     """List this week's trending movies and shows (people left out)."""
-    return _list("/trending/all/week", None)
+    return _list("/trending/all/week", None, language)
 
 
-def popular_movies() -> list[TitleResult]:
+def popular_movies(*, language: str = DEFAULT_LANGUAGE) -> list[TitleResult]:
     """List TMDB's popular movies."""
-    return _list("/movie/popular", "movie")
+    return _list("/movie/popular", "movie", language)
 
 
-def popular_shows() -> list[TitleResult]:
+def popular_shows(*, language: str = DEFAULT_LANGUAGE) -> list[TitleResult]:
     """List TMDB's popular TV shows."""
-    return _list("/tv/popular", "tv")
+    return _list("/tv/popular", "tv", language)
 
 
-def upcoming_movies() -> list[TitleResult]:
+def upcoming_movies(*, language: str = DEFAULT_LANGUAGE) -> list[TitleResult]:
     """List the movies coming soon to cinemas."""
-    return _list("/movie/upcoming", "movie")
+    return _list("/movie/upcoming", "movie", language)
 
 
-def _list(path: str, media_type: str | None) -> list[TitleResult]:
+def _list(path: str, media_type: str | None, language: str) -> list[TitleResult]:
     """Fetch the first page of one of TMDB's lists, cached an hour; failures raise TMDBError."""
+    languages = _language_params(language)
     if not is_configured():
         raise TMDBNotConfigured()
-    key = _cache_key("list", path)
+    key = _cache_key("list", language, path)
     cached = _cache_get(key)
     if isinstance(cached, tuple):  # (message, temporary): TMDB failed minutes ago
         raise TMDBError(cached[0], temporary=cached[1])
     if cached is not None:
         return cached
     try:
-        raw_results = _get(path, {"page": 1}).get("results")
+        raw_results = _get(path, {"page": 1, **languages}).get("results")
         if not isinstance(raw_results, list):
             raise _failed(path, "TMDB answered a list without results.", temporary=False)
         results = _results(raw_results, media_type)
@@ -349,17 +403,20 @@ def show_status(tv_id: int, *, refresh: bool = False) -> ShowStatus:
     return status
 
 
-def season(tv_id: int, season_number: int, *, refresh: bool = False) -> Season:
-    """Fetch one season's episodes; unusable entries are left out with a reason, logged."""
+def season(
+    tv_id: int, season_number: int, *, refresh: bool = False, language: str = DEFAULT_LANGUAGE
+) -> Season:
+    """Fetch one season's episodes (named in `language`); unusable ones are left out, logged."""
     _check_tv_id(tv_id)
     if isinstance(season_number, bool) or not isinstance(season_number, int) or season_number < 0:
         raise ValueError(f"season_number must be a whole number from 0, not {season_number!r}.")
-    key = _cache_key("season", tv_id, season_number)
+    languages = _language_params(language)
+    key = _cache_key("season", language, tv_id, season_number)
     cached = None if refresh else _cache_get(key)
     if cached is not None:
         return cached
     label = f"season {season_number} of TV show {tv_id}"
-    data = _get_tv(f"/tv/{tv_id}/season/{season_number}", f"TMDB has no {label}.")
+    data = _get_tv(f"/tv/{tv_id}/season/{season_number}", f"TMDB has no {label}.", languages)
     answered = _int(data.get("season_number"))
     if answered is not None and answered != season_number:
         raise TMDBError(f"TMDB answered season {answered} when asked for {label}.", temporary=False)
@@ -419,15 +476,18 @@ MAX_CAST = 8
 BACKDROP_SIZE = "w1280"
 
 
-def title_page_details(media_type: str, tmdb_id: int) -> TitlePageDetails:
+def title_page_details(
+    media_type: str, tmdb_id: int, *, language: str = DEFAULT_LANGUAGE
+) -> TitlePageDetails:
     """Fetch a movie or show with its credits, genres and backdrop for its page (cached a day)."""
     if media_type not in MEDIA_TYPES:
         raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
     if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
         raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
+    languages = _language_params(language)
     if not is_configured():
         raise TMDBNotConfigured()
-    key = _cache_key("title-page", media_type, tmdb_id)
+    key = _cache_key("title-page", language, media_type, tmdb_id)
     cached = _cache_get(key)
     if cached is not None:
         return cached
@@ -435,7 +495,7 @@ def title_page_details(media_type: str, tmdb_id: int) -> TitlePageDetails:
     data = _get_tv(
         f"/{media_type}/{tmdb_id}",
         f"TMDB has no {kind} with id {tmdb_id}.",
-        {"append_to_response": "credits,external_ids,alternative_titles"},
+        {"append_to_response": "credits,external_ids,alternative_titles", **languages},
     )
     image_base = _image_base()
     title = _title_result(media_type, data, image_base, with_details=True)
@@ -594,7 +654,7 @@ def _airing_episode(raw: object) -> AiringEpisode | None:
     )
 
 
-def _with_seasons(results: list[TitleResult]) -> tuple[list[TitleResult], bool]:
+def _with_seasons(results: list[TitleResult], language: str) -> tuple[list[TitleResult], bool]:
     """Replace TV results with their details; tell whether every lookup worked."""
     shows = [r for r in results if r.media_type == "tv"]
     if not shows:
@@ -602,7 +662,7 @@ def _with_seasons(results: list[TitleResult]) -> tuple[list[TitleResult], bool]:
 
     def lookup(show: TitleResult) -> TitleResult | None:
         try:
-            return details("tv", show.tmdb_id)
+            return details("tv", show.tmdb_id, language=language)
         except TMDBError:
             return None  # the search still answers; only this show's seasons are missing
 

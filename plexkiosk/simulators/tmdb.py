@@ -9,8 +9,9 @@ can be on the air, its dates following an injectable clock, see `AiringSeason`; 
 data can be served on demand through `season_episodes`), `configuration`, and the poster images that
 configuration points at (a generated SVG per title, so the demo shows posters offline). It
 checks the API key (the `api_key` parameter, or a v4 read-access token as
-`Authorization: Bearer`), pages the way TMDB does, fails on request (slow answers, 500, 429,
-broken JSON) and records every request. Run it alone with
+`Authorization: Bearer`), answers `language=fr-FR` in French for some titles (`FRENCH`;
+the others in English, as TMDB falls back), pages the way TMDB does, fails on request
+(slow answers, 500, 429, broken JSON) and records every request. Run it alone with
 `python -m plexkiosk.simulators.tmdb --port 8765`, then set
 `TMDB_URL=http://127.0.0.1:8765/3` and `TMDB_API_KEY=sim-tmdb-key`.
 """
@@ -259,6 +260,37 @@ SHOWS: list[dict[str, Any]] = [
           "adventures.", popularity=130.0, origin_country="AU"),
 ]
 
+# What TMDB answers some titles with under `language=fr-FR`; the others keep their
+# English title and overview, as TMDB falls back when a translation is missing.
+FRENCH: dict[tuple[str, int], tuple[str, str]] = {
+    ("movie", 438631): ("Dune",
+        "Paul Atreides, jeune homme brillant, doit se rendre sur Arrakis, la planète la "
+        "plus dangereuse de l'univers, pour assurer l'avenir de sa famille."),
+    ("movie", 693134): ("Dune : Deuxième partie",
+        "Paul Atreides s'unit à Chani et aux Fremen pour venger la destruction de sa "
+        "famille."),
+    ("movie", 603): ("Matrix",
+        "Un pirate informatique découvre que le monde où il vit est une simulation et "
+        "rejoint la rébellion contre ceux qui la contrôlent."),
+    ("movie", 129): ("Le Voyage de Chihiro",
+        "Une fillette s'égare dans un monde de dieux, de sorcières et d'esprits, où les "
+        "humains sont changés en bêtes."),
+    ("movie", 278): ("Les Évadés",
+        "Condamné pour un double meurtre qu'il n'a pas commis, un banquier trouve "
+        "l'espoir et l'amitié dans la prison de Shawshank."),
+    ("movie", 120): ("Le Seigneur des anneaux : La Communauté de l'anneau",
+        "Un jeune hobbit et huit compagnons partent détruire l'Anneau unique."),
+    ("movie", 194): ("Le Fabuleux Destin d'Amélie Poulain",
+        "Une serveuse timide de Montmartre décide de changer la vie de ceux qui "
+        "l'entourent, et se bat contre sa propre solitude."),
+    ("tv", 1396): ("Breaking Bad",
+        "Un professeur de chimie atteint d'un cancer se met à fabriquer de la "
+        "méthamphétamine pour assurer l'avenir de sa famille."),
+    ("tv", 1399): ("Le Trône de fer",
+        "Neuf familles nobles se disputent le contrôle des terres de Westeros."),
+}
+GENRES_FR = {878: "Science-Fiction", 12: "Aventure", 18: "Drame"}
+
 PEOPLE: list[dict[str, Any]] = [
     {"id": 137427, "name": "Denis Villeneuve", "popularity": 12.0,
      "known_for_department": "Directing", "profile_path": None},
@@ -285,6 +317,53 @@ def _matches(query: str, *names: str) -> bool:
         if all(any(w.startswith(q) for w in name_words) for q in words):
             return True
     return False
+
+
+def _french(language: str) -> bool:
+    return language.split("-")[0] == "fr"
+
+
+def _in_language(body: dict[str, Any], kind: str, language: str) -> dict[str, Any]:
+    """Return a title's JSON with its French title and overview when asked for and known."""
+    found = FRENCH.get((kind, body["id"])) if _french(language) else None
+    if found is None:
+        return body
+    title, overview = found
+    return {**body, "title" if kind == "movie" else "name": title, "overview": overview}
+
+
+def _details_in_language(body: dict[str, Any], kind: str, language: str) -> dict[str, Any]:
+    """Return a movie's or show's details in French when asked: title, genres, season names."""
+    body = _in_language(body, kind, language)
+    if not _french(language):
+        return body
+    body["genres"] = [{**g, "name": GENRES_FR.get(g["id"], g["name"])} for g in body["genres"]]
+    if "seasons" in body:
+        body["seasons"] = [_season_name_fr(s) for s in body["seasons"]]
+    return body
+
+
+def _season_name_fr(season: dict[str, Any]) -> dict[str, Any]:
+    number = season["season_number"]
+    return {**season, "name": f"Saison {number}" if number else "Épisodes spéciaux"}
+
+
+def _season_in_language(body: dict[str, Any], language: str) -> dict[str, Any]:
+    """Return a season in French when asked: its name and its episodes' generated names."""
+    if not _french(language):
+        return body
+    episodes = [
+        {**e, "name": re.sub(r"^Episode (\d+)$", r"Épisode \1", e["name"])}
+        if isinstance(e, dict) and isinstance(e.get("name"), str)
+        else e
+        for e in body["episodes"]
+    ]
+    return {**_season_name_fr(body), "episodes": episodes}
+
+
+def _french_title(kind: str, title: dict[str, Any]) -> tuple[str, ...]:
+    found = FRENCH.get((kind, title["id"]))
+    return (found[0],) if found else ()
 
 
 def _movie_result(movie: dict[str, Any]) -> dict[str, Any]:
@@ -754,6 +833,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, path: str, params: dict[str, str]) -> None:
         append = set(filter(None, params.get("append_to_response", "").split(",")))
+        language = params.get("language", "en-US")
         if path == "/configuration":
             return self._json(200, self._configuration())
         if match := re.fullmatch(r"/search/(movie|tv|multi)", path):
@@ -764,7 +844,8 @@ class _Handler(BaseHTTPRequestHandler):
             movie = self.server.movies.get(int(match.group(1)))
             if movie is None:
                 return self._json(404, NOT_FOUND)
-            return self._json(200, _movie_details(movie, append))
+            body = _movie_details(movie, append)
+            return self._json(200, _details_in_language(body, "movie", language))
         if match := re.fullmatch(r"/tv/(\d+)", path):
             show = self.server.shows.get(int(match.group(1)))
             if show is None:
@@ -772,14 +853,16 @@ class _Handler(BaseHTTPRequestHandler):
             seasons = self.server.seasons_of(show)
             today = self.server.clock().astimezone(UTC).date()
             on_air = self.server.is_on_air(show)
-            return self._json(200, _tv_details(show, append, seasons, today, on_air))
+            body = _tv_details(show, append, seasons, today, on_air)
+            return self._json(200, _details_in_language(body, "tv", language))
         if match := re.fullmatch(r"/tv/(\d+)/season/(\d+)", path):
             show = self.server.shows.get(int(match.group(1)))
             number = int(match.group(2))
             episodes = self.server.seasons_of(show).get(number) if show else None
             if show is None or episodes is None:
                 return self._json(404, NOT_FOUND)
-            return self._json(200, _season_details(show, number, episodes))
+            body = _season_details(show, number, episodes)
+            return self._json(200, _season_in_language(body, language))
         return self._json(404, NOT_FOUND)
 
     def _configuration(self) -> dict[str, Any]:
@@ -801,18 +884,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _search(self, kind: str, params: dict[str, str]) -> None:
         query = params.get("query", "")
+        language = params.get("language", "en-US")
         hits: list[dict[str, Any]] = []
+        # TMDB finds a title by any of its translations, whatever language is asked for.
         if kind in ("movie", "multi"):
             hits += [
-                {**_movie_result(m), **({"media_type": "movie"} if kind == "multi" else {})}
+                {
+                    **_in_language(_movie_result(m), "movie", language),
+                    **({"media_type": "movie"} if kind == "multi" else {}),
+                }
                 for m in self.server.movies.values()
-                if _matches(query, m["title"], m["original_title"])
+                if _matches(query, m["title"], m["original_title"], *_french_title("movie", m))
             ]
         if kind in ("tv", "multi"):
             hits += [
-                {**_tv_result(s), **({"media_type": "tv"} if kind == "multi" else {})}
+                {
+                    **_in_language(_tv_result(s), "tv", language),
+                    **({"media_type": "tv"} if kind == "multi" else {}),
+                }
                 for s in self.server.shows.values()
-                if _matches(query, s["name"], s["original_name"])
+                if _matches(query, s["name"], s["original_name"], *_french_title("tv", s))
             ]
         if kind == "multi":
             hits += [_person_result(p) for p in PEOPLE if _matches(query, p["name"])]
@@ -841,8 +932,11 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _list(self, path: str, params: dict[str, str]) -> None:
-        movies = [_movie_result(m) for m in self.server.movies.values()]
-        shows = [_tv_result(s) for s in self.server.shows.values()]
+        language = params.get("language", "en-US")
+        movies = [
+            _in_language(_movie_result(m), "movie", language) for m in self.server.movies.values()
+        ]
+        shows = [_in_language(_tv_result(s), "tv", language) for s in self.server.shows.values()]
         extra: dict[str, Any] = {}
         if path == "/trending/all/week":
             hits = [{**m, "media_type": "movie"} for m in movies]

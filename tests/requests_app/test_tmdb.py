@@ -127,9 +127,10 @@ def test_movie_details_carry_the_imdb_id(simulator: TMDBSimulatorServer) -> None
     assert (dune.title, dune.year, dune.imdb_id) == ("Dune", 2021, "tt1160419")
     assert dune.tvdb_id is None
     assert dune.seasons == ()
-    assert "/3/movie/438631?append_to_response=external_ids,alternative_titles" in (
-        simulator.requests
-    )
+    assert (
+        "/3/movie/438631?append_to_response=external_ids,alternative_titles"
+        "&language=en-US&include_image_language=en,null"
+    ) in (simulator.requests)
 
 
 def test_details_carry_the_original_and_alternative_titles_once_each(

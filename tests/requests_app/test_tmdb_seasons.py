@@ -128,7 +128,9 @@ def test_a_season_has_its_episodes_in_order_with_air_dates_and_runtimes(
     assert found.episodes[0] == tmdb.Episode(1, "Episode 1", date(2009, 1, 1), 45)
     assert found.episodes[-1].air_date == date(2009, 2, 19)
     assert found.dropped == ()
-    assert "/3/tv/1396/season/2" in simulator.requests
+    assert "/3/tv/1396/season/2?language=en-US&include_image_language=en,null" in (
+        simulator.requests
+    )
 
 
 def test_specials_are_season_zero_where_the_show_has_them(simulator: TMDBSimulatorServer) -> None:

@@ -61,7 +61,7 @@ def wsgi_app() -> Iterator[WSGIHandler]:
 @pytest.fixture
 def some_rows(member, other_member, fake_tmdb, monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests, a download and a library item for generated ids to find, and a fake TMDB."""
-    monkeypatch.setattr(tmdb, "search", lambda q, media_type=None, page=1: [DUNE, BREAKING_BAD])
+    monkeypatch.setattr(tmdb, "search", lambda q, **_: [DUNE, BREAKING_BAD])
     flow.create_request(user=member, media_type="movie", tmdb_id=DUNE.tmdb_id)
     flow.create_request(user=other_member, media_type="tv", tmdb_id=BREAKING_BAD.tmdb_id, season=1)
     Download.objects.create(
