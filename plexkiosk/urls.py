@@ -1,4 +1,4 @@
-"""URL map: pages, admin, API v1 and its schema, liveness."""
+"""URL map: pages, logging in (with a password or Plex), admin, API v1 and its schema, liveness."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from plexkiosk import views
+from requests_app import plex_signin
 
 api_v1 = [
     path("library/", include("library.api_urls")),
@@ -23,6 +24,11 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/plex/", plex_signin.start, name="login_plex"),
+    path("login/plex/callback/", plex_signin.callback, name="login_plex_callback"),
+    path("login/plex/tablet/", plex_signin.tablet, name="login_plex_tablet"),
+    path("login/plex/tablet/status/", plex_signin.tablet_status, name="login_plex_tablet_status"),
+    path("login/plex/home/", plex_signin.home, name="login_plex_home"),
     path("admin/", admin.site.urls),
     path("library/", include("library.urls")),
     path("api/v1/", include(api_v1)),

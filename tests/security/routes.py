@@ -13,12 +13,21 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
 
-# The only routes an anonymous visitor may use: liveness, logging in and out, and the web
-# app manifest (browsers fetch it without the session cookie; it names no one's data).
+# The only routes an anonymous visitor may use: liveness, logging in and out (with a
+# password or with Plex), and the web app manifest (browsers fetch it without the session
+# cookie; it names no one's data).
+PLEX_SIGN_IN = {
+    "/login/plex/",
+    "/login/plex/callback/",
+    "/login/plex/tablet/",
+    "/login/plex/tablet/status/",
+    "/login/plex/home/",
+}
 PUBLIC = {
     "/healthz",
     "/login/",
     "/logout/",
+    *PLEX_SIGN_IN,
     "/admin/login/",
     "/admin/logout/",
     "/manifest.webmanifest",

@@ -125,6 +125,11 @@ def test_the_walk_covers_the_pages_the_api_admin_and_the_api_docs() -> None:
         "/admin/login/",
         "/admin/logout/",
         "/manifest.webmanifest",
+        "/login/plex/",
+        "/login/plex/callback/",
+        "/login/plex/tablet/",
+        "/login/plex/tablet/status/",
+        "/login/plex/home/",
     } == PUBLIC
 
 
