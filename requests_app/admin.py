@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from requests_app import flow
+from requests_app.household_admin import HouseholdImportMixin
 from requests_app.models import (
     MediaRequest,
     PlexAccount,
@@ -120,7 +121,7 @@ class WatchlistItemInline(ReadOnlyInline):
 
 
 @admin.register(PlexAccount)
-class PlexAccountAdmin(admin.ModelAdmin):
+class PlexAccountAdmin(HouseholdImportMixin, admin.ModelAdmin):
     """Plex accounts; the token is never shown, not even encrypted (it is not a field here)."""
 
     list_display = ("__str__", "user", "kind", "token_state", "watchlist_enabled")
