@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from library.models import LibraryItem
 from requests_app import tmdb
-from requests_app.models import ACTIVE_STATUSES, MediaRequest, Status
+from requests_app.models import ACTIVE_STATUSES, MediaRequest, MediaType, Status
 
 
 class SearchUnavailable(Exception):
@@ -26,8 +26,19 @@ class SearchHit:
     poster_url: str
     seasons: list[int]
     in_plex: bool
-    request_id: int | None
+    request_id: int | None  # a show's: its newest active season request
     request_status: str | None
+    requested_seasons: tuple[int, ...] = ()  # a show's seasons on their way
+
+    @property
+    def request_label(self) -> str:
+        """Say what is asked for: "Requested", or a show's seasons ("Season 2 requested")."""
+        seasons = self.requested_seasons
+        if not seasons:
+            return _("Requested")
+        if len(seasons) == 1:
+            return _("Season %(number)s requested") % {"number": seasons[0]}
+        return _("Seasons %(numbers)s requested") % {"numbers": ", ".join(map(str, seasons))}
 
 
 def search_titles(
@@ -52,19 +63,31 @@ def search_titles(
 
 
 def mark_titles(results: list[tmdb.TitleResult]) -> list[SearchHit]:
-    """Mark which titles Plex has and which are requested, in two queries for them all."""
+    """Mark which titles Plex has and which are requested, in two queries for them all.
+
+    A movie is requested by its own request (active or completed); a show by any of its
+    seasons' requests still on their way, which the card names.
+    """
     in_plex = _in_plex([(r.media_type, r.tmdb_id) for r in results])
-    requests = {
-        (r.media_type, r.tmdb_id): r
-        for r in MediaRequest.objects.filter(
-            tmdb_id__in=[r.tmdb_id for r in results], season__isnull=True
-        )
+    requests: dict[tuple[str, int], MediaRequest] = {}
+    seasons: dict[int, set[int]] = {}
+    asked = (
+        MediaRequest.objects.filter(tmdb_id__in=[r.tmdb_id for r in results])
         .filter(status__in=[*ACTIVE_STATUSES, Status.COMPLETED])
-        .order_by("created_at")
-    }
+        .only("pk", "media_type", "tmdb_id", "season", "status")
+        .order_by("created_at", "pk")
+    )
+    for request in asked:  # oldest first: the newest of a title's requests stays
+        key = (request.media_type, request.tmdb_id)
+        if request.media_type == MediaType.MOVIE:
+            requests[key] = request
+        elif request.status in ACTIVE_STATUSES:
+            requests[key] = request
+            seasons.setdefault(request.tmdb_id, set()).add(request.season)
     hits = []
     for r in results:
         request = requests.get((r.media_type, r.tmdb_id))
+        on_their_way = seasons.get(r.tmdb_id, ()) if r.media_type == MediaType.TV else ()
         hits.append(
             SearchHit(
                 media_type=r.media_type,
@@ -77,6 +100,7 @@ def mark_titles(results: list[tmdb.TitleResult]) -> list[SearchHit]:
                 in_plex=(r.media_type, r.tmdb_id) in in_plex,
                 request_id=request.pk if request else None,
                 request_status=request.status if request else None,
+                requested_seasons=tuple(sorted(on_their_way)),
             )
         )
     return hits

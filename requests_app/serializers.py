@@ -166,3 +166,4 @@ class SearchResultSerializer(serializers.Serializer):
     in_plex = serializers.BooleanField()
     request_id = serializers.IntegerField(allow_null=True)
     request_status = serializers.CharField(allow_null=True)
+    requested_seasons = serializers.ListField(child=serializers.IntegerField())
