@@ -144,6 +144,8 @@ def mark_from_mirror(request: MediaRequest) -> list[int]:
 
 def summary(request: MediaRequest) -> EpisodeSummary | None:
     """Count the season's episodes by state, or None when none are known yet."""
+    if request.media_type != MediaType.TV:
+        return None  # a movie has no episodes: its page, polled every 3 s, asks nothing
     rows = list(request.episodes.only("state", "air_date"))
     if not rows:
         return None
@@ -160,6 +162,8 @@ def shown(request: MediaRequest) -> list[RequestEpisode]:
     """Return the season's episodes as a person sees them now, each downloading one with
     its download's `progress` (the wanted ones of a whole season's download, made before
     episodes had their own, read *downloading*)."""
+    if request.media_type != MediaType.TV:
+        return []  # a movie has no episodes (nor their downloads' progress to read)
     rows = list(request.episodes.all())
     whole_season = request.status in DOWNLOADING_STATUSES and bool(request.download_hash)
     progress = progress_by_download(
