@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from downloads.models import QualityProfile
 from requests_app import apprise_client
-from requests_app.models import MediaType
+from requests_app.models import MediaType, WatchlistShows
 
 # The season drop-down's choice that asks for every season Plex lacks.
 ALL_MISSING = "missing"
@@ -68,6 +68,22 @@ class ProfileForm(NotificationsForm):
             "(“Français”: French audio)."
         ),
     )
+    watchlist_enabled = forms.BooleanField(
+        required=False,
+        label=_("Request what I add to my Plex watchlist"),
+        help_text=_("Checked every 10 minutes, within your request limits."),
+    )
+    watchlist_shows = forms.ChoiceField(
+        choices=WatchlistShows.choices,
+        initial=WatchlistShows.LATEST_SEASON,
+        label=_("A TV show on my watchlist requests"),
+    )
+
+    def __init__(self, *args: object, plex_account: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not plex_account:  # the watchlist is Plex's: nothing to offer without an account
+            del self.fields["watchlist_enabled"]
+            del self.fields["watchlist_shows"]
 
 
 class SearchForm(forms.Form):

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from requests_app import apprise_client
 from requests_app.episodes import episode_label
-from requests_app.models import EpisodeState, MediaRequest, MediaType, Profile, Status
+from requests_app.models import (
+    EpisodeState,
+    MediaRequest,
+    MediaType,
+    Profile,
+    Status,
+    WatchlistItem,
+    WatchlistOutcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +94,30 @@ def request_pending(request_id: int) -> None:
         "title": request.display_title,
     }
     apprise_client.send(urls, title=title, body=_("Approve or decline it in Plex Kiosk."))
+
+
+def _own_urls(user: AbstractBaseUser) -> list[str]:
+    profile = Profile.objects.filter(user=user).first()
+    return profile.notify_url_list if profile is not None else []
+
+
+def watchlist_news(user: AbstractBaseUser, items: Sequence[WatchlistItem]) -> None:
+    """Tell a member, in one message, what became of each title new on their Plex watchlist."""
+    urls = _own_urls(user)
+    if not urls or not items:
+        return
+    requested = sum(item.outcome == WatchlistOutcome.REQUESTED for item in items)
+    title = ngettext(
+        "From your Plex watchlist: %(count)s title requested",
+        "From your Plex watchlist: %(count)s titles requested",
+        requested,
+    ) % {"count": requested}
+    body = "\n".join(f"• {item.message or item.title}" for item in items)
+    apprise_client.send(urls, title=title, body=body)
+
+
+def watchlist_stopped(user: AbstractBaseUser, message: str) -> None:
+    """Tell a member their watchlist is no longer read, and why."""
+    urls = _own_urls(user)
+    if urls:
+        apprise_client.send(urls, title=_("Your Plex watchlist is no longer read"), body=message)

@@ -19,6 +19,7 @@ MATCH_LIBRARY = "requests_app.tasks.match_library_changes_task"
 NOTIFY = "requests_app.tasks.notify_request_task"
 NOTIFY_EPISODES = "requests_app.tasks.notify_episodes_task"
 REFRESH_EPISODES = "requests_app.tasks.refresh_episodes_task"
+SYNC_WATCHLIST = "requests_app.tasks.sync_watchlist_task"
 
 
 def search(request_id: int, task_id: str) -> None:
@@ -65,6 +66,11 @@ def notify_episodes(request_id: int, numbers: list[int]) -> None:
 def refresh_episodes(request_id: int) -> None:
     """Queue the reading of a TV request's episodes from TMDB and the mirror."""
     send_after_commit(REFRESH_EPISODES, request_id, what=f"request {request_id}: episodes")
+
+
+def sync_watchlist(account_id: int) -> None:
+    """Queue the reading of one member's Plex watchlist (by account id: never the token)."""
+    send_after_commit(SYNC_WATCHLIST, account_id, what=f"Plex account {account_id}: watchlist")
 
 
 def stop_download(info_hash: str) -> None:

@@ -42,6 +42,15 @@ JOBS = [
         ),
     ),
     ScheduledJob(
+        name="plex-watchlists",
+        task="requests_app.tasks.sync_watchlists_task",
+        every_seconds=600,
+        description=(
+            "Read the Plex watchlist of each member who asked for it and request the titles "
+            "new on it (one task per member; an unchanged list costs one small call)."
+        ),
+    ),
+    ScheduledJob(
         name="cleanup-old-requests",
         task="requests_app.tasks.cleanup_old_requests_task",
         crontab="45 4 * * *",

@@ -7,7 +7,17 @@ import uuid
 
 from celery import Task, shared_task
 
-from requests_app import episodes, flow, notifications, pipeline, recovery, seasons, tmdb
+from requests_app import (
+    episodes,
+    flow,
+    notifications,
+    pipeline,
+    plextv,
+    recovery,
+    seasons,
+    tmdb,
+    watchlist,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,3 +142,22 @@ def refresh_airing_episodes_task() -> int:
         except tmdb.TMDBError as exc:
             logger.warning("request %s: episodes not read from TMDB: %s", request_id, exc)
     return done
+
+
+@shared_task
+def sync_watchlists_task() -> int:
+    """Queue the watchlist sync of every member who asked for it; say how many."""
+    return watchlist.sync_watchlists()
+
+
+@shared_task(
+    # plex.tv away or slow: nothing was recorded, so the whole read is tried again.
+    autoretry_for=(plextv.PlexTVTemporaryError,),
+    retry_backoff=30,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=4,
+)
+def sync_watchlist_task(account_id: int) -> str:
+    """Request what is new on one member's Plex watchlist."""
+    return watchlist.sync_watchlist(account_id).summary

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app import episodes, flow, home, search, titles
+from requests_app import episodes, flow, home, search, titles, watchlist
 from requests_app.forms import (
     ALL_MISSING,
     DeclineForm,
@@ -24,7 +24,7 @@ from requests_app.forms import (
     RequestForm,
     SearchForm,
 )
-from requests_app.models import MediaRequest, MediaType, Profile, Status
+from requests_app.models import MediaRequest, MediaType, PlexAccount, Profile, Status
 from requests_app.progress import poll_seconds, progress_of, progress_of_many
 from requests_app.quotas import quota_for
 from requests_app.throttles import CreateRequestThrottle
@@ -279,14 +279,23 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     """Let a person say where notifications go and which profile (audio) their requests use."""
     mine, _created = Profile.objects.get_or_create(user=request.user)
-    form = ProfileForm(
-        request.POST or None,
-        initial={"notify_urls": mine.notify_urls, "quality_profile": mine.quality_profile_id},
-    )
+    account = PlexAccount.objects.filter(user=request.user).first()
+    initial = {"notify_urls": mine.notify_urls, "quality_profile": mine.quality_profile_id}
+    if account is not None:
+        initial.update(
+            watchlist_enabled=account.watchlist_enabled, watchlist_shows=account.watchlist_shows
+        )
+    form = ProfileForm(request.POST or None, initial=initial, plex_account=account is not None)
     if request.method == "POST" and form.is_valid():
         mine.notify_urls = form.cleaned_data["notify_urls"]
         mine.quality_profile = form.cleaned_data["quality_profile"]
         mine.save(update_fields=["notify_urls", "quality_profile"])
+        if account is not None:
+            watchlist.set_watchlist(
+                account,
+                enabled=form.cleaned_data["watchlist_enabled"],
+                shows=form.cleaned_data["watchlist_shows"],
+            )
         messages.success(request, _("Saved."))
         return redirect("requests:profile")
     return render(
@@ -294,6 +303,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "requests_app/profile.html",
         {
             "form": form,
+            "plex_account": account,
             "movies": quota_for(request.user, "movie"),
             "seasons": quota_for(request.user, "tv"),
         },
