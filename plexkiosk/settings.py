@@ -295,6 +295,13 @@ else:
         "visibility_timeout": _env("CELERY_VISIBILITY_TIMEOUT", int, 7200),
     }
     if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # A Redis down, blackholed or hung must not hold a page: without socket timeouts
+        # redis-py waits for ever, and a save that queues a task never answers.
+        _broker_timeout = _bounded("CELERY_BROKER_TIMEOUT", float, 3, low=0.5, high=60)
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {
+            "socket_connect_timeout": _broker_timeout,
+            "socket_timeout": _broker_timeout,
+        }
         # Redis with a record of which worker holds each message: a worker killed whole
         # (a power cut) gets its messages back at the next start, not after the timeout.
         # RabbitMQ needs none: it requeues a dead consumer's messages when its connection drops.

@@ -147,7 +147,8 @@ class Stack:
         self.children.append(child)
         return child
 
-    def web(self) -> str:
+    def web(self, *, healthy: bool = True) -> str:
+        """Start gunicorn; wait until /healthz says 200 (or, not `healthy`, the login page)."""
         # As `make run` does: the manifest storage serves only collected files.
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
@@ -179,7 +180,8 @@ class Stack:
 
         def answers() -> bool:
             try:
-                return requests.get(f"{self.base_url}/healthz", timeout=2).status_code == 200
+                path = "/healthz" if healthy else "/login/"  # /healthz: 503, a service away
+                return requests.get(f"{self.base_url}{path}", timeout=2).status_code == 200
             except requests.RequestException:
                 return False
 
