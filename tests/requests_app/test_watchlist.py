@@ -353,3 +353,37 @@ def test_a_member_without_plex_is_not_offered_the_watchlist(db: None) -> None:
     response = client.post("/profile/", {"notify_urls": "", "watchlist_enabled": "on"})
     assert response.status_code == 302
     assert not PlexAccount.objects.exists()
+
+
+def test_a_title_tmdb_cannot_look_up_now_is_asked_for_at_the_next_sync(
+    world: PlexTVSimulator, bob: PlexAccount, tmdb_sim
+) -> None:
+    world.set_watchlist(BOB, [INCEPTION, MATRIX])
+    tmdb_sim.fail("500", times=20, path="/3/movie/27205")
+
+    first = watchlist.sync_watchlist(bob.pk)
+
+    assert [i.title for i in first.new_items] == ["The Matrix"]
+    bob.refresh_from_db()
+    assert bob.watchlist_etag == ""  # else the unchanged list would hide Inception for good
+    while tmdb_sim.next_failure("/3/movie/27205"):  # TMDB is back: the outage's rest goes
+        pass
+    second = watchlist.sync_watchlist(bob.pk)
+    assert [i.title for i in second.new_items] == ["Inception"]
+    assert outcomes(bob) == {"The Matrix": "requested", "Inception": "requested"}
+
+
+def test_a_garbled_watchlist_answer_is_said_on_the_account_and_records_nothing(
+    world: PlexTVSimulator, bob: PlexAccount, told: list[dict]
+) -> None:
+    world.set_watchlist(BOB, [INCEPTION])
+    world.override(WATCHLIST, status=200, body="<html>Hello from a captive portal</html>")
+    outcome = watchlist.sync_watchlist(bob.pk)
+    assert outcome.state == "failed"
+    bob.refresh_from_db()
+    assert bob.watchlist_error.startswith("Your Plex watchlist could not be read")
+    assert bob.token_state == "valid"  # the sign-in is fine; the next sync tries again
+    assert not WatchlistItem.objects.exists() and told == []
+    assert watchlist.sync_watchlist(bob.pk).state == "synced"
+    bob.refresh_from_db()
+    assert bob.watchlist_error == "" and WatchlistItem.objects.count() == 1
