@@ -13,6 +13,7 @@ import json
 import logging
 import platform
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,9 +22,9 @@ from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import Element
 
 import requests
+import urllib3
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
-from django.db import IntegrityError
 
 from core.errors import ServiceError
 from requests_app.models import PlexInstallation
@@ -152,13 +153,10 @@ class Watchlist:
 def client_identifier() -> str:
     """Return this installation's plex.tv client identifier, made once and kept in the DB."""
     # A fixed pk makes concurrent first calls race on one row: the loser's insert fails
-    # and get_or_create reads the winner's, so every process sends the same id.
-    try:
-        row, _ = PlexInstallation.objects.get_or_create(
-            pk=1, defaults={"client_identifier": uuid.uuid4().hex}
-        )
-    except IntegrityError:
-        row = PlexInstallation.objects.get(pk=1)
+    # and get_or_create then reads the winner's, so every process sends the same id.
+    row, _ = PlexInstallation.objects.get_or_create(
+        pk=1, defaults={"client_identifier": uuid.uuid4().hex}
+    )
     return row.client_identifier
 
 
@@ -208,15 +206,17 @@ def _call(
     headers = _headers(token, as_json=as_json)
     headers.update(extra_headers or {})
     timeout = settings.PLEX_TV_TIMEOUT
+    slow = PlexTVTemporaryError(f"plex.tv did not answer within {timeout:g} s ({what})")
     try:
         with _session.request(
             method, url, headers=headers, params=params, timeout=timeout, stream=True
         ) as response:
-            answer = _Answer(response.status_code, response.headers, _read_capped(response))
+            # requests' timeout bounds each read; this bounds the whole answer.
+            deadline = time.monotonic() + timeout
+            body = _read_capped(response, deadline, slow)
+            answer = _Answer(response.status_code, response.headers, body)
     except requests.Timeout:
-        raise PlexTVTemporaryError(
-            f"plex.tv did not answer within {timeout:g} s ({what})"
-        ) from None
+        raise slow from None
     except requests.RequestException as exc:
         # Only the exception's class: its text quotes URLs and connection internals.
         reason = type(exc).__name__
@@ -234,16 +234,26 @@ def _call(
     return answer
 
 
-def _read_capped(response: requests.Response) -> bytes:
-    """Read the body, refusing one far larger than anything plex.tv sends."""
+def _read_capped(response: requests.Response, deadline: float, slow: PlexTVTemporaryError) -> bytes:
+    """Read the body, refusing one far larger than plex.tv sends or one still coming."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(64 * 1024):
+    while True:
+        try:
+            # read1 returns what has arrived: a body sent a byte at a time meets the deadline.
+            chunk = response.raw.read1(16 * 1024, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            raise slow from None
+        except urllib3.exceptions.HTTPError:
+            raise PlexTVTemporaryError("plex.tv broke off its answer") from None
+        if not chunk:
+            return b"".join(chunks)
         size += len(chunk)
         if size > MAX_ANSWER_BYTES:
             raise PlexTVPermanentError(f"plex.tv sent more than {MAX_ANSWER_BYTES} bytes")
+        if time.monotonic() > deadline:
+            raise slow
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json(answer: _Answer, what: str) -> Any:
@@ -299,7 +309,7 @@ def _datetime(value: object, what: str) -> datetime:
 
 
 def _pin(data: Any, what: str) -> Pin:
-    if not isinstance(data, dict) or not data.get("code"):
+    if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data["code"]:
         raise _malformed(what)
     token = data.get("authToken")
     if token is not None and not isinstance(token, str):
@@ -393,7 +403,7 @@ def servers(token: str) -> list[Server]:
             Server(
                 client_identifier=_text(resource["clientIdentifier"], 100),
                 name=_text(resource.get("name"), 200),
-                owned=resource.get("owned") is True or _flag(resource.get("owned")),
+                owned=_flag(resource.get("owned")),
             )
         )
     return found

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -430,3 +432,31 @@ def test_no_token_reaches_the_logs(sim: PlexTVSimulator, caplog: pytest.LogCaptu
     assert caplog.records  # urllib3 and the client did log
     for secret in (OWNER_TOKEN, BOB_TOKEN, KID_TOKEN):
         assert secret not in caplog.text
+
+
+def test_an_answer_that_trickles_in_is_cut_off_at_the_timeout(settings: SettingsWrapper) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{")
+            while not stop.wait(0.05):  # a byte at a time: no single read ever times out
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    settings.PLEX_TV_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.PLEX_TV_TIMEOUT = 0.3
+    try:
+        with pytest.raises(plextv.PlexTVTemporaryError, match=r"within 0\.3 s"):
+            plextv.account(OWNER_TOKEN)
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=5)
