@@ -168,6 +168,14 @@ def sign_in(token: str, *, entry: Entry | None = None) -> AbstractUser:
     return user
 
 
+# Avatars go into a page's style attribute: only a plain https address, nothing to escape.
+_PLAIN_URL = re.compile(r"https://[\w.-]+(?::\d+)?(?:/[\w./%?=&~+-]*)?")
+
+
+def _avatar(*urls: str) -> str:
+    return next((url for url in urls if url and _PLAIN_URL.fullmatch(url)), "")
+
+
 def home_profiles() -> list[HomeProfile]:
     """List the owner's Plex Home users that have an account here, for the profile picker."""
     members = {member.id: member for member in plextv.home_users(settings.PLEX_TOKEN)}
@@ -178,7 +186,7 @@ def home_profiles() -> list[HomeProfile]:
         HomeProfile(
             plex_id=account.plex_id,
             name=account.title or account.username or members[account.plex_id].title,
-            thumb=members[account.plex_id].thumb or account.thumb,
+            thumb=_avatar(members[account.plex_id].thumb, account.thumb),
             protected=members[account.plex_id].protected,
         )
         for account in accounts

@@ -26,7 +26,9 @@ from plexkiosk.simulators.plextv import (
 )
 from requests_app import plextv
 from requests_app.models import PlexAccount, PlexAccountKind
+from tests.e2e.test_accessibility_browser import VIEWPORTS, Audit
 from tests.e2e.test_browser import PHONE, SCREENSHOTS, TABLET, browser  # noqa: F401 (fixture)
+from tests.e2e.test_request_flow import make_user
 from tests.processes import Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
@@ -123,3 +125,36 @@ def test_the_tablet_shows_a_code_and_a_qr_code_and_signs_in_once_a_phone_approve
     # The phone was only Plex's page: it is not signed in to the kiosk.
     phone.goto(f"{base}/")
     assert phone.url.startswith(f"{base}/login/")
+
+
+def test_the_plex_sign_in_pages_have_no_serious_accessibility_problem(
+    stack: Stack,
+    browser: object,  # noqa: F811 - the fixture imported from test_browser
+    plex_tv: PlexTVSimulator,
+) -> None:
+    for name, plex_id, kind in (("dana", 1004, "home"), ("Kids", 1005, "managed")):
+        user = make_user(name, "not-used")  # imported by an admin: signs in by profile
+        PlexAccount.objects.create(user=user, plex_id=plex_id, kind=kind, title=name)
+    base = serve(stack, plex_tv)
+    audit = Audit()
+    for viewport in VIEWPORTS:
+        page = browser.new_context(viewport=VIEWPORTS[viewport]).new_page()
+        page.goto(f"{base}/login/")
+        audit.check(page, viewport, "login (Sign in with Plex first)")
+        page.goto(f"{base}/login/plex/tablet/")
+        audit.check(page, viewport, "tablet code and QR")
+        page.goto(f"{base}/login/plex/home/")
+        assert page.get_by_role("button", name="dana").is_visible()
+        audit.check(page, viewport, "Plex Home profiles")
+        page.screenshot(path=SCREENSHOTS / f"{viewport}-plex-home-profiles.png", full_page=True)
+        page.get_by_role("button", name="Kids (PIN)").click()
+        page.get_by_label("Plex Home PIN").fill("9999")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("text=That PIN is not right.")
+        audit.check(page, viewport, "Home PIN, wrong")
+        page.screenshot(path=SCREENSHOTS / f"{viewport}-plex-home-wrong-pin.png", full_page=True)
+        page.get_by_label("Plex Home PIN").fill("1234")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/")
+        page.context.close()
+    assert audit.failures == [], "\n".join(audit.failures)

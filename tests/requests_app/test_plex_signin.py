@@ -189,7 +189,7 @@ def test_a_plex_username_taken_by_a_password_user_makes_a_new_user_not_a_takeove
     sign_in_as(client, sim, "bob")
     bob = signed_in(client)
     assert bob != ana and bob.username == "bob-2"
-    assert not hasattr(ana, "plex_account") or PlexAccount.objects.filter(user=ana).count() == 0
+    assert not PlexAccount.objects.filter(user=ana).exists()
 
 
 def test_a_deactivated_user_is_refused_and_nothing_changes(
@@ -490,6 +490,18 @@ def test_the_profile_picker_lists_the_imported_home_users_only(
     assert 'value="1004"' in page and 'value="1005"' in page
     assert 'value="1002"' not in page  # a friend, not a Home profile
     assert "(PIN)" in page.split('value="1005"')[1].split("</form>")[0]
+
+
+def test_the_picker_shows_plex_tv_avatars_and_leaves_out_an_odd_address(
+    client: Client, sim: PlexTVSimulator, imported_home: dict
+) -> None:
+    dana = sim.account("dana")
+    page = client.get("/login/plex/home/").content.decode()
+    assert f"background-image: url('{dana.thumb}')" in page
+    dana.thumb = "https://plex.tv/a'); background: url(https://evil.example/x"
+    page = client.get("/login/plex/home/").content.decode()
+    assert "evil.example" not in page
+    assert '<span class="avatar" aria-hidden="true">D</span>' in page  # the initial instead
 
 
 def test_a_home_profile_without_a_pin_signs_in_at_once(client: Client, imported_home: dict) -> None:
