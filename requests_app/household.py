@@ -88,8 +88,10 @@ def plex_household() -> list[Candidate]:
     for user in home:
         if user.admin:  # the owner: they sign in as the server's owner, not imported
             continue
-        # A managed user has no plex.tv login of their own, hence no e-mail.
-        found[user.id] = (user, PlexAccountKind.HOME if user.email else PlexAccountKind.MANAGED)
+        # A managed user is a restricted Home profile without a plex.tv login (no e-mail);
+        # the same rule as the sign-in's, so signing in later keeps the kind.
+        kind = PlexAccountKind.MANAGED if user.restricted else PlexAccountKind.HOME
+        found[user.id] = (user, kind)
     for user in friends:
         if user.id in found or server_id not in user.server_ids:
             continue

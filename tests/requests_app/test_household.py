@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from downloads.models import QualityProfile
 from library import server_identity
 from plexkiosk.simulators.plextv import OWNER_TOKEN, PLEX_SIM_MACHINE_ID, PlexTVSimulator
-from requests_app import household, plextv
+from requests_app import household, plex_access, plextv
 from requests_app.models import PlexAccount, Profile
 from tests.requests_app.plextv_helpers import plextv as plextv_sim  # noqa: F401
 
@@ -197,3 +197,16 @@ def test_staff_who_may_not_add_users_cannot_import(sim: PlexTVSimulator) -> None
 def test_the_import_page_needs_a_staff_login(sim: PlexTVSimulator) -> None:
     response = Client().get(IMPORT_URL)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_imported_friend_signing_in_with_plex_is_the_member_made_for_them(
+    sim: PlexTVSimulator,
+) -> None:
+    household.import_members(
+        [c for c in household.plex_household() if c.name == "bob"], movie_quota=2
+    )
+    user = plex_access.sign_in("sim-bob-token")
+    account = PlexAccount.objects.get(plex_id=1002)
+    assert user == account.user and User.objects.count() == 1
+    assert (account.kind, account.token_state) == ("friend", "valid")
+    assert Profile.objects.get(user=user).movie_quota == 2  # the import's defaults stand
