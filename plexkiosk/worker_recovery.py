@@ -25,9 +25,14 @@ So each worker says which messages it holds and that it is alive:
   moment makes the first one's transaction fail and retry, and the retry finds nothing
   left to do: no message is restored twice, and a live worker's is never touched.
 
-A live worker's message is restored only if its process could not reach Redis (or was
-frozen) for WORKER_DEAD_AFTER_SECONDS; it logs that when it can again. The tasks' claims
-(see requests_app.tasks) are what keep even that case from doing the work twice.
+When Redis itself was down or unreachable nobody could beat, so a worker judges others
+only after it has reached Redis for WORKER_DEAD_AFTER_SECONDS on end (or, at its start,
+once Redis has been up that long): the live ones have beaten again by then.
+
+A live worker's message is restored only if that one process could not reach Redis (or
+was frozen) for WORKER_DEAD_AFTER_SECONDS while the others could; it logs that when it
+can again. The tasks' claims (see requests_app.tasks) keep even that case from doing the
+work twice.
 """
 
 from __future__ import annotations
@@ -267,6 +272,22 @@ def _forget(client: Redis, dead: Incarnation) -> None:
     client.transaction(forget, dead.alive_key, dead.held_key)
 
 
+def wait_before_judging(
+    *, in_contact_for: float, lost_contact: bool, redis_up_for: float, dead_after: float
+) -> float:
+    """Return how long to wait before a missing heartbeat can only mean a dead worker.
+
+    While Redis was down or unreachable, no worker could beat, and the live ones beat
+    again within WORKER_HEARTBEAT_SECONDS of it answering. So judge only once this worker
+    has reached Redis for WORKER_DEAD_AFTER_SECONDS on end, or, at start (it never lost
+    Redis), once Redis itself has been up that long (after a power cut Redis restarts too).
+    """
+    waits = [dead_after - in_contact_for]
+    if not lost_contact:
+        waits.append(dead_after - redis_up_for)
+    return max(0.0, min(waits))
+
+
 class Monitor(threading.Thread):
     """The worker's heartbeat, and its checks for dead workers, on a thread of their own.
 
@@ -315,19 +336,40 @@ class Monitor(threading.Thread):
 
     def run(self) -> None:
         next_check = 0.0
+        in_contact_since: float | None = None
+        lost_contact = False
         while not self.stopping.is_set():
             now = time.monotonic()
             try:
                 with self.channel() as channel, channel.conn_or_acquire() as client:
                     heartbeat(client, self.incarnation, ttl=self.dead_after_seconds)
+                    if in_contact_since is None:
+                        in_contact_since = now
+                        if lost_contact:
+                            logger.info("Worker %s reaches Redis again", self.incarnation.name)
                     if now >= next_check:
-                        found = restore_dead_workers(channel, me=self.incarnation)
-                        wait = self.check_every
-                        if found.next_expiry is not None:
-                            wait = min(wait, found.next_expiry + 0.5)
+                        wait = wait_before_judging(
+                            in_contact_for=now - in_contact_since,
+                            lost_contact=lost_contact,
+                            redis_up_for=client.info("server")["uptime_in_seconds"],
+                            dead_after=self.dead_after_seconds,
+                        )
+                        if not wait:
+                            found = restore_dead_workers(channel, me=self.incarnation)
+                            wait = self.check_every
+                            if found.next_expiry is not None:
+                                wait = min(wait, found.next_expiry + 0.5)
                         next_check = now + wait
-            except Exception:
-                logger.exception("Worker heartbeat or recovery check failed; trying again")
+            except Exception as exc:
+                if in_contact_since is not None or not lost_contact:
+                    # Once an outage: the type only, as an error's text may carry the URL.
+                    logger.warning(
+                        "Worker %s cannot reach Redis for its heartbeat (%s); trying again",
+                        self.incarnation.name,
+                        type(exc).__name__,
+                    )
+                logger.debug("Heartbeat failure", exc_info=True)
+                in_contact_since, lost_contact = None, True
                 next_check = min(next_check, now + self.heartbeat_seconds)
             pause = min(self.heartbeat_seconds, max(next_check - time.monotonic(), 0.05))
             self.stopping.wait(pause)

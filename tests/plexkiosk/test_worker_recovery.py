@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -237,3 +238,49 @@ def test_a_stopping_worker_leaves_only_if_it_holds_nothing(connection: Connectio
     assert worker_recovery.unregister(client, worker) is True
     assert not client.exists(worker.alive_key)
     assert worker.name.encode() not in client.smembers(worker_recovery.REGISTRY_KEY)
+
+
+@pytest.mark.parametrize(
+    ("in_contact_for", "lost_contact", "redis_up_for", "wait"),
+    [
+        (0, False, 86_400, 0),  # a worker starting next to a Redis that stayed up
+        (0, False, 5, 25),  # after a power cut Redis is back too: its keys say nothing yet
+        (10, True, 86_400, 20),  # this worker lost Redis a while: so may the others have
+        (30, True, 86_400, 0),
+    ],
+)
+def test_missing_heartbeats_are_judged_only_once_live_workers_could_beat_again(
+    in_contact_for: float, lost_contact: bool, redis_up_for: float, wait: float
+) -> None:
+    assert (
+        worker_recovery.wait_before_judging(
+            in_contact_for=in_contact_for,
+            lost_contact=lost_contact,
+            redis_up_for=redis_up_for,
+            dead_after=30,
+        )
+        == wait
+    )
+
+
+def test_a_workers_heartbeat_thread_keeps_it_alive_and_restores_the_dead(
+    connection: Connection,
+) -> None:
+    dead = start_worker(connection, "a@host")
+    deliver(connection, dead, "dune")
+    die(connection, dead)
+    me = Incarnation.new("b@host")
+    monitor = worker_recovery.Monitor(app, me, heartbeat_seconds=0.2, dead_after_seconds=1)
+    monitor.start()
+    try:
+        client = connection.default_channel.client
+        deadline = time.monotonic() + 10
+        while not client.llen(QUEUE.name) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m.payload for m in queued(connection)] == ["dune"]
+        time.sleep(1.5)  # longer than its time to live: only the thread keeps it
+        assert client.exists(me.alive_key)
+        assert me.name.encode() in client.smembers(worker_recovery.REGISTRY_KEY)
+    finally:
+        monitor.stop()
+    assert not monitor.is_alive()
