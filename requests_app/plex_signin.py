@@ -112,13 +112,16 @@ def callback(request: HttpRequest) -> HttpResponse:
             "registration/plex_pending.html",
             {"retry_url": f"{reverse('login_plex_callback')}?{urlencode({'state': given})}"},
         )
-    request.session.pop(FLOW_KEY, None)
     try:
         _enter(request, pin.auth_token)
     except plex_access.SignInRefused as refused:
+        request.session.pop(FLOW_KEY, None)
         return _fail(request, str(refused))
     except plextv.PlexTVError as exc:
+        # Kept for a retry while plex.tv is away: the PIN stays readable until it expires.
         return _fail(request, _service_message(exc))
+    # One use: the same callback again (a replay) finds nothing to finish.
+    request.session.pop(FLOW_KEY, None)
     return redirect(_safe_next(request, flow.get("next")))
 
 
@@ -202,13 +205,16 @@ def tablet_status(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=204)  # nothing to swap: the poll goes on
         messages.info(request, _("Plex has not confirmed yet."))
         return _tablet_page(request, flow)
-    request.session.pop(TABLET_KEY, None)
     try:
         _enter(request, pin.auth_token)
     except plex_access.SignInRefused as refused:
+        request.session.pop(TABLET_KEY, None)
         return _tablet_answer(request, str(refused), fresh=False)
     except plextv.PlexTVError as exc:
+        if exc.temporary and request.htmx:
+            return HttpResponse(status=204)  # approved: the next poll finishes it
         return _tablet_answer(request, _service_message(exc), fresh=True)
+    request.session.pop(TABLET_KEY, None)
     home = _safe_next(request, flow.get("next"))
     return HttpResponseClientRedirect(home) if request.htmx else redirect(home)
 

@@ -315,6 +315,33 @@ def test_plex_tv_down_or_slow_after_approval_creates_nothing_and_a_retry_works(
     assert signed_in(client).username == "bob"
 
 
+def test_plex_tv_failing_while_checking_who_it_is_keeps_the_sign_in_for_a_retry(
+    client: Client, sim: PlexTVSimulator
+) -> None:
+    code, forward = start(client)
+    sim.approve(code, "dana")
+    sim.override("/api/home/users", 503, times=1)  # the PIN was read, the Home was not
+    assert UNREACHABLE in login_page_message(client, come_back(client, forward))
+    assert nothing_made()
+    assert come_back(client, forward).status_code == 302
+    assert signed_in(client).plex_account.kind == PlexAccountKind.HOME
+    # Done once: the same callback again is a replay.
+    client.logout()
+    assert "not valid here" in login_page_message(client, come_back(client, forward))
+
+
+def test_the_tablet_finishes_at_the_next_poll_when_plex_tv_failed_after_approval(
+    client: Client, sim: PlexTVSimulator
+) -> None:
+    code, _page = tablet_page(client)
+    sim.approve(code, "bob")
+    sim.override("/api/users", 503, times=1)
+    assert poll(client).status_code == 204 and signed_in(client) is None
+    assert nothing_made()
+    assert poll(client)["HX-Redirect"] == "/"
+    assert signed_in(client).username == "bob"
+
+
 @pytest.mark.parametrize(
     ("wanted", "landing"),
     [
