@@ -4,7 +4,8 @@ gunicorn serves the app on PostgreSQL and Redis, TMDB is the simulator. On a 390
 and a 1280x800 tablet, axe-core (node_modules/axe-core, installed by `npm ci` from
 package-lock.json: `make test` does it) is injected into each page a member, a staff member
 and a stranger see, and its WCAG 2.0/2.1 A and AA rules must find nothing serious or
-critical. Each page's counts by impact are printed (`pytest -s` shows them). The keyboard
+critical; no aria-describedby, aria-labelledby, aria-controls or label `for` may name a
+missing id. Each page's counts by impact are printed (`pytest -s` shows them). The keyboard
 alone goes from the top of the home page to a discovery card, every stop on the way showing
 a visible focus outline, and Enter opens the card's title page.
 """
@@ -55,6 +56,19 @@ RUN_AXE = """async () => {
         review: results.incomplete.map(v => v.id),
     };
 }"""
+# Ids that name, describe or are controlled by another element but that no element has: a
+# screen reader then reads no description (Django points each field at "<id>_helptext").
+BROKEN_REFERENCES = """() => {
+    const broken = [];
+    for (const attr of ['aria-describedby', 'aria-labelledby', 'aria-controls', 'for']) {
+        for (const el of document.querySelectorAll(`[${attr}]`)) {
+            for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+                if (!document.getElementById(id)) broken.push(`${attr}="${id}"`);
+            }
+        }
+    }
+    return broken;
+}"""
 # The focused element's outline, as the browser draws it.
 FOCUS = """() => {
     const el = document.activeElement;
@@ -75,7 +89,8 @@ class Audit:
     failures: list[str] = field(default_factory=list)
 
     def check(self, page: object, viewport: str, name: str) -> None:
-        """Run axe on the page as it is now and note its violations by impact."""
+        """Run axe on the page as it is now and note its violations by impact, and any
+        aria or label reference to an id the page lacks."""
         if not AXE.exists():
             pytest.fail(
                 "node_modules/axe-core is missing: run `make test` (it runs `npm ci`) or "
@@ -94,6 +109,9 @@ class Audit:
         line = f"axe {viewport:6} {name:36} {summary} (to review: {review})"
         print(line)
         self.lines.append(line)
+        broken = page.evaluate(BROKEN_REFERENCES)
+        if broken:
+            self.failures.append(f"{viewport} {name}: references to no element: {broken}")
         for v in violations:
             if v["impact"] in ("serious", "critical"):
                 nodes = "; ".join(v["targets"][:8])
@@ -157,6 +175,10 @@ def audit_member(page: object, base: str, viewport: str, asks: dict, audit: Audi
     audit.check(page, viewport, "request detail (downloading)")
     page.goto(f"{base}/profile/")
     audit.check(page, viewport, "profile")
+    page.fill("#id_notify_urls", "not a notification address")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("#id_notify_urls_error")
+    audit.check(page, viewport, "profile (an entry refused)")
     page.goto(f"{base}/library/")
     audit.check(page, viewport, "in Plex (library)")
     response = page.goto(f"{base}/downloads/")
@@ -184,11 +206,14 @@ def audit_strangers(browser: object, base: str, viewport: str, audit: Audit) -> 
     page.goto(f"{base}/login/")
     audit.check(page, viewport, "login")
     # The stack's LOGIN_FAILURE_LIMIT is 2: the second wrong password gets the lockout page.
-    for _ in range(2):
+    for attempt in ("login (wrong password)", "lockout"):
         page.fill("input[name=username]", f"nobody-{viewport}")
         page.fill("input[name=password]", "wrong")
         page.click(PASSWORD_LOGIN)
         page.wait_for_load_state()
+        if attempt == "login (wrong password)":
+            assert page.locator("p.error").is_visible()
+            audit.check(page, viewport, attempt)
     assert "Too many failed logins" in page.inner_text("h1")
     audit.check(page, viewport, "lockout")
     page.context.close()
@@ -215,7 +240,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation_on_a_phone_or_a_tablet(
         audit_staff(staff, base, viewport, asks, audit)
         staff.context.close()
 
-    assert len(audit.lines) == 2 * 15  # every page was checked on both viewports
+    assert len(audit.lines) == 2 * 17  # every page was checked on both viewports
     assert audit.failures == [], "serious or critical axe violations:\n" + "\n".join(audit.failures)
 
 
