@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_celery_beat.models import PeriodicTask
+from django_celery_results.models import TaskResult
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core import queueing as core_queueing
+from plexkiosk.celery import app
 from plexkiosk.simulators.plextv import PlexTVSimulator, watch_item
 from requests_app import flow, notifications, plextv, queueing, watchlist
 from requests_app.models import MediaRequest, PlexAccount, Profile, Status, WatchlistItem
 from requests_app.tasks import sync_watchlist_task
+from tests.conftest import requires_services
 from tests.requests_app.conftest import _SentTask
 from tests.requests_app.plextv_helpers import plextv as plextv_sim  # noqa: F401
 
@@ -387,3 +392,35 @@ def test_a_garbled_watchlist_answer_is_said_on_the_account_and_records_nothing(
     assert watchlist.sync_watchlist(bob.pk).state == "synced"
     bob.refresh_from_db()
     assert bob.watchlist_error == "" and WatchlistItem.objects.count() == 1
+
+
+@requires_services
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_periodic_sync_and_each_members_sync_by_id_only(
+    sim: PlexTVSimulator, bob: PlexAccount, tmdb_sim, celery_worker_process
+) -> None:
+    sim.set_watchlist(BOB, [INCEPTION, HOME_MOVIE])
+    celery_worker_process(
+        queues="default",
+        PLEX_TV_URL=sim.url,
+        PLEX_DISCOVER_URL=sim.url,
+        TMDB_URL=settings.TMDB_URL,
+        TMDB_API_KEY=settings.TMDB_API_KEY,
+    )
+    # send_task routes by name, exactly as beat does for the plex-watchlists row.
+    queued = app.send_task("requests_app.tasks.sync_watchlists_task")
+    assert queued.get(timeout=60) == 1
+    done = TaskResult.objects.filter(
+        task_name="requests_app.tasks.sync_watchlist_task", status="SUCCESS"
+    )
+    deadline = time.monotonic() + 60
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    assert outcomes(bob) == {"Inception": "requested", "A Home Movie": "no_tmdb_id"}
+    assert MediaRequest.objects.get().requested_by == bob.user
+    ran = TaskResult.objects.get(task_name="requests_app.tasks.sync_watchlist_task")
+    assert (ran.status, ran.task_args) == ("SUCCESS", f'"[{bob.pk}]"')
+    everything = " ".join(str(v) for v in TaskResult.objects.values_list())
+    assert BOB_TOKEN not in everything
