@@ -273,21 +273,29 @@ def _home_bytes(session: requests.Session, base: str) -> tuple[list[list[object]
         else:
             second.append(_fetch(session, kept.url))
     kinds: dict[str, list[int]] = {}
+    caching: dict[str, str] = {}
     for one, two in zip(first, second, strict=True):
         kind = _kind(one.url, base)
+        caching.setdefault(
+            kind,
+            (one.headers.get("cache-control") or "-")
+            + (", ETag" if "etag" in one.headers else "")
+            + (f", {one.headers['content-encoding']}" if "content-encoding" in one.headers else ""),
+        )
         totals = kinds.setdefault(kind, [0, 0, 0, 0])
         totals[0] += 1
         totals[1] += one.wire_bytes
         totals[2] += 1 if two.status else 0
         totals[3] += two.wire_bytes
     rows = [
-        [kind, files, f"{b1:,}", asked, f"{b2:,}"] for kind, (files, b1, asked, b2) in kinds.items()
+        [kind, files, f"{b1:,}", asked, f"{b2:,}", caching[kind]]
+        for kind, (files, b1, asked, b2) in kinds.items()
     ]
     total_first = sum(f.wire_bytes for f in first)
     total_second = sum(f.wire_bytes for f in second)
     rows.append(
         ["total", len(first), f"{total_first:,}", sum(1 for f in second if f.status),
-         f"{total_second:,}"]
+         f"{total_second:,}", ""]
     )  # fmt: skip
     return rows, total_first, total_second
 
@@ -464,7 +472,15 @@ def main() -> None:
             print(f"{r['label']} asked TMDB: {', '.join(sorted(set(r['tmdb'])))}")
     print("\nHome, first load (empty browser cache) and second load (the same browser again):")
     print_table(
-        ["what", "files", "1st load bytes", "2nd load requests", "2nd load bytes"], bytes_rows
+        [
+            "what",
+            "files",
+            "1st load bytes",
+            "2nd load requests",
+            "2nd load bytes",
+            "Cache-Control (1st answer)",
+        ],
+        bytes_rows,
     )
     print()
     print_table(
