@@ -492,4 +492,8 @@ def main() -> None:
             for r in timed
         ],
     )  # fmt: skip
-    print("(home's bytes: first load / second load, the page and all it references)")
+    print(
+        "(home's bytes: first load / second load, the page and all it references; the posters"
+        " are loading=lazy, so a browser fetches only those on screen and the first load is"
+        " smaller than counted here)"
+    )
