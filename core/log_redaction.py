@@ -37,6 +37,8 @@ _SECRET_SETTINGS = (
     "SECRET_KEY",
     "EMAIL_HOST_PASSWORD",
     "PLEX_TOKEN_KEY",
+    # In qBittorrent's "run on torrent finished" line, which libraries may log when set.
+    "QBITTORRENT_HOOK_TOKEN",
 )
 # Shorter values would mask ordinary words ("x", "admin") all over the logs.
 _MIN_SECRET_LENGTH = 6

@@ -7,6 +7,7 @@ the token in the header, received by a local HTTP endpoint).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.log_redaction import RedactSecrets
 from downloads import hook, receivers
 from downloads.tasks import install_hook_task
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
@@ -168,6 +170,27 @@ def test_a_starting_worker_installs_the_line_only_when_allowed(
         receivers.on_worker_ready()
 
     assert sent == (["install"] if allowed else [])
+
+
+def test_installing_logs_no_token_and_the_log_filter_masks_one_a_library_would_log(
+    qbt_sim: QBittorrentSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("urllib3", "qbittorrentapi", "requests"):
+        caplog.set_level(logging.DEBUG, logger=name)
+
+    run("--install")
+
+    assert caplog.records, "nothing was logged: the assertion below would hold for nothing"
+    assert HOOK_TOKEN not in caplog.text
+    # What the console handler's filter does to a line quoting the program (a library's
+    # DEBUG line, a traceback): the token goes, the rest of the line stays.
+    record = logging.getLogger("qbittorrentapi").makeRecord(
+        "qbittorrentapi", logging.DEBUG, __file__, 1, "prefs %s", (hook.program_line(),), None
+    )
+    RedactSecrets().filter(record)
+    assert HOOK_TOKEN not in record.getMessage()
+    assert "Authorization: Bearer ***" in record.getMessage()
 
 
 # --- a real qbittorrent-nox ----------------------------------------------------------------
