@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import logging
 import os
 import re
@@ -70,6 +71,8 @@ _WINDOWS_RESERVED = frozenset(
 _PARTIAL_PREFIX = ".plexkiosk-"
 _PARTIAL_SUFFIX = ".partial"
 # A temporary file this old was left by a killed worker, not by an import still running.
+# A copy's temporary file is also known dead at once: its writer holds a lock on it that
+# the kernel drops when the process dies (a SIGKILL, a power cut).
 STALE_PARTIAL_SECONDS = 3600
 
 # Names and ISO 639-2 codes release groups put in subtitle names, to Plex's ISO 639-1.
@@ -603,9 +606,22 @@ def remove_stale_partials(folder: Path) -> None:
     """Delete temporary files a killed import left behind in `folder`."""
     cutoff = time.time() - STALE_PARTIAL_SECONDS
     for leftover in folder.glob(f"{_PARTIAL_PREFIX}*{_PARTIAL_SUFFIX}"):
-        # ctime, not mtime: a fresh hard link keeps its source's old mtime.
-        if leftover.lstat().st_ctime < cutoff:
-            leftover.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            # ctime, not mtime: a fresh hard link keeps its source's old mtime.
+            if leftover.lstat().st_ctime < cutoff or _abandoned_copy(leftover):
+                leftover.unlink(missing_ok=True)
+
+
+def _abandoned_copy(partial: Path) -> bool:
+    """Say whether `partial` is a copy whose writer died (nobody holds its lock)."""
+    if partial.is_symlink() or partial.stat().st_nlink > 1:
+        return False  # a hard link being renamed into place, never locked: leave it its hour
+    with partial.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # an import copying right now
+        return True
 
 
 def _copy_atomically(source: Path, destination: Path, size: int) -> None:
@@ -615,11 +631,13 @@ def _copy_atomically(source: Path, destination: Path, size: int) -> None:
         raise _no_space(destination, size, free)
     partial = _partial_name(destination.parent)
     try:
-        shutil.copyfile(source, partial)
-        shutil.copystat(source, partial)
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())
-        partial.replace(destination)
+        with partial.open("xb") as held:
+            # Held until the rename: a retry after this process dies sees the lock gone.
+            fcntl.flock(held, fcntl.LOCK_EX)
+            shutil.copyfile(source, partial)
+            shutil.copystat(source, partial)
+            os.fsync(held.fileno())
+            partial.replace(destination)
     except BaseException as exc:
         partial.unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -581,6 +583,23 @@ def test_leftovers_of_a_killed_import_are_cleaned_up(
     monkeypatch.setattr(importer, "STALE_PARTIAL_SECONDS", -60)
     roots.run(movie_download(roots))
     assert not leftover.exists()
+
+
+def test_a_fresh_copy_whose_writer_died_is_removed_at_once_and_one_still_copying_is_kept(
+    roots: Roots,
+) -> None:
+    folder = roots.movies / "Blade Runner 2049 (2017)"
+    # A worker killed mid-copy: its lock died with it, though the file is seconds old.
+    abandoned = make_file(folder / ".plexkiosk-00000000dead.partial", 10)
+    copying = make_file(folder / ".plexkiosk-0000000a11ve.partial", 10)
+    # A hard link about to be renamed into place is never locked: it keeps its hour.
+    linking = folder / ".plexkiosk-000000001111.partial"
+    os.link(make_file(roots.downloads / "elsewhere.mkv", 10), linking)
+    with copying.open("rb") as writer:
+        fcntl.flock(writer, fcntl.LOCK_EX)  # what an import copying right now holds
+        importer.remove_stale_partials(folder)
+    assert not abandoned.exists()
+    assert copying.exists() and linking.exists()
 
 
 def test_the_transfer_mode_and_folders_come_from_settings(

@@ -397,3 +397,33 @@ def test_a_pool_process_killed_after_qbittorrent_took_the_torrent_does_not_add_i
     assert_pool_process_lost(worker, child)
     # The second run found the torrent in qBittorrent and did not add it again.
     assert qbt.calls["torrents/add"] == 1
+
+
+def test_a_worker_killed_mid_copy_leaves_no_plex_name_and_its_retry_files_one_copy_and_no_partial(
+    celery_worker_process: Callable[..., WorkerProcess], import_world: dict[str, Any]
+) -> None:
+    from downloads.tasks import import_download_task
+
+    import_world["release"].set()  # Plex scans at once: the kill is in the copy itself
+    request, download = dune_ready_to_import(import_world)
+    movies = import_world["movies"]
+    worker = celery_worker_process(**{**import_world["env"], "TRANSFER_MODE": "copy"})
+    import_download_task.delay(download.pk)
+
+    def copying() -> list[Path]:
+        # The copy goes to a temporary name beside its destination, then is renamed.
+        return [p for p in movies.rglob(".plexkiosk-*.partial") if p.stat().st_size > 0]
+
+    (partial,) = wait_for(copying, 60, what="the copy under way", every=0.005, logs=[worker])
+    (child,) = children_of(worker.proc.pid)  # concurrency 1
+    os.kill(child, signal.SIGKILL)
+    # Killed half-way: nothing carries a name Plex would read.
+    assert [p for p in movies.rglob("*") if p.is_file() and not p.name.endswith(".partial")] == []
+
+    assert_imported_once(import_world, request, download, worker)
+    assert_pool_process_lost(worker, child)
+    # The retry found the dead copy's lock gone and removed it before copying again.
+    assert not partial.exists()
+    assert list(movies.rglob("*.partial")) == []
+    (filed,) = [p for p in movies.rglob("*") if p.is_file()]
+    assert filed.name == "Dune (2021).mkv" and filed.stat().st_size == 400 * 1024 * 1024
