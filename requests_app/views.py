@@ -304,6 +304,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "plex_account": account,
+            "watchlist_items": watchlist.recent_items(account) if account is not None else [],
             "movies": quota_for(request.user, "movie"),
             "seasons": quota_for(request.user, "tv"),
         },

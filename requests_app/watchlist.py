@@ -65,6 +65,13 @@ def sync_watchlists() -> int:
     return len(ids)
 
 
+def recent_items(account: PlexAccount, limit: int = 10) -> list[WatchlistItem]:
+    """Return the titles last seen on a member's watchlist, newest first, with their outcome."""
+    return list(
+        account.watchlist_items.select_related("request").order_by("-first_seen_at", "-pk")[:limit]
+    )
+
+
 def set_watchlist(account: PlexAccount, *, enabled: bool, shows: str) -> None:
     """Save a member's watchlist choice; turned on, the first read starts at once."""
     turned_on = enabled and not account.watchlist_enabled

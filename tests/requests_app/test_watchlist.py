@@ -424,3 +424,16 @@ def test_a_real_worker_runs_the_periodic_sync_and_each_members_sync_by_id_only(
     assert (ran.status, ran.task_args) == ("SUCCESS", f'"[{bob.pk}]"')
     everything = " ".join(str(v) for v in TaskResult.objects.values_list())
     assert BOB_TOKEN not in everything
+
+
+def test_the_profile_page_lists_what_became_of_the_latest_watchlist_titles(
+    world: PlexTVSimulator, bob: PlexAccount
+) -> None:
+    world.set_watchlist(BOB, [INCEPTION, HOME_MOVIE])
+    watchlist.sync_watchlist(bob.pk)
+    client = Client()
+    client.force_login(bob.user)
+    page = client.get("/profile/").content.decode()
+    request = MediaRequest.objects.get(title="Inception")
+    assert f'<a href="/requests/{request.pk}/">Inception: Waiting for approval.</a>' in page
+    assert "A Home Movie (2020): Plex gives no TMDB id for it" in page
