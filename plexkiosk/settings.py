@@ -8,6 +8,7 @@ so a fresh machine needs no server.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path, PurePosixPath
 
 import environ
@@ -350,6 +351,11 @@ _DISCOVER = "https://discover.provider.plex.tv"
 PLEX_DISCOVER_URL = str(_env("PLEX_DISCOVER_URL", str, _DISCOVER)).rstrip("/")
 PLEX_AUTH_APP_URL = str(_env("PLEX_AUTH_APP_URL", str, "https://app.plex.tv/auth")).rstrip("/")
 PLEX_TV_TIMEOUT = _bounded("PLEX_TV_TIMEOUT", float, 10.0, low=0.1, high=300)
+for _name in ("PLEX_TV_URL", "PLEX_DISCOVER_URL", "PLEX_AUTH_APP_URL"):
+    # Plex tokens are sent there: only to an http(s) address, and never inside it.
+    if not re.fullmatch(r"https?://[^\s/@?#]+(/[^\s?#]*)?", globals()[_name]):
+        # The value is not repeated: a URL with a user or a query may hold a secret.
+        raise ImproperlyConfigured(f"{_name} must be an http(s) URL with no user, ? or #")
 # Encrypts the Plex tokens kept in the database; empty: a key derived from SECRET_KEY.
 PLEX_TOKEN_KEY = _env("PLEX_TOKEN_KEY", str, "")
 if PLEX_TOKEN_KEY and len(PLEX_TOKEN_KEY) < 32:
