@@ -178,6 +178,8 @@ def _avatar(*urls: str) -> str:
 
 def home_profiles() -> list[HomeProfile]:
     """List the owner's Plex Home users that have an account here, for the profile picker."""
+    if not settings.PLEX_TOKEN:
+        return []  # no owner's token, no Home to read
     members = {member.id: member for member in plextv.home_users(settings.PLEX_TOKEN)}
     accounts = PlexAccount.objects.filter(
         kind__in=HOME_KINDS, plex_id__in=members, user__is_active=True

@@ -576,6 +576,15 @@ def test_a_profile_that_is_no_longer_in_the_plex_home_cannot_be_chosen(
     assert choose(client, 1002).status_code == 400  # a friend is not a profile to pick
 
 
+def test_without_the_owners_token_there_is_no_profile_to_pick(
+    client: Client, imported_home: dict, settings: SettingsWrapper
+) -> None:
+    settings.PLEX_TOKEN = ""
+    page = client.get("/login/plex/home/").content.decode()
+    assert "No Plex Home profile has an account here yet." in page
+    assert choose(client, 1004).status_code == 400 and signed_in(client) is None
+
+
 def test_the_profile_picker_says_plex_tv_cannot_be_reached(
     client: Client, sim: PlexTVSimulator, imported_home: dict
 ) -> None:
