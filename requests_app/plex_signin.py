@@ -7,7 +7,6 @@ ever goes to the encrypted PlexAccount row.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from urllib.parse import urlencode, urlsplit
 
@@ -24,12 +23,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from requests_app import plex_access, plextv
-
-logger = logging.getLogger(__name__)
 
 FLOW_KEY = "plex_signin"  # {"pin": id, "state": random, "next": url}
 TABLET_KEY = "plex_tablet"  # {"pin": id, "code": short code, "next": url}
@@ -220,10 +217,9 @@ def tablet_status(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     """List the Plex Home profiles with an account here; choosing one signs them in."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponse(status=405)
     try:
         profiles = plex_access.home_profiles()
     except plextv.PlexTVError as exc:
