@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from library import server_identity
-from requests_app import plextv
+from requests_app import household, plextv
 from requests_app.models import PlexAccount, PlexAccountKind, Profile
 
 logger = logging.getLogger(__name__)
@@ -98,16 +98,27 @@ def who_may_enter(token: str) -> Entry:
     return Entry(account=account, kind=REFUSED)
 
 
-def _base_username(user: plextv.PlexUser) -> str:
-    wanted = user.username or user.title or ""
-    cleaned = re.sub(r"[^\w.@+-]+", "-", wanted).strip("-.")
-    return (cleaned or f"plex-{user.id}")[:140]
+def _base_username(user: plextv.PlexUser, kind: str) -> str:
+    """Return the username the household import would give this Plex user."""
+    # One rule for both doors, so a friend who signs in before being imported is named
+    # as the import would have named them.
+    as_listed = household.Candidate(
+        plex_id=user.id,
+        uuid=user.uuid,
+        username=user.username,
+        title=user.title,
+        email=user.email,
+        thumb=user.thumb,
+        kind=kind,
+        imported=False,
+    )
+    return household.username_base(as_listed)
 
 
-def _new_user(plex_user: plextv.PlexUser) -> AbstractUser:
+def _new_user(plex_user: plextv.PlexUser, kind: str) -> AbstractUser:
     """Create a Django user named after the Plex account, with no password of its own."""
     model = get_user_model()
-    base = _base_username(plex_user)
+    base = _base_username(plex_user, kind)
     for attempt in range(1, 50):
         name = base if attempt == 1 else f"{base}-{attempt}"
         if model.objects.filter(username__iexact=name).exists():
@@ -145,7 +156,7 @@ def sign_in(token: str, *, entry: Entry | None = None) -> AbstractUser:
             raise SignInRefused(
                 _("This account is turned off here. Ask whoever runs this Plex Kiosk.")
             )
-        user = account.user if account is not None else _new_user(plex_user)
+        user = account.user if account is not None else _new_user(plex_user, entry.kind)
         if account is None:
             account = PlexAccount(user=user, plex_id=plex_user.id)
         if entry.kind == OWNER and not model.objects.filter(is_superuser=True).exists():
