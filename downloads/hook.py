@@ -13,8 +13,10 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 
 from downloads.qbittorrent import QBittorrent
 
@@ -54,6 +56,16 @@ def program_line(*, app_url: str | None = None) -> str:
         f'curl -fsS -m 5 -X POST -H "Authorization: Bearer {settings.QBITTORRENT_HOOK_TOKEN}" '
         f"-d hash=%I {url}"
     )
+
+
+def host_allowed(*, app_url: str | None = None) -> bool:
+    """Say whether ALLOWED_HOSTS lets the call through (else Django answers it 400)."""
+    host = urlsplit(app_url or settings.APP_URL).netloc
+    # Django's own rule (HttpRequest.get_host): with DEBUG and none set, local names pass.
+    allowed = settings.ALLOWED_HOSTS or (
+        [".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
+    )
+    return validate_host(split_domain_port(host)[0], allowed)
 
 
 def is_ours(program: str) -> bool:

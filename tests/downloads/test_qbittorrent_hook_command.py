@@ -32,6 +32,7 @@ THEIRS = '/usr/local/bin/notify-me "%N"'
 def hook_settings(settings: Any) -> None:
     settings.QBITTORRENT_HOOK_TOKEN = HOOK_TOKEN
     settings.APP_URL = "http://kiosk.lan:8000"
+    settings.ALLOWED_HOSTS = ["kiosk.lan", "web", "127.0.0.1"]
 
 
 def run(*args: str) -> str:
@@ -109,6 +110,20 @@ def test_url_sets_the_address_qbittorrents_machine_reaches(qbt_sim: QBittorrentS
 
     with pytest.raises(CommandError, match="--url must start with http"):
         run("--install", "--url", "web:8000")
+
+
+def test_an_address_outside_allowed_hosts_is_warned_about(
+    qbt_sim: QBittorrentSimulator, settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["kiosk.lan"]
+    warnings = StringIO()
+
+    call_command("qbittorrent_hook", "--install", "--url", "http://web:8000", stderr=warnings)
+    call_command("qbittorrent_hook", "--show", stderr=warnings)  # APP_URL, kiosk.lan: fine
+
+    assert warnings.getvalue().count("not in ALLOWED_HOSTS") == 1
+    assert "http://web:8000 is not in ALLOWED_HOSTS" in warnings.getvalue()
+    assert autorun(qbt_sim)[0] is True  # a warning only: a proxy may rewrite the host
 
 
 def test_remove_clears_the_apps_line_and_leaves_another_program_alone(

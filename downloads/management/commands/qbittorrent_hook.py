@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from downloads import hook
@@ -59,6 +60,11 @@ class Command(BaseCommand):
             raise CommandError(f"--url must start with http:// or https://, not {url!r}")
         if options["force"] and not options["install"]:
             raise CommandError("--force goes with --install")
+        if not options["remove"] and not hook.host_allowed(app_url=url):
+            self.stderr.write(
+                f"Warning: {url or settings.APP_URL} is not in ALLOWED_HOSTS: the app would "
+                "refuse qBittorrent's call (HTTP 400). Add its host to ALLOWED_HOSTS."
+            )
         try:
             if options["install"]:
                 self._install(url, force=options["force"])
