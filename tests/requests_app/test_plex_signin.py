@@ -147,20 +147,17 @@ def test_a_stranger_is_refused_and_nothing_is_created(client: Client, sim: PlexT
     assert nothing_made()
 
 
-def test_a_friend_the_server_is_no_longer_shared_with_is_refused(
-    client: Client, sim: PlexTVSimulator
+@pytest.mark.parametrize(
+    "shared_with_bob",
+    [(), ("another-server-of-alice",)],
+    ids=["no longer shared", "only another server shared"],
+)
+def test_a_friend_without_this_server_shared_is_refused(
+    client: Client, sim: PlexTVSimulator, shared_with_bob: tuple[str, ...]
 ) -> None:
     sim.unshare(1002)
-    response = sign_in_as(client, sim, "bob")
-    assert NO_ACCESS in login_page_message(client, response)
-    assert nothing_made()
-
-
-def test_a_friend_of_another_server_of_the_owner_is_refused(
-    client: Client, sim: PlexTVSimulator
-) -> None:
-    sim.unshare(1002)
-    sim.share(1002, "another-server-of-alice")
+    if shared_with_bob:
+        sim.share(1002, *shared_with_bob)
     response = sign_in_as(client, sim, "bob")
     assert NO_ACCESS in login_page_message(client, response)
     assert nothing_made()
