@@ -187,7 +187,7 @@ def _new_user(candidate: Candidate) -> AbstractBaseUser:
             continue
         try:
             with transaction.atomic():
-                user = model(username=name, email=candidate.email)
+                user = model(username=name, email=candidate.email, first_name=candidate.title[:150])
                 user.set_unusable_password()
                 user.save()
                 return user

@@ -85,6 +85,7 @@ def test_import_makes_members_without_passwords_or_tokens_with_the_defaults(
         assert mine.quality_profile == profile
     kids = PlexAccount.objects.get(plex_id=1005)
     assert (kids.kind, kids.title, kids.email, kids.user.email) == ("managed", "Kids", "", "")
+    assert kids.user.first_name == "Kids"
     bob = PlexAccount.objects.get(plex_id=1002)
     assert (bob.kind, bob.username, bob.email) == ("friend", "bob", "bob@example.com")
 
