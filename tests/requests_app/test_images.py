@@ -17,6 +17,8 @@ from plexkiosk.simulators.tmdb import DEFAULT_API_KEY, TMDBSimulatorServer, star
 from plexkiosk.tasks import cleanup_temp_files_task
 from requests_app import flow, images, tmdb
 from requests_app.templatetags.kiosk_images import tmdb_poster
+from requests_app.tmdb import client as tmdb_client
+from requests_app.tmdb import images as tmdb_images
 from tests.requests_app.conftest import DUNE
 
 pytestmark = pytest.mark.django_db
@@ -148,9 +150,9 @@ def test_tmdb_failing_gives_a_placeholder_kept_briefly_and_nothing_on_disk(
 def test_tmdb_out_of_reach_gives_a_placeholder(
     simulator: TMDBSimulatorServer, member_client: Client
 ) -> None:
-    tmdb._image_base()  # known from an earlier page; then TMDB goes away
+    tmdb_images._image_base()  # known from an earlier page; then TMDB goes away
     simulator.stop()
-    tmdb._session.close()  # a kept-alive connection would still reach the stopped server
+    tmdb_client._session.close()  # a kept-alive connection would still reach the stopped server
     response = member_client.get("/img/backdrop/w780/sim438631m.jpg")
     assert response.status_code == 200
     assert b'aria-label="backdrop"' in response.content
@@ -171,7 +173,7 @@ def test_an_image_over_the_size_cap_is_not_kept(
     settings: SettingsWrapper,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tmdb, "IMAGE_MAX_BYTES", 100)
+    monkeypatch.setattr(tmdb_images, "IMAGE_MAX_BYTES", 100)
     response = member_client.get(DUNE_POSTER)
     assert response["Content-Type"] == "image/svg+xml"
     assert b"Dune" not in response.content

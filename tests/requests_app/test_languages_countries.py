@@ -16,6 +16,7 @@ from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
 from requests_app import flow, pipeline, tmdb
 from requests_app.models import MediaRequest, Profile
 from requests_app.steps import media_query
+from requests_app.tmdb import titles as tmdb_titles
 from tests.requests_app.conftest import DUNE, DUNE_IDS, approved_dune
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +59,8 @@ def test_a_movie_without_origin_country_takes_its_production_countries() -> None
         "production_countries": [{"iso_3166_1": "FR"}, {"iso_3166_1": "de"}, "odd", {}],
         "original_language": "xx",
     }
-    assert tmdb._countries(item) == ("FR",)
-    assert tmdb._language(item["original_language"]) == ""  # TMDB's "no language"
+    assert tmdb_titles._countries(item) == ("FR",)
+    assert tmdb_titles._language(item["original_language"]) == ""  # TMDB's "no language"
 
 
 def test_a_request_keeps_tmdb_s_countries_and_language_for_its_searches(

@@ -20,6 +20,7 @@ from plexkiosk.simulators.tmdb import (
     start_tmdb_simulator,
 )
 from requests_app import tmdb
+from requests_app.tmdb import titles as tmdb_titles
 
 
 @pytest.fixture
@@ -161,7 +162,7 @@ def test_odd_alternative_titles_are_left_out() -> None:
             ]
         },
     }
-    aliases = tmdb._aliases("movie", item, "Dune")
+    aliases = tmdb_titles._aliases("movie", item, "Dune")
     assert aliases[0] == "Dune Part One"
     assert len(aliases) == tmdb.MAX_ALIASES
     assert not any("\x00" in a for a in aliases)
