@@ -147,6 +147,9 @@ def test_the_import_page_lists_the_household_with_checkboxes(
     assert "already here" in text
     assert "mallory" not in text
     assert 'name="movie_quota"' in text and 'name="watchlist_enabled"' in text
+    # Each help text is where its field's aria-describedby points.
+    assert 'aria-describedby="id_movie_quota_helptext"' in text
+    assert 'id="id_movie_quota_helptext"' in text
 
 
 def test_ticking_people_imports_them_with_the_defaults_chosen(
