@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.log import AdminEmailHandler
-from django.views.debug import ExceptionReporter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 MASK = "***"
 # `name=value` in URLs, form bodies and reprs, `name: value` in headers, `"name": "value"`
@@ -103,6 +105,31 @@ class RedactSecrets(logging.Filter):
         except Exception:  # a logging filter must never break logging
             record.msg, record.args = "(log message withheld: it could not be redacted)", None
         return True
+
+
+class RedactingReporterFilter(SafeExceptionReporterFilter):
+    """Django's report filter, also hiding every frame variable named like a secret.
+
+    Django hides local variables only in functions marked @sensitive_variables, and only
+    when DEBUG is off; a person's Plex token held in `token`, `owner_token` or a headers
+    dict (`X-Plex-Token`), or a Home `pin`, would otherwise be in the DEBUG page and in
+    the error mail's report. Names are matched as Django matches settings' names.
+    """
+
+    hidden_settings = re.compile(
+        r"API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|(?:^|_)PIN(?:$|_)", re.I
+    )
+
+    def is_active(self, request: HttpRequest | None) -> bool:
+        """Filter the DEBUG page too: a Plex token is a person's, not the developer's."""
+        return True
+
+    def get_traceback_frame_variables(
+        self, request: HttpRequest | None, tb_frame: FrameType
+    ) -> list[tuple[str, Any]]:
+        """Return the frame's variables, those named like secrets (and dict keys) masked."""
+        variables = super().get_traceback_frame_variables(request, tb_frame)
+        return [(name, self.cleanse_setting(name, value)) for name, value in variables]
 
 
 class RedactingExceptionReporter(ExceptionReporter):

@@ -437,6 +437,8 @@ LOG_LEVEL = _choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).
 LOG_FORMAT = _choice("LOG_FORMAT", "text", ("text", "json"))
 # Error reports (the DEBUG page, admin e-mails) mask tokens Django's own filter misses.
 DEFAULT_EXCEPTION_REPORTER = "core.log_redaction.RedactingExceptionReporter"
+# And hide local variables named like secrets (a person's Plex token, a Home PIN).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.log_redaction.RedactingReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 import requests
+from django.core import mail
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from core.log_redaction import RedactSecrets, redact
+from core.log_redaction import (
+    RedactingAdminEmailHandler,
+    RedactingExceptionReporter,
+    RedactSecrets,
+    redact,
+)
 from plexkiosk.simulators.plextv import OWNER_TOKEN, PlexTVSimulator, start_plextv_simulator
 
 TOKEN = "Zx9-plexUserToken_42"
@@ -80,3 +87,53 @@ def test_raw_plex_tv_answers_logged_by_a_library_show_no_token(
     assert len(caplog.records) == len(answers)
     for secret in (OWNER_TOKEN, "sim-kid-token", "sim-bob-token"):
         assert secret not in caplog.text
+
+
+def _fail_holding_tokens() -> None:
+    token = TOKEN
+    owner_token = TOKEN + "-owner"
+    headers = {"Accept": "application/json", "X-Plex-Token": token}
+    pin = str(8000 + 642)  # computed: the report also quotes the source lines
+    account_token = [owner_token]
+    raise RuntimeError(f"a bug next to {len(headers)} headers, {len(pin + account_token[0])}")
+
+
+def _report_of_a_bug() -> tuple[str, str]:
+    try:
+        _fail_holding_tokens()
+    except RuntimeError:
+        reporter = RedactingExceptionReporter(None, *sys.exc_info())
+        return reporter.get_traceback_html(), reporter.get_traceback_text()
+    raise AssertionError("the bug did not happen")
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_error_reports_hide_tokens_and_pins_held_in_local_variables(
+    settings: SettingsWrapper, debug: bool
+) -> None:
+    settings.DEBUG = debug
+    html, text = _report_of_a_bug()
+    for report in (html, text):
+        assert "_fail_holding_tokens" in report and "a bug next to 2 headers" in report
+        assert TOKEN not in report
+        assert "8642" not in report
+    assert "application/json" in html  # the rest of the frame's variables are still there
+
+
+def test_the_error_mail_hides_tokens_held_in_local_variables(settings: SettingsWrapper) -> None:
+    settings.DEBUG = False
+    settings.ADMINS = [("Admin", "admin@example.com")]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    handler = RedactingAdminEmailHandler(include_html=True)
+    try:
+        _fail_holding_tokens()
+    except RuntimeError:
+        record = logging.getLogger("django.request").makeRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error", (),
+            sys.exc_info(),
+        )  # fmt: skip
+    handler.emit(record)
+    (sent,) = mail.outbox
+    html = sent.alternatives[0][0]
+    assert "_fail_holding_tokens" in html and "_fail_holding_tokens" in sent.body
+    assert TOKEN not in html and TOKEN not in sent.body and "8642" not in html
