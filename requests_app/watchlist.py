@@ -38,6 +38,7 @@ Taken = tuple[str, str, MediaRequest | None]
 class WatchlistOutcome:
     account_id: int
     state: str  # "synced", "not_modified", "token_expired", "failed" or "skipped"
+    # The titles dealt with this time: new ones, and those the quota no longer stops.
     new_items: list[WatchlistItem] = field(default_factory=list)
     message: str = ""
 
@@ -82,7 +83,7 @@ def set_watchlist(account: PlexAccount, *, enabled: bool, shows: str) -> None:
 
 
 def sync_watchlist(account_id: int) -> WatchlistOutcome:
-    """Read one member's watchlist and request each title new on it.
+    """Read one member's watchlist and request each title new on it (or the quota stopped).
 
     A temporary plex.tv failure is raised (the task tries again; nothing was recorded);
     a refused token stops the watchlist with a notice to the member, once.
@@ -95,8 +96,11 @@ def sync_watchlist(account_id: int) -> WatchlistOutcome:
         return _stop(
             account, _("Sign in with Plex again: your Plex sign-in can no longer be read.")
         )
+    # Titles left over the quota are asked for again once it has room, which needs the
+    # whole list (are they still on it?), not "unchanged since".
+    waiting = _waiting_for_quota(account)
     try:
-        found = plextv.watchlist(token, etag=account.watchlist_etag or None)
+        found = plextv.watchlist(token, etag=None if waiting else account.watchlist_etag or None)
     except plextv.PlexTVUnauthorized:
         return _stop(
             account,
@@ -125,11 +129,14 @@ def sync_watchlist(account_id: int) -> WatchlistOutcome:
     new_items = []
     complete = True
     for entry in found.entries:
-        if entry.rating_key in known:
+        if entry.rating_key in known and entry.rating_key not in waiting:
             continue
         known.add(entry.rating_key)  # a list naming one title twice asks once
         try:
-            item = _take(account, entry)
+            if entry.rating_key in waiting:
+                item = _take_again(waiting.pop(entry.rating_key), entry)
+            else:
+                item = _take(account, entry)
         except tmdb.TMDBError as exc:
             # TMDB away: the title stays new, and the next sync asks for it again.
             logger.warning("account %s: %r not looked up: %s", account.pk, entry.title, exc)
@@ -146,6 +153,16 @@ def sync_watchlist(account_id: int) -> WatchlistOutcome:
     if new_items:
         notifications.watchlist_news(account.user, new_items)
     return WatchlistOutcome(account.pk, "synced", new_items)
+
+
+def _waiting_for_quota(account: PlexAccount) -> dict[str, WatchlistItem]:
+    """Return the titles left over the quota whose kind of request has room again, by key."""
+    waiting = list(account.watchlist_items.filter(outcome=Outcome.OVER_QUOTA))
+    room = {
+        kind: quotas.quota_for(account.user, _media_type(kind)).remaining != 0
+        for kind in {item.media_type for item in waiting}
+    }
+    return {item.rating_key: item for item in waiting if room[item.media_type]}
 
 
 def _stop(account: PlexAccount, message: str) -> WatchlistOutcome:
@@ -186,6 +203,30 @@ def _take(account: PlexAccount, entry: plextv.WatchlistEntry) -> WatchlistItem |
     return item
 
 
+def _take_again(item: WatchlistItem, entry: plextv.WatchlistEntry) -> WatchlistItem | None:
+    """Ask again for a title left over the quota; None while the quota still stops it."""
+    account = item.account
+    with transaction.atomic():
+        # Claimed by its outcome: a sync running at the same moment leaves it alone.
+        claimed = (
+            WatchlistItem.objects.select_for_update(skip_locked=True)
+            .filter(pk=item.pk, outcome=Outcome.OVER_QUOTA)
+            .first()
+        )
+        if claimed is None:
+            return None
+        outcome, message, request = _request(account.user, account.watchlist_shows, entry)
+        if outcome == Outcome.OVER_QUOTA:
+            return None  # said already; the member is not told it again
+        claimed.outcome, claimed.message, claimed.request = outcome, message[:500], request
+        claimed.save(update_fields=["outcome", "message", "request"])
+    return claimed
+
+
+def _media_type(watchlist_type: str) -> str:
+    return MediaType.MOVIE if watchlist_type == "movie" else MediaType.TV
+
+
 def _request(user: AbstractBaseUser, shows: str, entry: plextv.WatchlistEntry) -> Taken:
     """Ask for a watchlist title; return its outcome, the member's sentence and the request."""
     if entry.tmdb_id is None:
@@ -195,7 +236,7 @@ def _request(user: AbstractBaseUser, shows: str, entry: plextv.WatchlistEntry) -
             % {"title": _label(entry)},
             None,
         )
-    media_type = MediaType.MOVIE if entry.media_type == "movie" else MediaType.TV
+    media_type = _media_type(entry.media_type)
     info = _details(media_type, entry.tmdb_id)
     if info is None:
         return (

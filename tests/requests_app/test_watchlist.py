@@ -437,3 +437,42 @@ def test_the_profile_page_lists_what_became_of_the_latest_watchlist_titles(
     request = MediaRequest.objects.get(title="Inception")
     assert f'<a href="/requests/{request.pk}/">Inception: Waiting for approval.</a>' in page
     assert "A Home Movie (2020): Plex gives no TMDB id for it" in page
+
+
+def test_a_title_left_over_the_quota_is_asked_for_once_the_quota_has_room(
+    world: PlexTVSimulator, bob: PlexAccount, settings: SettingsWrapper, told: list[dict]
+) -> None:
+    settings.REQUEST_QUOTA_MOVIES = 1
+    world.set_watchlist(BOB, [INCEPTION, MATRIX])
+    watchlist.sync_watchlist(bob.pk)
+    assert outcomes(bob) == {"Inception": "requested", "The Matrix": "over_quota"}
+
+    # Still no room: the unchanged list costs its one call, and nobody is told again.
+    calls = len(world.requests)
+    assert watchlist.sync_watchlist(bob.pk).state == "not_modified"
+    assert len(world.requests) == calls + 1 and len(told) == 1
+
+    flow.cancel(MediaRequest.objects.get(title="Inception").pk, by=bob.user)  # room again
+    outcome = watchlist.sync_watchlist(bob.pk)
+
+    assert [i.title for i in outcome.new_items] == ["The Matrix"]
+    assert outcomes(bob) == {"Inception": "requested", "The Matrix": "requested"}
+    matrix = WatchlistItem.objects.get(title="The Matrix")
+    assert matrix.request == MediaRequest.objects.get(title="The Matrix", status=Status.PENDING)
+    assert len(told) == 2 and told[-1]["body"] == "• The Matrix: Waiting for approval."
+    # Asked for once: the next sync has nothing left to do.
+    assert watchlist.sync_watchlist(bob.pk).state == "not_modified"
+    assert MediaRequest.objects.filter(title="The Matrix").count() == 1
+
+
+def test_a_title_over_the_quota_and_gone_from_the_watchlist_is_not_asked_for(
+    world: PlexTVSimulator, bob: PlexAccount, settings: SettingsWrapper
+) -> None:
+    settings.REQUEST_QUOTA_MOVIES = 1
+    world.set_watchlist(BOB, [INCEPTION, MATRIX])
+    watchlist.sync_watchlist(bob.pk)
+    world.set_watchlist(BOB, [INCEPTION])  # the member took The Matrix off
+    settings.REQUEST_QUOTA_MOVIES = 5
+    watchlist.sync_watchlist(bob.pk)
+    assert list(MediaRequest.objects.values_list("title", flat=True)) == ["Inception"]
+    assert WatchlistItem.objects.get(title="The Matrix").outcome == "over_quota"
