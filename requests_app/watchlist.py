@@ -144,6 +144,11 @@ def sync_watchlist(account_id: int) -> WatchlistOutcome:
             continue
         if item is not None:
             new_items.append(item)
+    listed = {entry.rating_key for entry in found.entries}
+    gone = [item.pk for key, item in waiting.items() if key not in listed]
+    # Taken off the watchlist while over the quota: no longer wanted (and no longer a
+    # reason to read the whole list); put back later, it is a new title again.
+    WatchlistItem.objects.filter(pk__in=gone, outcome=Outcome.OVER_QUOTA).delete()
     # The ETag says "nothing changed since"; kept only when every title was dealt with,
     # or the ones TMDB could not look up would never be asked for again.
     fields = {"watchlist_synced_at": now, "watchlist_error": ""}

@@ -465,7 +465,7 @@ def test_a_title_left_over_the_quota_is_asked_for_once_the_quota_has_room(
     assert MediaRequest.objects.filter(title="The Matrix").count() == 1
 
 
-def test_a_title_over_the_quota_and_gone_from_the_watchlist_is_not_asked_for(
+def test_a_title_over_the_quota_taken_off_the_watchlist_is_not_asked_for(
     world: PlexTVSimulator, bob: PlexAccount, settings: SettingsWrapper
 ) -> None:
     settings.REQUEST_QUOTA_MOVIES = 1
@@ -475,4 +475,11 @@ def test_a_title_over_the_quota_and_gone_from_the_watchlist_is_not_asked_for(
     settings.REQUEST_QUOTA_MOVIES = 5
     watchlist.sync_watchlist(bob.pk)
     assert list(MediaRequest.objects.values_list("title", flat=True)) == ["Inception"]
-    assert WatchlistItem.objects.get(title="The Matrix").outcome == "over_quota"
+    assert outcomes(bob) == {"Inception": "requested"}  # no longer waiting for room
+    calls = len(world.requests)
+    assert watchlist.sync_watchlist(bob.pk).state == "not_modified"
+    assert len(world.requests) == calls + 1
+
+    world.add_to_watchlist(BOB, MATRIX)  # put back: a new title again
+    watchlist.sync_watchlist(bob.pk)
+    assert outcomes(bob) == {"Inception": "requested", "The Matrix": "requested"}
