@@ -1,8 +1,9 @@
 """Requests from a member's Plex watchlist: each title they add there is asked for here.
 
 A title is looked at once (one WatchlistItem per account and Plex rating key), whatever
-became of it: requested, already in Plex, over the quota… The member is told once per
-sync what was asked for and why the rest was not.
+became of it: requested, already in Plex, no TMDB id… — except one the quota stopped,
+asked for again once the quota has room. The member is told once per sync what was
+asked for and why the rest was not.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ Taken = tuple[str, str, MediaRequest | None]
 
 @dataclass(frozen=True)
 class WatchlistOutcome:
+    """What one sync of one member's watchlist did."""
+
     account_id: int
     state: str  # "synced", "not_modified", "token_expired", "failed" or "skipped"
     # The titles dealt with this time: new ones, and those the quota no longer stops.
