@@ -36,6 +36,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import quoteattr
 
+import segno
+
 # The Plex Media Server simulator's machine identifier (plexkiosk/simulators/plex.py), so
 # the two simulators describe one household's server.
 PLEX_SIM_MACHINE_ID = "plexkiosk-simulator-0001"
@@ -524,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._create_pin()
         if (match := re.fullmatch(r"/api/v2/pins/(\d+)", path)) and method == "GET":
             return self._check_pin(int(match.group(1)))
+        if match := re.fullmatch(r"/api/v2/pins/qr/([A-Za-z0-9]+)", path):
+            return self._qr(match.group(1))
         account = self._account()
         if account is None:
             return self._error(401, UNAUTHORIZED)
@@ -595,6 +599,15 @@ class _Handler(BaseHTTPRequestHandler):
         if pin is None or pin.client_id != client_id:
             return self._error(404, PIN_NOT_FOUND)
         self._send_pin(200, pin)
+
+    def _qr(self, code: str) -> None:
+        # plex.tv's `qr` is an image of the link page for the code; a phone scanning it
+        # lands on /link with the code typed in.
+        pin = self.server.find_pin(code)
+        if pin is None or pin.strong:
+            return self._error(404, PIN_NOT_FOUND)
+        svg = segno.make(f"{self.server.url}/link?code={pin.code}").svg_inline(scale=4)
+        self._send(200, svg.encode(), "image/svg+xml")
 
     # --- accounts ----------------------------------------------------------------------
 
@@ -967,10 +980,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/auth/approve" and method == "POST":
             return self._approve(self.form.get("code", ""), self.form.get("forwardUrl", ""))
         if path == "/link" and method == "GET":
+            code = html.escape(self.params.get("code", "")[:4], quote=True)
             return self._html(
                 200,
                 "<h1>Link a device</h1><form method='post' action='/link'>"
-                "<label>Code <input name='code' autocomplete='off' maxlength='4'></label><br>"
+                f"<label>Code <input name='code' value='{code}' autocomplete='off' "
+                "maxlength='4'></label><br>"
                 f"{self._account_choices()}<button type='submit'>Link</button></form>",
             )
         if path == "/link" and method == "POST":

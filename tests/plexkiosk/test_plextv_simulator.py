@@ -199,3 +199,17 @@ def test_the_demo_points_the_app_at_a_plex_tv_whose_owner_holds_the_servers_toke
         server.stop()
     owned = [r["clientIdentifier"] for r in answer if r["provides"] == "server" and r["owned"]]
     assert owned == [PlexSimulator().machine_identifier]
+
+
+def test_a_short_pins_qr_image_opens_the_link_page_with_its_code(sim: PlexTVSimulator) -> None:
+    pin = requests.post(
+        f"{sim.url}/api/v2/pins",
+        headers={"Accept": "application/json", "X-Plex-Client-Identifier": "x"},
+        timeout=5,
+    ).json()
+    image = requests.get(pin["qr"], timeout=5)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/svg+xml"
+    assert image.text.startswith("<svg")
+    page = requests.get(f"{sim.url}/link", params={"code": pin["code"]}, timeout=5)
+    assert f"value='{pin['code']}'" in page.text
+    assert requests.get(f"{sim.url}/api/v2/pins/qr/ZZZZ", timeout=5).status_code == 404
