@@ -4,10 +4,11 @@ gunicorn serves the app on PostgreSQL and Redis, TMDB is the simulator. On a 390
 and a 1280x800 tablet, axe-core (node_modules/axe-core, installed by `npm ci` from
 package-lock.json: `make test` does it) is injected into each page a member, a staff member
 and a stranger see, and its WCAG 2.0/2.1 A and AA rules must find nothing serious or
-critical; no aria-describedby, aria-labelledby, aria-controls or label `for` may name a
-missing id. Each page's counts by impact are printed (`pytest -s` shows them). The keyboard
-alone goes from the top of the home page to a discovery card, every stop on the way showing
-a visible focus outline, and Enter opens the card's title page.
+critical; no page may be wider than the screen, and no aria-describedby, aria-labelledby,
+aria-controls or label `for` may name a missing id. Each page's counts by impact are
+printed (`pytest -s` shows them). The keyboard alone goes from the top of the home page to
+a discovery card, every stop on the way showing a visible focus outline, and Enter opens
+the card's title page.
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ BROKEN_REFERENCES = """() => {
     }
     return broken;
 }"""
+# The page's width, and the elements that reach past the screen's right edge.
+TOO_WIDE = """(screen) => [
+    document.documentElement.scrollWidth,
+    [...document.querySelectorAll('body *')]
+        .filter(el => el.getBoundingClientRect().right > screen)
+        .map(el => `${el.tagName.toLowerCase()}.${el.className}`).slice(0, 8),
+]"""
 # The focused element's outline, as the browser draws it.
 FOCUS = """() => {
     const el = document.activeElement;
@@ -89,8 +97,8 @@ class Audit:
     failures: list[str] = field(default_factory=list)
 
     def check(self, page: object, viewport: str, name: str) -> None:
-        """Run axe on the page as it is now and note its violations by impact, and any
-        aria or label reference to an id the page lacks."""
+        """Run axe on the page as it is now and note its violations by impact, a page wider
+        than the screen, and any aria or label reference to an id the page lacks."""
         if not AXE.exists():
             pytest.fail(
                 "node_modules/axe-core is missing: run `make test` (it runs `npm ci`) or "
@@ -109,6 +117,12 @@ class Audit:
         line = f"axe {viewport:6} {name:36} {summary} (to review: {review})"
         print(line)
         self.lines.append(line)
+        # WCAG 1.4.10 (reflow): a page fits the screen's width; a wide table scrolls in its box.
+        width, wider = page.evaluate(TOO_WIDE, VIEWPORTS[viewport]["width"])
+        if width > VIEWPORTS[viewport]["width"]:
+            self.failures.append(
+                f"{viewport} {name}: the page is {width}px wide, it scrolls sideways: {wider}"
+            )
         broken = page.evaluate(BROKEN_REFERENCES)
         if broken:
             self.failures.append(f"{viewport} {name}: references to no element: {broken}")
