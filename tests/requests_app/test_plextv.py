@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import tomllib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -460,3 +462,8 @@ def test_an_answer_that_trickles_in_is_cut_off_at_the_timeout(settings: Settings
         stop.set()
         listener.close()
         thread.join(timeout=5)
+
+
+def test_the_version_plex_tv_is_told_is_the_projects() -> None:
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert plextv.APP_VERSION == project["project"]["version"]
