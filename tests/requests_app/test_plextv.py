@@ -466,4 +466,4 @@ def test_an_answer_that_trickles_in_is_cut_off_at_the_timeout(settings: Settings
 
 def test_the_version_plex_tv_is_told_is_the_projects() -> None:
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
-    assert plextv.APP_VERSION == project["project"]["version"]
+    assert project["project"]["version"] == plextv.APP_VERSION
