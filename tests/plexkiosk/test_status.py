@@ -38,7 +38,7 @@ def empty_app_queues() -> Iterator[None]:
 
 def queue_rows(page: str) -> dict[str, str]:
     """The Queues table of the status page: queue name → what the page says is waiting."""
-    table = page.split("<h2>Queues</h2>", 1)[1].split("</table>", 1)[0]
+    table = re.split(r"<h2[^>]*>Queues</h2>", page, maxsplit=1)[1].split("</table>", 1)[0]
     return dict(re.findall(r"<tr><td>([\w-]+)</td><td>([^<]*)</td></tr>", table))
 
 
