@@ -22,7 +22,7 @@ S = Download.State
 
 
 def remove_cancelled_leftovers(client: QBittorrent, hashes: Iterable[str]) -> None:
-    """Remove torrents of cancelled downloads that qBittorrent still has.
+    """Remove torrents of cancelled downloads that qBittorrent still has (just `listed`).
 
     A cancel marks the row at once and asks qBittorrent to remove the torrent; when
     qBittorrent stayed away longer than that task's retries, the torrent is still there.
@@ -34,7 +34,7 @@ def remove_cancelled_leftovers(client: QBittorrent, hashes: Iterable[str]) -> No
         "info_hash", flat=True
     ):
         logger.info("removing the torrent of cancelled download %s", info_hash)
-        client.remove(info_hash, delete_files=True)
+        client.remove(info_hash, delete_files=True, listed=True)
 
 
 def remove_seeded_torrents(*, client: QBittorrent | None = None) -> int:

@@ -31,13 +31,15 @@ def fail_download(
     *,
     blocklist: bool = True,
     for_everyone: bool = True,
+    listed: bool = False,
 ) -> None:
     """Give up on a download: remove it (given a client), blocklist it, tell its owner.
 
-    `for_everyone=False` blocklists it for its owner only (a pack fine for other seasons).
+    `for_everyone=False` blocklists it for its owner only (a pack fine for other seasons);
+    `listed`: the client has just listed it among the app's torrents (see `remove`).
     """
     if client is not None:
-        client.remove(download.info_hash, delete_files=True)
+        client.remove(download.info_hash, delete_files=True, listed=listed)
     # Dead or broken for everyone, not only for this request; the owner's own entry
     # survives an admin lifting the global one by mistake for this request.
     if blocklist and for_everyone:

@@ -154,7 +154,7 @@ def _act_on(
     if outcome == "completed":
         report.completed.append(download.pk)
     elif outcome:
-        fail_download(download, outcome, client)
+        fail_download(download, outcome, client, listed=True)
         report.failed.append((download.pk, outcome))
         return False
     download.updated_at = now

@@ -208,6 +208,7 @@ class QBittorrent:
         if not self.category:
             raise QBittorrentPermanentError("QBITTORRENT_CATEGORY must not be empty")
         self._category_ready = False
+        self._logged_in = False
         self._api = qbittorrentapi.Client(
             host=self.url,
             username=self.username,
@@ -228,6 +229,13 @@ class QBittorrent:
     def _errors(self, action: str) -> Iterator[None]:
         """Translate qbittorrent-api and requests failures into temporary or permanent ones."""
         try:
+            if not self._logged_in:
+                # Left to itself, qbittorrent-api sends the first call without a session,
+                # gets 403, logs in and sends it again: a monitor pass (a new client each
+                # time) would read the torrent list twice. Later 403s (a restart, an
+                # expired session) it still handles alone, with one new login.
+                self._api.auth_log_in()
+                self._logged_in = True
             yield
         except qbittorrentapi.LoginFailed as exc:
             # 4.x answers 200 "Fails." for bad credentials, 5.2 answers 401.
@@ -255,8 +263,7 @@ class QBittorrent:
 
     def login(self) -> str:
         """Log in and return qBittorrent's version (e.g. `v4.5.2`)."""
-        with self._errors("log in"):
-            self._api.auth_log_in()
+        with self._errors("log in"):  # which logs in first
             return str(self._api.app_version())
 
     def version(self) -> str:
@@ -402,9 +409,13 @@ class QBittorrent:
                 prefs={"autorun_enabled": enabled, "autorun_program": program}
             )
 
-    def remove(self, info_hash: str, *, delete_files: bool = True) -> bool:
-        """Remove the app's torrent (and its data by default); False when it was not there."""
-        if self.get(info_hash) is None:
+    def remove(self, info_hash: str, *, delete_files: bool = True, listed: bool = False) -> bool:
+        """Remove the app's torrent (and its data by default); False when it was not there.
+
+        `listed`: the caller has just read it in the app's category (a monitor pass), so
+        it is the app's and there: no second `torrents/info` call to make sure.
+        """
+        if not listed and self.get(info_hash) is None:
             return False
         with self._errors("remove a torrent"):
             self._api.torrents_delete(delete_files=delete_files, torrent_hashes=info_hash.lower())

@@ -298,6 +298,10 @@ def test_one_monitor_pass_over_1000_active_downloads_follows_each_and_acts_on_th
     with django_capture_on_commit_callbacks(execute=True):
         report = monitor.monitor_once()
     deletes = qbt_sim.calls["torrents/delete"]
+    # One read of all 1,000, and one delete per failed torrent: nothing read twice.
+    assert +qbt_sim.calls == {"auth/login": 1, "torrents/info": 1, "torrents/delete": 20}, (
+        qbt_sim.calls
+    )
     after = {s.hash: s.progress for s in client_for(qbt_sim).list_torrents()}
 
     by_hash = {d.info_hash: d for d in Download.objects.all()}
