@@ -303,9 +303,11 @@ else:
             "socket_connect_timeout": _broker_timeout,
             "socket_timeout": _broker_timeout,
         }
+    if CELERY_BROKER_URL.startswith("redis://"):
         # Redis with a record of which worker holds each message: a worker killed whole
         # (a power cut) gets its messages back at the next start, not after the timeout.
-        # RabbitMQ needs none: it requeues a dead consumer's messages when its connection drops.
+        # RabbitMQ needs none: it requeues a dead consumer's messages when its connection
+        # drops. Not on rediss://: kombu turns its TLS on only under its own transport name.
         CELERY_BROKER_TRANSPORT = "plexkiosk.worker_recovery:Transport"
 # Each worker says it is alive this often; one silent for WORKER_DEAD_AFTER_SECONDS is
 # dead, and the others restore the messages it held (plexkiosk/worker_recovery.py).

@@ -64,6 +64,10 @@ REGISTRY_KEY = "plexkiosk:workers"
 # A worker that died whole is noticed at the next check: at start, then this often (or
 # sooner, when a silent worker's heartbeat key is about to expire).
 CHECK_EVERY_SECONDS = 60.0
+# This module's own connections give up at once (kombu's default retries for ever, its
+# pauses growing to 30 s) and never wait long on a Redis that stopped answering: the
+# heartbeat tries again at its next beat, and a stopping worker is not held up.
+OWN_CONNECTION = {"max_retries": 1, "socket_timeout": 10, "socket_connect_timeout": 10}
 
 
 @dataclass(frozen=True)
@@ -317,10 +321,7 @@ class Monitor(threading.Thread):
     def channel(self) -> Iterator[Channel]:
         """Yield this thread's own channel (kombu's are not shared between threads)."""
         if self._connection is None:
-            # Bounded: a Redis that stops answering must not wedge the heartbeat thread.
-            self._connection = self.app.connection_for_write(
-                transport_options={"socket_timeout": 10, "socket_connect_timeout": 10}
-            )
+            self._connection = self.app.connection_for_write(transport_options=OWN_CONNECTION)
         try:
             yield self._connection.default_channel
         except Exception:
@@ -386,7 +387,7 @@ _monitor: Monitor | None = None
 @contextmanager
 def _client(app: Celery) -> Iterator[Redis]:
     """Yield a Redis client on a connection of its own, released afterwards."""
-    with app.connection_for_write() as connection:
+    with app.connection_for_write(transport_options=OWN_CONNECTION) as connection:
         client: Redis = connection.default_channel.client
         yield client
 

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.contrib.auth import get_user_model
 
 from downloads.models import Download, Indexer
 from plexkiosk import worker_recovery
+from plexkiosk.celery import app
 from plexkiosk.simulators import torznab as torznab_sim
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.torznab import GB, SimRelease, TorznabSimulator
@@ -44,6 +46,7 @@ from tests.faults.test_worker_killed import (  # noqa: F401 - indexer, qbt, work
     worker_env,
 )
 from tests.processes import wait_for
+from tests.reliability.servers import RedisServer
 
 pytestmark = [requires_services, pytest.mark.django_db(transaction=True)]
 
@@ -192,7 +195,9 @@ class FilmGates:
         self.simulator.stop()
 
 
-def approved(title: str, year: int, ids: dict[str, Any], username: str) -> MediaRequest:
+def approved(
+    title: str, year: int, ids: dict[str, Any], username: str, broker_url: str | None = None
+) -> MediaRequest:
     """Queue an approved request as the app does: row first, then its task."""
     user = get_user_model().objects.create_user(username, password=f"pw-{username}-123")
     task_id = str(uuid.uuid4())
@@ -205,13 +210,21 @@ def approved(title: str, year: int, ids: dict[str, Any], username: str) -> Media
         celery_task_id=task_id,
         **ids,
     )
-    process_request_task.apply_async(args=[request.pk], task_id=task_id)
+    with app.connection_for_write(broker_url) as conn:
+        process_request_task.apply_async(args=[request.pk], task_id=task_id, connection=conn)
     return request
 
 
-def test_a_survivor_restores_only_the_dead_workers_task_and_never_runs_a_live_ones_twice(
-    celery_worker_process: Callable[..., WorkerProcess], tmp_path: Path
-) -> None:
+@dataclass
+class Films:
+    gates: FilmGates
+    qbittorrent: QBittorrentSimulator
+    env: dict[str, str]
+
+
+@pytest.fixture
+def films(tmp_path: Path) -> Iterator[Films]:
+    """Dune and The Matrix behind held searches, a qBittorrent, and the workers' settings."""
     gates = FilmGates(
         [
             SimRelease("Dune.2021.1080p.BluRay.x264-FIRST", int(10 * GB), 500, **DUNE),
@@ -236,48 +249,107 @@ def test_a_survivor_restores_only_the_dead_workers_task_and_never_runs_a_live_on
         "TV_DIR": str(tmp_path / "media" / "TV"),
         **RECOVERY_ENV,
     }
+    yield Films(gates, qbittorrent, env)
+    qbittorrent.stop()
+    gates.stop()
+
+
+def downloading(request: MediaRequest) -> Callable[[], bool]:
+    def check() -> bool:
+        request.refresh_from_db()
+        return request.status == Status.DOWNLOADING
+
+    return check
+
+
+def test_a_survivor_restores_only_the_dead_workers_task_and_never_runs_a_live_ones_twice(
+    celery_worker_process: Callable[..., WorkerProcess],
+    films: Films,
+) -> None:
+    gates, env = films.gates, films.env
+    # One task each (concurrency 1, prefetch 1): Dune held in `doomed`, The Matrix in `live`.
+    doomed = celery_worker_process(**env)
+    dune = approved("Dune", 2021, DUNE, "ana")
+    wait_for(gates.hit["dune"].is_set, 60, what="Dune's search", logs=[doomed])
+    live = celery_worker_process(**env)
+    matrix = approved("The Matrix", 1999, MATRIX, "ben")
+    wait_for(gates.hit["matrix"].is_set, 60, what="The Matrix's search", logs=[live])
+
+    os.killpg(doomed.proc.pid, signal.SIGKILL)
+    doomed.proc.wait(timeout=30)
+    gates.release["dune"].set()
+    # Started at once: the dead worker's heartbeat has seconds left to live.
+    spare = celery_worker_process(**env)
+    workers = (doomed, live, spare)
+
+    wait_for(downloading(dune), 90, what="Dune searched again", logs=workers)
+    # Both survivors go on checking while The Matrix is still held: several passes.
+    time.sleep(3 * int(RECOVERY_ENV["WORKER_DEAD_AFTER_SECONDS"]))
+    assert gates.searches["matrix"] == 1
+    assert received(matrix.celery_task_id, *workers) == 1
+    assert received(dune.celery_task_id, *workers) == 2
+    # One message restored, once, by one survivor; The Matrix's still held by `live`.
+    assert (live.log() + spare.log()).count("without acknowledging 1 message(s)") == 1
+    assert unacked_since(matrix.celery_task_id) is not None
+
+    gates.release["matrix"].set()
+    wait_for(downloading(matrix), 90, what="The Matrix downloading", logs=workers)
+    assert received(matrix.celery_task_id, *workers) == 1
+    assert len(films.qbittorrent.torrents) == 2, list(films.qbittorrent.torrents)
+    assert Download.objects.count() == 2
+    dune.refresh_from_db()
+    assert (dune.search_attempts, matrix.search_attempts) == (1, 1)
+
+
+def test_redis_down_longer_than_a_heartbeats_life_makes_no_live_worker_look_dead(
+    celery_worker_process: Callable[..., WorkerProcess],
+    films: Films,
+) -> None:
+    gates = films.gates
+    dead_after = 8
+    server = RedisServer(appendonly=True)
+    server.start()
+    workers: tuple[WorkerProcess, ...] = ()
     try:
-        # One task each (concurrency 1, prefetch 1): Dune held in `doomed`, The Matrix in `live`.
-        doomed = celery_worker_process(**env)
-        dune = approved("Dune", 2021, DUNE, "ana")
-        wait_for(gates.hit["dune"].is_set, 60, what="Dune's search", logs=[doomed])
-        live = celery_worker_process(**env)
-        matrix = approved("The Matrix", 1999, MATRIX, "ben")
-        wait_for(gates.hit["matrix"].is_set, 60, what="The Matrix's search", logs=[live])
+        env = {
+            **films.env,
+            "CELERY_BROKER_URL": server.url,
+            "WORKER_DEAD_AFTER_SECONDS": str(dead_after),
+        }
+        workers = (celery_worker_process(**env), celery_worker_process(**env))
+        dune = approved("Dune", 2021, DUNE, "ana", broker_url=server.url)
+        wait_for(gates.hit["dune"].is_set, 60, what="Dune's search", logs=workers)
+        (holder,) = (w for w in workers if received(dune.celery_task_id, w))
 
-        os.killpg(doomed.proc.pid, signal.SIGKILL)
-        doomed.proc.wait(timeout=30)
+        server.stop()
+        # The holder reaches Redis again 2 s after the other one (stuck in a reconnect, say).
+        os.kill(holder.proc.pid, signal.SIGSTOP)
+        time.sleep(dead_after + 2)  # every heartbeat key expires meanwhile
+        server.start()
+        time.sleep(2)
+        os.kill(holder.proc.pid, signal.SIGCONT)
+        client = server.client()
+
+        def both_beating() -> bool:
+            listed = client.smembers(worker_recovery.REGISTRY_KEY)
+            alive = [worker_recovery.Incarnation(raw.decode()).alive_key for raw in listed]
+            return len(alive) == 2 and all(client.exists(key) for key in alive)
+
+        wait_for(both_beating, 60, what="both workers beating again", logs=workers)
+        # Several recovery passes while the search is still held.
+        time.sleep(2 * dead_after)
+        logs = "".join(w.log() for w in workers)
+        assert logs.count("was silent for over") == 2  # both heartbeat keys had expired
+        assert gates.searches["dune"] == 1
+        assert received(dune.celery_task_id, *workers) == 1
+        assert RESTORED not in logs
+
         gates.release["dune"].set()
-        # Started at once: the dead worker's heartbeat has seconds left to live.
-        spare = celery_worker_process(**env)
-        workers = (doomed, live, spare)
-
-        def dune_downloading() -> bool:
-            dune.refresh_from_db()
-            return dune.status == Status.DOWNLOADING
-
-        wait_for(dune_downloading, 90, what="Dune searched again", logs=workers)
-        # Both survivors go on checking while The Matrix is still held: several passes.
-        time.sleep(3 * int(RECOVERY_ENV["WORKER_DEAD_AFTER_SECONDS"]))
-        assert gates.searches["matrix"] == 1
-        assert received(matrix.celery_task_id, *workers) == 1
-        assert received(dune.celery_task_id, *workers) == 2
-        # One message restored, once, by one survivor; The Matrix's still held by `live`.
-        assert (live.log() + spare.log()).count("without acknowledging 1 message(s)") == 1
-        assert unacked_since(matrix.celery_task_id) is not None
-
-        gates.release["matrix"].set()
-
-        def matrix_downloading() -> bool:
-            matrix.refresh_from_db()
-            return matrix.status == Status.DOWNLOADING
-
-        wait_for(matrix_downloading, 90, what="The Matrix downloading", logs=workers)
-        assert received(matrix.celery_task_id, *workers) == 1
-        assert len(qbittorrent.torrents) == 2, list(qbittorrent.torrents)
-        assert Download.objects.count() == 2
-        dune.refresh_from_db()
-        assert (dune.search_attempts, matrix.search_attempts) == (1, 1)
+        wait_for(downloading(dune), 90, what="Dune downloading", logs=workers)
+        assert received(dune.celery_task_id, *workers) == 1
+        assert len(films.qbittorrent.torrents) == 1
     finally:
-        qbittorrent.stop()
-        gates.stop()
+        for worker in workers:
+            if worker.proc.poll() is None:
+                os.kill(worker.proc.pid, signal.SIGCONT)
+        server.remove()
