@@ -134,7 +134,7 @@ def import_members(
             continue
         try:
             with transaction.atomic():
-                user = _new_user(candidate)
+                user = new_user(candidate)
                 Profile.objects.update_or_create(
                     user=user,
                     defaults={
@@ -175,8 +175,12 @@ def username_base(candidate: Candidate) -> str:
     return (text or f"plex-{candidate.plex_id}")[: USERNAME_MAX - 4]
 
 
-def _new_user(candidate: Candidate) -> AbstractBaseUser:
-    """Create the member's user with an unusable password, under a username no one has."""
+def new_user(candidate: Candidate) -> AbstractBaseUser:
+    """Create the member's user with an unusable password, under a username no one has.
+
+    Both doors use it, the import and a first sign-in with Plex (`plex_access`), so a
+    friend who signs in before being imported is named as the import would have named them.
+    """
     model = get_user_model()
     base = username_base(candidate)
     for n in range(1, 1000):

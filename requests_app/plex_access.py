@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from library import server_identity
@@ -98,44 +98,19 @@ def who_may_enter(token: str) -> Entry:
     return Entry(account=account, kind=REFUSED)
 
 
-def _base_username(user: plextv.PlexUser, kind: str) -> str:
-    """Return the username the household import would give this Plex user."""
-    # One rule for both doors, so a friend who signs in before being imported is named
-    # as the import would have named them.
+def _new_user(plex_user: plextv.PlexUser, kind: str) -> AbstractUser:
+    """Create a Django user named after the Plex account, with no password of its own."""
     as_listed = household.Candidate(
-        plex_id=user.id,
-        uuid=user.uuid,
-        username=user.username,
-        title=user.title,
-        email=user.email,
-        thumb=user.thumb,
+        plex_id=plex_user.id,
+        uuid=plex_user.uuid,
+        username=plex_user.username,
+        title=plex_user.title,
+        email=plex_user.email,
+        thumb=plex_user.thumb,
         kind=kind,
         imported=False,
     )
-    return household.username_base(as_listed)
-
-
-def _new_user(plex_user: plextv.PlexUser, kind: str) -> AbstractUser:
-    """Create a Django user named after the Plex account, with no password of its own."""
-    model = get_user_model()
-    base = _base_username(plex_user, kind)
-    for attempt in range(1, 50):
-        name = base if attempt == 1 else f"{base}-{attempt}"
-        if model.objects.filter(username__iexact=name).exists():
-            continue
-        user = model(username=name, email=plex_user.email, first_name=plex_user.title[:150])
-        user.set_unusable_password()
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            continue  # another sign-in took the name between the check and the save
-        return user
-    # A name taken 49 times over: the Plex id is unique, so this one is free.
-    user = model(username=f"plex-{plex_user.id}", email=plex_user.email)
-    user.set_unusable_password()
-    user.save()
-    return user
+    return household.new_user(as_listed)
 
 
 def sign_in(token: str, *, entry: Entry | None = None) -> AbstractUser:
