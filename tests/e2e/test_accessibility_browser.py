@@ -40,7 +40,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 TABLET_LANDSCAPE = {"width": 1280, "height": 800}
 VIEWPORTS = {"phone": PHONE, "tablet": TABLET_LANDSCAPE}
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-DUNE, MATRIX, INCEPTION = 438631, 603, 27205
+DUNE, MATRIX, INCEPTION, FIGHT_CLUB = 438631, 603, 27205, 550
+NOWHERE = 999_999_999  # no title has this id
 IMPACTS = ("critical", "serious", "moderate", "minor")
 # WCAG 2.0 and 2.1, levels A and AA: what issue 17 asks the kiosk to meet.
 RUN_AXE = """async () => {
@@ -167,8 +168,11 @@ def setup_household() -> dict[str, MediaRequest]:
     return {"downloading": downloading, "pending": pending}
 
 
-def audit_member(page: object, base: str, viewport: str, asks: dict, audit: Audit) -> None:
-    """Ana's pages: home, search, title pages, her requests, one of them, her profile, a 403."""
+def audit_member(
+    page: object, base: str, viewport: str, asks: dict, audit: Audit, tmdb: TMDBSimulatorServer
+) -> None:
+    """Ana's pages: home, search, title pages, her requests, one of them, her profile, the
+    library, a 403, a 404 and a title page while TMDB fails."""
     page.goto(f"{base}/")
     page.wait_for_selector("#your-requests .progress")  # the live bar of The Matrix
     audit.check(page, viewport, "home (member)")
@@ -198,6 +202,14 @@ def audit_member(page: object, base: str, viewport: str, asks: dict, audit: Audi
     response = page.goto(f"{base}/downloads/")
     assert response is not None and response.status == 403
     audit.check(page, viewport, "403 (member on a staff page)")
+    response = page.goto(f"{base}/movie/{NOWHERE}/")
+    assert response is not None and response.status == 404
+    assert "Page not found" in page.inner_text("h1")
+    audit.check(page, viewport, "404 (a title TMDB does not know)")
+    tmdb.fail("500", times=20, path=f"/3/movie/{FIGHT_CLUB}")
+    response = page.goto(f"{base}/movie/{FIGHT_CLUB}/")
+    assert response is not None and response.status == 503
+    audit.check(page, viewport, "title unavailable (TMDB failing)")
 
 
 def audit_staff(page: object, base: str, viewport: str, asks: dict, audit: Audit) -> None:
@@ -248,13 +260,13 @@ def test_no_page_has_a_serious_or_critical_axe_violation_on_a_phone_or_a_tablet(
     for viewport, size in VIEWPORTS.items():
         audit_strangers(browser, base, viewport, audit)
         member = log_in(browser, base, size, "ana", "pw-ana-e2e")
-        audit_member(member, base, viewport, asks, audit)
+        audit_member(member, base, viewport, asks, audit, tmdb_server)
         member.context.close()
         staff = log_in(browser, base, size, "sam", "pw-sam-e2e")
         audit_staff(staff, base, viewport, asks, audit)
         staff.context.close()
 
-    assert len(audit.lines) == 2 * 17  # every page was checked on both viewports
+    assert len(audit.lines) == 2 * 19  # every page was checked on both viewports
     assert audit.failures == [], "serious or critical axe violations:\n" + "\n".join(audit.failures)
 
 
