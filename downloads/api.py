@@ -168,7 +168,8 @@ class DownloadFinished(APIView):
             202: OpenApiResponse(description="the download's check is queued"),
             200: OpenApiResponse(description="the download is not in progress: nothing to do"),
             400: OpenApiResponse(description="not an info hash"),
-            401: OpenApiResponse(description="no or a wrong hook token"),
+            403: OpenApiResponse(description="no or a wrong hook token"),
+            429: OpenApiResponse(description="past API_RATE_QBITTORRENT_HOOK"),
             404: OpenApiResponse(description="not a torrent of the app"),
         },
     )

@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 # How long a push check waits for a running monitor pass before trying again later.
 LOCK_WAIT = 10.0
 # A finished torrent being checked or moved by qBittorrent is looked at again after
-# these delays (seconds), then left to the monitor's passes.
+# these delays (seconds), then left to the monitor's passes. With the lock waits they
+# outlast a lock a killed pass left behind (it lapses after 300 s).
 CHECK_AGAIN = [0.5, 1, 2, 4, 8, 15, 30, 60, 60, 60]
 
 
