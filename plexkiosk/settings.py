@@ -347,7 +347,7 @@ QBITTORRENT_USERNAME = _env("QBITTORRENT_USERNAME", str, "admin")
 QBITTORRENT_PASSWORD = _env("QBITTORRENT_PASSWORD", str, "")
 QBITTORRENT_CATEGORY = _env("QBITTORRENT_CATEGORY", str, "plexkiosk")
 # plex.tv (sign in with Plex, the household's users) and its watchlist service; the
-# simulator (plexkiosk/simulators/plextv.py) serves all three on one port.
+# simulator (plexkiosk/simulators/plextv/) serves all three on one port.
 PLEX_TV_URL = str(_env("PLEX_TV_URL", str, "https://plex.tv")).rstrip("/")
 _DISCOVER = "https://discover.provider.plex.tv"
 PLEX_DISCOVER_URL = str(_env("PLEX_DISCOVER_URL", str, _DISCOVER)).rstrip("/")
