@@ -15,12 +15,19 @@ from library.models import PlexServer
 from library.plex import PlexClient, PlexError, PlexNotConfigured
 
 
-def remember(identity: dict[str, str]) -> PlexServer:
-    """Store what `PlexClient.identity()` returned as the one known server, and return it."""
+def remember(identity: dict[str, str | None]) -> PlexServer | None:
+    """Store what `PlexClient.identity()` returned as the one known server, and return it.
+
+    An answer without a machine identifier stores nothing (None): the sync goes on, and
+    links wait for a server that says who it is.
+    """
+    machine = str(identity.get("machine_identifier") or "").strip()
+    if not machine:
+        return None
     server = PlexServer(
         pk=PlexServer.SINGLETON_PK,
         name=(identity.get("name") or "")[:255],
-        machine_identifier=identity["machine_identifier"][:100],
+        machine_identifier=machine[:100],
         version=(identity.get("version") or "")[:50],
         seen_at=timezone.now(),
     )

@@ -38,6 +38,18 @@ def test_a_later_sync_notices_the_server_was_renamed_or_replaced(
     assert server_identity.server_name() == "Living room"
 
 
+def test_a_server_that_names_no_identifier_is_synced_but_not_stored(
+    plex_settings: PlexSimulator,
+) -> None:
+    plex_settings.machine_identifier = ""
+
+    run = sync_library(full=True)
+
+    assert run.added == 28
+    assert not PlexServer.objects.exists()
+    assert server_identity.machine_identifier() is None
+
+
 def test_the_stored_identifier_is_read_without_asking_plex(plex_settings: PlexSimulator) -> None:
     sync_library(full=True)
     plex_settings.fail(status=503)  # Plex is down: the stored value still answers
