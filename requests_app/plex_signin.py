@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from requests_app import plex_access, plextv
+from requests_app.models import PlexAccountKind
 
 FLOW_KEY = "plex_signin"  # {"pin": id, "state": random, "next": url}
 TABLET_KEY = "plex_tablet"  # {"pin": id, "code": short code, "next": url}
@@ -58,12 +59,45 @@ def _service_message(exc: plextv.PlexTVError) -> str:
     return _("Plex.tv refused the sign-in. Try again, or sign in with a password.")
 
 
+# Plex switches Home profiles only on a device signed in to that Home; so does the picker
+# here: it opens on a browser where the owner or a Home member signed in with Plex.
+HOME_DEVICE_COOKIE = "plexkiosk_home_device"
+HOME_DEVICE_SALT = "requests_app.plex_signin.home-device"
+HOME_DEVICE_DAYS = 365
+HOME_KINDS = {PlexAccountKind.OWNER, PlexAccountKind.HOME, PlexAccountKind.MANAGED}
+
+
 def _enter(request: HttpRequest, token: str) -> AbstractUser:
     """Check who may enter with `token`, then sign them in to this browser."""
     entry = plex_access.who_may_enter(token)
     user = plex_access.sign_in(token, entry=entry)
     login(request, user, backend=BACKEND)
+    request.plex_home_device = entry.kind in HOME_KINDS  # read by _signed_in
     return user
+
+
+def _signed_in(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Mark this browser as the Home's device when a Home member just signed in on it."""
+    if getattr(request, "plex_home_device", False):
+        response.set_signed_cookie(
+            HOME_DEVICE_COOKIE,
+            str(request.user.pk),
+            salt=HOME_DEVICE_SALT,
+            max_age=HOME_DEVICE_DAYS * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def is_home_device(request: HttpRequest) -> bool:
+    """Say whether the owner or a Home member signed in with Plex on this browser."""
+    max_age = HOME_DEVICE_DAYS * 24 * 3600
+    value = request.get_signed_cookie(
+        HOME_DEVICE_COOKIE, default="", salt=HOME_DEVICE_SALT, max_age=max_age
+    )
+    return bool(value)
 
 
 @require_POST
@@ -119,7 +153,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _fail(request, _service_message(exc))
     # One use: the same callback again (a replay) finds nothing to finish.
     request.session.pop(FLOW_KEY, None)
-    return redirect(_safe_next(request, flow.get("next")))
+    return _signed_in(request, redirect(_safe_next(request, flow.get("next"))))
 
 
 def _qr_svg(url: str) -> str:
@@ -213,13 +247,16 @@ def tablet_status(request: HttpRequest) -> HttpResponse:
         return _tablet_answer(request, _service_message(exc), fresh=True)
     request.session.pop(TABLET_KEY, None)
     home = _safe_next(request, flow.get("next"))
-    return HttpResponseClientRedirect(home) if request.htmx else redirect(home)
+    return _signed_in(request, HttpResponseClientRedirect(home) if request.htmx else redirect(home))
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     """List the Plex Home profiles with an account here; choosing one signs them in."""
+    if not is_home_device(request):
+        # Otherwise anyone who reaches the login page could pick a profile without a PIN.
+        return render(request, "registration/plex_home_device.html", status=403)
     try:
         profiles = plex_access.home_profiles()
     except plextv.PlexTVError as exc:

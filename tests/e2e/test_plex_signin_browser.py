@@ -26,7 +26,7 @@ from plexkiosk.simulators.plextv import (
 )
 from requests_app import plextv
 from requests_app.models import PlexAccount, PlexAccountKind
-from tests.e2e.test_accessibility_browser import VIEWPORTS, Audit
+from tests.e2e.axe import VIEWPORTS, Audit
 from tests.e2e.test_browser import PHONE, SCREENSHOTS, TABLET, browser  # noqa: F401 (fixture)
 from tests.e2e.test_request_flow import make_user
 from tests.processes import Stack
@@ -53,6 +53,16 @@ def serve(stack: Stack, plex_tv: PlexTVSimulator) -> str:
         PLEX_TOKEN=OWNER_TOKEN,
     )
     return stack.web()
+
+
+def sign_in_with_plex(page: object, base: str, plex_tv: PlexTVSimulator, account: str) -> None:
+    """From the login page: Sign in with Plex, pick `account` on Plex's page, approve."""
+    page.goto(f"{base}/login/")
+    page.locator("main button").first.click()
+    page.wait_for_url(f"{plex_tv.auth_url}#?*")
+    page.get_by_label(account).check()
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url(f"{base}/")
 
 
 def test_the_owner_signs_in_with_plex_on_a_phone_and_lands_home_as_the_admin(
@@ -143,6 +153,13 @@ def test_the_plex_sign_in_pages_have_no_serious_accessibility_problem(
         audit.check(page, viewport, "login (Sign in with Plex first)")
         page.goto(f"{base}/login/plex/tablet/")
         audit.check(page, viewport, "tablet code and QR")
+        # Profiles are picked only on the Home's device: the owner signs in here once.
+        page.goto(f"{base}/login/plex/home/")
+        assert page.get_by_role("button", name="dana").count() == 0
+        audit.check(page, viewport, "Plex Home profiles on another device")
+        sign_in_with_plex(page, base, plex_tv, "Alice (alice)")
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{base}/login/")
         page.goto(f"{base}/login/plex/home/")
         assert page.get_by_role("button", name="dana").is_visible()
         audit.check(page, viewport, "Plex Home profiles")

@@ -485,9 +485,20 @@ def test_a_status_poll_without_a_code_offers_a_new_one(
 # --- Plex Home profiles --------------------------------------------------------------------
 
 
+def sign_out(client: Client) -> None:
+    """Log out as the kiosk's button does (the test client's logout() drops every cookie)."""
+    assert client.post("/logout/").status_code == 302 and signed_in(client) is None
+
+
 @pytest.fixture
-def imported_home(sim: PlexTVSimulator) -> dict[str, AbstractUser]:
-    """Dana and the Kids profile imported by an admin (no token yet); bob as a friend."""
+def imported_home(client: Client, sim: PlexTVSimulator) -> dict[str, AbstractUser]:
+    """Dana and the Kids profile imported by an admin (no token yet); bob as a friend.
+
+    The owner has signed in with Plex once on this browser, and out again: it is the
+    Home's device, where profiles may be picked.
+    """
+    sign_in_as(client, sim, "alice")
+    sign_out(client)
     made = {}
     for name, plex_id, kind, title in (
         ("dana", 1004, "home", "dana"),
@@ -589,3 +600,31 @@ def test_the_profile_picker_says_plex_tv_cannot_be_reached(
     response = client.get("/login/plex/home/")
     assert UNREACHABLE in login_page_message(client, response)
     assert choose(client, 1004).status_code == 302 and signed_in(client) is None
+
+
+def test_profiles_cannot_be_picked_on_a_browser_where_nobody_of_the_home_signed_in(
+    sim: PlexTVSimulator, imported_home: dict
+) -> None:
+    stranger = Client()  # reaches the login page, never signed in here
+    page = stranger.get("/login/plex/home/")
+    assert page.status_code == 403 and 'value="1004"' not in page.content.decode()
+    assert "signed in on it with Plex" in page.content.decode()
+    assert choose(stranger, 1004).status_code == 403 and signed_in(stranger) is None
+    # A friend of the server is not of the Home: signing in does not open the picker.
+    sign_in_as(stranger, sim, "bob")
+    sign_out(stranger)
+    assert stranger.get("/login/plex/home/").status_code == 403
+    # A forged mark is refused too.
+    stranger.cookies["plexkiosk_home_device"] = "1"
+    assert stranger.get("/login/plex/home/").status_code == 403
+
+
+def test_a_home_member_signing_in_on_the_tablet_makes_it_the_homes_device(
+    sim: PlexTVSimulator, imported_home: dict
+) -> None:
+    tablet = Client()
+    code, _page = tablet_page(tablet)
+    sim.approve(code, "dana")
+    assert poll(tablet).status_code == 200 and signed_in(tablet) is not None
+    sign_out(tablet)
+    assert 'value="1005"' in tablet.get("/login/plex/home/").content.decode()
