@@ -16,10 +16,12 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import quoteattr
+
+from plexkiosk.simulators.http import SimulatorHandler
 
 TYPE_NUMBERS = {"movie": 1, "show": 2, "season": 3, "episode": 4}
 TYPE_NAMES = {number: name for name, number in TYPE_NUMBERS.items()}
@@ -604,9 +606,7 @@ class PlexSimulator:
         """Serve in a daemon thread; return the base URL."""
         simulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(SimulatorHandler):
             def do_GET(self) -> None:
                 self._answer("GET")
 

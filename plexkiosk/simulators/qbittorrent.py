@@ -30,12 +30,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import bencodepy
+
+from plexkiosk.simulators.http import SimulatorHandler
 
 VERSION = "v4.6.7"
 WEBAPI_VERSION = "2.9.3"
@@ -738,9 +740,7 @@ class QBittorrentSimulator:
         """Serve in a daemon thread; return the base URL."""
         simulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(SimulatorHandler):
             def setup(self) -> None:
                 super().setup()
                 # Headers and body go out in two writes: without this, Nagle's algorithm and

@@ -24,12 +24,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from plexkiosk.simulators.http import SimulatorHandler
 
 MODES = (
     "ok", "slow", "hang", "trickle", "down", "html", "garbage", "truncated", "wrong-type",
@@ -148,9 +150,8 @@ class SimulatorState:
     stopped: threading.Event = field(default_factory=threading.Event)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SimulatorHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the demo read results, not access logs."""

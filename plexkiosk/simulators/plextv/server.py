@@ -7,10 +7,11 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from plexkiosk.simulators.http import SimulatorHandler
 from plexkiosk.simulators.plextv import pages, responses
 from plexkiosk.simulators.plextv.responses import (
     DEFAULT_PAGE_SIZE,
@@ -71,13 +72,9 @@ class PlexTVSimulator(PlexTVWorld, ThreadingHTTPServer):
         """Stay quiet when a client hangs up early (the timeout tests do that)."""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SimulatorHandler):
     server: PlexTVSimulator
-    protocol_version = "HTTP/1.1"
-    # Headers and body in one segment: with Nagle's algorithm and the client's delayed ACK,
-    # a kept-alive connection otherwise waits ~40 ms on every answer.
-    wbufsize = 64 * 1024
-    disable_nagle_algorithm = True
+    wbufsize = 64 * 1024  # headers and body in one segment
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output clean; the server records requests itself."""

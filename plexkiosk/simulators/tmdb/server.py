@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from plexkiosk.simulators.http import SimulatorHandler
 from plexkiosk.simulators.tmdb.catalogue import MOVIES, PEOPLE, SHOWS
 from plexkiosk.simulators.tmdb.responses import (
     INTERNAL_ERROR,
@@ -177,9 +178,8 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
         """Stay quiet when a client hangs up early (the client's timeout tests do that)."""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SimulatorHandler):
     server: TMDBSimulatorServer
-    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output clean; the server records requests itself."""
