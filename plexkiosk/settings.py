@@ -303,14 +303,10 @@ else:
             "socket_connect_timeout": _broker_timeout,
             "socket_timeout": _broker_timeout,
         }
-    if CELERY_BROKER_URL.startswith("redis://"):
-        # Redis with a record of which worker holds each message: a worker killed whole
-        # (a power cut) gets its messages back at the next start, not after the timeout.
-        # RabbitMQ needs none: it requeues a dead consumer's messages when its connection
-        # drops. Not on rediss://: kombu turns its TLS on only under its own transport name.
-        CELERY_BROKER_TRANSPORT = "plexkiosk.worker_recovery:Transport"
-# Each worker says it is alive this often; one silent for WORKER_DEAD_AFTER_SECONDS is
-# dead, and the others restore the messages it held (plexkiosk/worker_recovery.py).
+# On Redis each worker says it is alive this often; one silent for
+# WORKER_DEAD_AFTER_SECONDS is dead, and the others give the messages it held back to
+# their queues at once, not after the visibility timeout (plexkiosk/worker_recovery.py).
+# RabbitMQ needs none of it: it requeues a dead consumer's messages when its connection drops.
 WORKER_HEARTBEAT_SECONDS = _bounded("WORKER_HEARTBEAT_SECONDS", int, 10, low=1, high=300)
 WORKER_DEAD_AFTER_SECONDS = _bounded("WORKER_DEAD_AFTER_SECONDS", int, 30, low=3, high=3600)
 if WORKER_DEAD_AFTER_SECONDS < 2 * WORKER_HEARTBEAT_SECONDS:

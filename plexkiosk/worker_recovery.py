@@ -51,8 +51,8 @@ from celery import Celery
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.conf import settings
 from kombu import Connection
+from kombu.transport import TRANSPORT_ALIASES, get_transport_cls
 from kombu.transport import redis as kombu_redis
-from kombu.transport import resolve_transport
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import loads
 from redis import Redis
@@ -134,10 +134,19 @@ class Transport(kombu_redis.Transport):
     Channel = Channel
 
 
+def install() -> None:
+    """Make this process's redis:// and rediss:// connections use the recording transport."""
+    # By alias, not Celery's broker_transport setting: that one would apply to every URL
+    # the app connects to (an amqp:// one too), and kombu turns TLS on by the name rediss.
+    for scheme in ("redis", "rediss"):
+        TRANSPORT_ALIASES[scheme] = f"{__name__}:Transport"
+
+
 def enabled(app: Celery) -> bool:
     """Tell whether the app's broker is Redis through this module's transport."""
-    transport = app.conf.broker_transport
-    return bool(transport) and resolve_transport(transport) is Transport
+    # Building a Connection does not connect: this only resolves the URL's transport.
+    with app.connection_for_write() as connection:
+        return get_transport_cls(connection.transport_cls) is Transport
 
 
 def register(client: Redis, incarnation: Incarnation, *, ttl: int) -> None:
@@ -446,6 +455,7 @@ def _on_worker_shutdown(sender: Any, **kwargs: Any) -> None:
 
 def connect(app: Celery) -> None:
     """Wire heartbeats and recovery into `app`'s workers (they act only on Redis)."""
+    install()
     uid = f"plexkiosk.worker_recovery:{app.main}"
     worker_init.connect(_on_worker_init, weak=False, dispatch_uid=f"{uid}:init")
     worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid=f"{uid}:ready")

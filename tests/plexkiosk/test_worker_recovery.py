@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 from kombu import Connection, Exchange, Message, Producer, Queue
+from kombu.transport import filesystem, get_transport_cls, pyamqp
 
 from plexkiosk import worker_recovery
 from plexkiosk.celery import app
@@ -92,6 +93,22 @@ def test_the_app_uses_the_recording_transport_on_redis() -> None:
     assert worker_recovery.enabled(app)
     with app.connection_for_write() as conn:
         assert isinstance(conn.default_channel.qos, worker_recovery.TrackingQoS)
+
+
+@pytest.mark.parametrize(
+    ("url", "transport"),
+    [
+        ("redis://127.0.0.1:6379/7", worker_recovery.Transport),
+        ("rediss://redis.lan:6380/0", worker_recovery.Transport),
+        ("amqp://guest:guest@127.0.0.1:5672//", pyamqp.Transport),
+        ("filesystem://", filesystem.Transport),
+    ],
+)
+def test_only_redis_urls_use_the_recording_transport(url: str, transport: type) -> None:
+    with app.connection_for_write(url) as conn:
+        assert get_transport_cls(conn.transport_cls) is transport
+        # kombu still turns TLS on for rediss:// (by that name), and nothing else.
+        assert bool(conn.ssl) is url.startswith("rediss://")
 
 
 def test_a_delivered_message_is_in_its_workers_held_set_until_acknowledged(
