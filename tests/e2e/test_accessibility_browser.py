@@ -7,8 +7,8 @@ and a stranger see, and its WCAG 2.0/2.1 A and AA rules must find nothing seriou
 critical; no page may be wider than the screen, and no aria-describedby, aria-labelledby,
 aria-controls or label `for` may name a missing id. Each page's counts by impact are
 printed (`pytest -s` shows them). The keyboard alone goes from the top of the home page to
-a discovery card, every stop on the way showing a visible focus outline, and Enter opens
-the card's title page.
+a discovery card, Enter opens its title page, Tab reaches its Request button and Enter
+makes the request, every stop on the way showing a visible focus outline.
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_schedule")]
 
 DUNE, MATRIX, INCEPTION, FIGHT_CLUB = 438631, 603, 27205, 550
 NOWHERE = 999_999_999  # no title has this id
-# The focused element's outline, as the browser draws it.
-FOCUS = """() => {
+# The focused element, its outline as the browser draws it, and whether it matches `wanted`.
+FOCUS = """(wanted) => {
     const el = document.activeElement;
     const style = getComputedStyle(el);
     return {
         tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || '').trim().slice(0, 40),
         style: style.outlineStyle, width: parseFloat(style.outlineWidth),
-        card: !!el.closest('.discovery a.title-link'), href: el.getAttribute('href') || '',
+        wanted: el.matches(wanted), href: el.getAttribute('href') || '',
     };
 }"""
 
@@ -184,7 +184,24 @@ def test_no_page_has_a_serious_or_critical_axe_violation_on_a_phone_or_a_tablet(
     assert audit.failures == [], "serious or critical axe violations:\n" + "\n".join(audit.failures)
 
 
-def test_the_keyboard_alone_reaches_a_discovery_card_with_a_visible_focus_and_opens_it(
+def tab_until(page: object, wanted: str, presses: int = 60) -> list[dict]:
+    """Press Tab until the focused element matches the CSS selector `wanted`; return every
+    stop on the way, the last one first matching."""
+    stops = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS, wanted)
+        stops.append(focused)
+        if focused["wanted"]:
+            return stops
+    raise AssertionError(f"Tab never reached {wanted}: {[s['text'] for s in stops]}")
+
+
+def without_visible_focus(stops: list[dict]) -> list[dict]:
+    return [s for s in stops if s["style"] == "none" or s["width"] < 2]
+
+
+def test_the_keyboard_alone_opens_a_discovery_card_and_requests_it_with_a_visible_focus(
     stack: Stack,
     browser: object,  # noqa: F811
     tmdb_server: TMDBSimulatorServer,
@@ -196,18 +213,17 @@ def test_the_keyboard_alone_reaches_a_discovery_card_with_a_visible_focus_and_op
     for viewport, size in VIEWPORTS.items():
         page = log_in(browser, base, size, "ana", "pw-ana-e2e")
         page.wait_for_selector(".discovery a.title-link")
-        stops = []
-        for _ in range(60):
-            page.keyboard.press("Tab")
-            focused = page.evaluate(FOCUS)
-            stops.append(focused)
-            if focused["card"]:
-                break
-        assert stops[-1]["card"], [s["text"] for s in stops]
-        unseen = [s for s in stops if s["style"] == "none" or s["width"] < 2]
-        assert unseen == [], f"{viewport}: focus stops without a visible outline: {unseen}"
+        # From the top of the home page to the first discovery card, then Enter.
+        stops = tab_until(page, ".discovery a.title-link")
+        assert without_visible_focus(stops) == [], f"{viewport}: focus not visible"
         page.screenshot(path=SCREENSHOTS / f"{viewport}-keyboard-focus-on-a-card.png")
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(rf"{re.escape(base)}{re.escape(stops[-1]['href'])}$"))
-        assert page.locator("h1").inner_text()
+        title = page.locator("h1").inner_text()
+        # On its page, on to the first Request button, then Enter: the request is made.
+        stops = tab_until(page, "form.ask button[type=submit]")
+        assert without_visible_focus(stops) == [], f"{viewport}: focus not visible"
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(rf"{re.escape(base)}/requests/\d+/$"))
+        assert title.split(" (")[0] in page.locator("h1").inner_text()
         page.context.close()
