@@ -353,3 +353,34 @@ def test_redis_down_longer_than_a_heartbeats_life_makes_no_live_worker_look_dead
             if worker.proc.poll() is None:
                 os.kill(worker.proc.pid, signal.SIGCONT)
         server.remove()
+
+
+def test_a_power_cut_that_takes_redis_down_too_runs_the_search_again_after_the_restart(
+    celery_worker_process: Callable[..., WorkerProcess],
+    films: Films,
+) -> None:
+    gates = films.gates
+    server = RedisServer(appendonly=True)
+    server.start()
+    try:
+        env = {**films.env, "CELERY_BROKER_URL": server.url}
+        first = celery_worker_process(**env)
+        dune = approved("Dune", 2021, DUNE, "ana", broker_url=server.url)
+        wait_for(gates.hit["dune"].is_set, 60, what="Dune's search", logs=[first])
+        # Everything goes at once; the append-only file keeps what Redis had.
+        os.killpg(first.proc.pid, signal.SIGKILL)
+        server.kill()
+        first.proc.wait(timeout=30)
+        gates.release["dune"].set()
+        server.start()
+        assert server.client().hlen("unacked") == 1
+
+        second = restart_and_time(celery_worker_process, env, dune.celery_task_id, "the search")
+        wait_for(downloading(dune), 90, what="Dune downloading", logs=[first, second])
+        assert RESTORED in second.log()
+        assert received(dune.celery_task_id, first, second) == 2
+        assert len(films.qbittorrent.torrents) == 1
+        dune.refresh_from_db()
+        assert dune.search_attempts == 1
+    finally:
+        server.remove()
