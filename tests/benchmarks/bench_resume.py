@@ -8,7 +8,10 @@ production visibility timeout (7200 s, which alone would take 2 hours):
 - power cut: the machine stays off until the dead worker's heartbeat key has expired (a
   reboot takes longer than 30 s), then the next worker starts;
 - instant restart: a supervisor starts the next worker at once (an OOM kill, say), while
-  the dead worker's heartbeat still has up to 30 s to live.
+  the dead worker's heartbeat still has up to 30 s to live;
+- power cut, Redis too: Redis (a private one, append-only file) is SIGKILLed with the
+  worker and both start again at once; a worker judges missing heartbeats only once Redis
+  has been up 30 s, the time live workers need to beat again.
 
 Columns: seconds from the next worker's start until it is ready, until it receives the
 lost task again, and until the request is downloading; for the instant restart, also from
@@ -27,17 +30,17 @@ from pathlib import Path
 from tests.benchmarks import print_table, throwaway_database
 
 RUNS = 3
-SCENARIOS = ("power cut", "instant restart")
+SCENARIOS = ("power cut", "instant restart", "power cut, Redis too")
 DUNE = {"imdb_id": "tt1160419", "tmdb_id": 438631}
 QUEUES = "default,priority,plex_sync,downloads"
 
 
-def heartbeats_gone() -> bool:
+def heartbeats_gone(broker_url: str) -> bool:
     """True when no listed worker's heartbeat key is left."""
     from plexkiosk import worker_recovery
     from plexkiosk.celery import app
 
-    with app.connection_for_write() as conn:
+    with app.connection_for_write(broker_url) as conn:
         client = conn.default_channel.client
         listed = client.smembers(worker_recovery.REGISTRY_KEY)
         return not any(
@@ -57,8 +60,15 @@ def one_run(scenario: str, run: int, base_env: dict[str, str], logs: Path) -> li
     from requests_app.tasks import process_request_task
     from tests.faults.test_worker_killed import GatedIndexer
     from tests.processes import Child, wait_for, worker_argv
+    from tests.reliability.servers import RedisServer
 
-    name = f"{scenario.replace(' ', '-')}-{run}"
+    redis_too = scenario == "power cut, Redis too"
+    server = RedisServer(appendonly=True) if redis_too else None
+    if server is not None:
+        server.start()
+        base_env = {**base_env, "CELERY_BROKER_URL": server.url}
+    broker_url = base_env["CELERY_BROKER_URL"]
+    name = f"{scenario.replace(' ', '-').replace(',', '')}-{run}"
     indexer = GatedIndexer(
         [SimRelease("Dune.2021.1080p.BluRay.x264-FIRST", int(10 * GB), 500, **DUNE)]
     )
@@ -101,14 +111,19 @@ def one_run(scenario: str, run: int, base_env: dict[str, str], logs: Path) -> li
 
     try:
         first = start(f"{name}-first")
-        process_request_task.apply_async(args=[request.pk], task_id=task_id)
+        with app.connection_for_write(broker_url) as conn:
+            process_request_task.apply_async(args=[request.pk], task_id=task_id, connection=conn)
         wait_for(indexer.hit.is_set, 60, what="the search", logs=[first])
         os.killpg(first.proc.pid, signal.SIGKILL)
+        if server is not None:
+            server.kill()
         first.proc.wait(timeout=30)
         killed = time.monotonic()
         indexer.release.set()
+        if server is not None:
+            server.start()
         if scenario == "power cut":
-            wait_for(heartbeats_gone, 60, what="the heartbeat expiring")
+            wait_for(lambda: heartbeats_gone(broker_url), 60, what="the heartbeat expiring")
         started = time.monotonic()
         second = start(f"{name}-second")
         ready = time.monotonic() - started
@@ -129,7 +144,10 @@ def one_run(scenario: str, run: int, base_env: dict[str, str], logs: Path) -> li
         Download.objects.all().delete()
         MediaRequest.objects.all().delete()
         Indexer.objects.all().delete()
-        app.control.purge()
+        if server is not None:
+            server.remove()
+        else:
+            app.control.purge()
     return [
         scenario,
         run,
@@ -142,6 +160,7 @@ def one_run(scenario: str, run: int, base_env: dict[str, str], logs: Path) -> li
 
 def main() -> None:
     """Run the resume benchmark and print its table."""
+    from django.conf import settings
     from django.db import connection
 
     from plexkiosk.celery import app
@@ -156,6 +175,7 @@ def main() -> None:
             "PLEXKIOSK_SKIP_DOTENV": "1",
             "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@"
             f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_VISIBILITY_TIMEOUT": "7200",
             "MOVIES_DIR": str(logs / "media" / "Movies"),
             "TV_DIR": str(logs / "media" / "TV"),
