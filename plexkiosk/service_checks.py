@@ -139,6 +139,26 @@ def _qbittorrent() -> tuple[bool, str]:
     return True, f"{version}, category {settings.QBITTORRENT_CATEGORY!r}"
 
 
+# What qBittorrent runs when a torrent finishes (downloads.hook.state), for a person.
+HOOK_STATES = {
+    "installed": "calls the app when a torrent finishes",
+    "none": "calls nothing when a torrent finishes: completion waits for the monitor's "
+    "next pass (`manage.py qbittorrent_hook --install` makes it immediate)",
+    "outdated": "runs the app's call with another token or address: run "
+    "`manage.py qbittorrent_hook --install`",
+    "other": "runs another program when a torrent finishes; see "
+    "`manage.py qbittorrent_hook --show` for the app's line",
+}
+
+
+def _qbittorrent_hook() -> tuple[bool, str]:
+    # the project layer imports no app at load time (DESIGN: apps depend on it)
+    from downloads import hook
+
+    found, _program = hook.state()  # the program line holds the token: never shown
+    return found == "installed", HOOK_STATES[found]
+
+
 def _disk(path: Path, minimum_gb: float = 5.0) -> tuple[bool, str]:
     folder = path if path.exists() else path.parent
     if not folder.exists():
@@ -186,6 +206,8 @@ def run_service_checks() -> list[Check]:
         _timed("beat", _beat),
         _timed("plex", _plex),
         _timed("qbittorrent", _qbittorrent),
+        # Polling still notices completion: a missing call is slower, not broken.
+        _timed("qbittorrent: on finish", _qbittorrent_hook, required=False),
         _timed("disk: downloads", lambda: _disk(settings.DOWNLOADS_DIR)),
         _timed("disk: movies", lambda: _disk(settings.MOVIES_DIR)),
         _timed("disk: tv", lambda: _disk(settings.TV_DIR)),

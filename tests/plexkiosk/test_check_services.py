@@ -108,7 +108,11 @@ def test_after_make_run_beat_is_starting_then_ok_and_a_stopped_beat_fails(
         assert f"first sends it at {clock(migrated_at + timedelta(seconds=60))}" in line
         assert "check again after" in line
         marks = {row[4:].split()[0]: row[:4] for row in first.stdout.splitlines()[:-1]}
-        assert {name for name, mark in marks.items() if mark != "ok  "} == {"beat"}, first.stdout
+        # Beat waits; qBittorrent's finished call, not installed yet, is only a warning.
+        assert {n: m for n, m in marks.items() if m != "ok  "} == {
+            "beat": "wait",
+            "qbittorrent:": "warn",
+        }, first.stdout
         assert "still starting: beat" in first.stdout
 
         wait_for(

@@ -11,7 +11,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from pytest_django.fixtures import Settings
 
+from downloads import hook
+from plexkiosk.service_checks import Check, run_service_checks
 from plexkiosk.simulators.plex import PlexSimulator
+from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from plexkiosk.simulators.tmdb import start_tmdb_simulator
 from tests.conftest import requires_services
 
@@ -54,6 +57,34 @@ def test_configured_services_answer_and_the_token_is_never_printed(plex_and_tmdb
     assert "Movies (movie)" in lines["plex"]
     assert lines["tmdb"].startswith("ok"), out.getvalue()
     assert "sim-plex-token-123" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_whether_qbittorrent_calls_the_app_on_finish_is_shown_but_never_its_token(
+    settings: Settings,
+) -> None:
+    qbittorrent = QBittorrentSimulator(username="admin", password="household-qbt")
+    qbittorrent.start()
+    settings.QBITTORRENT_URL = qbittorrent.url
+    settings.QBITTORRENT_USERNAME, settings.QBITTORRENT_PASSWORD = "admin", "household-qbt"
+    try:
+
+        def line() -> Check:
+            (found,) = [c for c in run_service_checks() if c.name == "qbittorrent: on finish"]
+            return found
+
+        missing = line()
+        assert not missing.ok and not missing.required, "slower without it, not broken"
+        assert "waits for the monitor's next pass" in missing.detail
+        hook.install()
+        installed = line()
+        assert installed.ok and installed.detail == "calls the app when a torrent finishes"
+        settings.QBITTORRENT_HOOK_TOKEN = "another-token-of-24-characters"
+        assert "another token or address" in line().detail
+        page = "\n".join(f"{c.name} {c.detail}" for c in run_service_checks())
+        assert settings.QBITTORRENT_HOOK_TOKEN not in page
+    finally:
+        qbittorrent.stop()
 
 
 @requires_services
