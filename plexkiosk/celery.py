@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task, states
+from django.db import InterfaceError, OperationalError
 from kombu import Queue
 
 from plexkiosk import worker_recovery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plexkiosk.settings")
 
-app = Celery("plexkiosk")
+logger = logging.getLogger(__name__)
+
+
+class PlexKioskTask(Task):
+    """Every task: a database that restarts under it retries the task (seconds apart)."""
+
+    # Without this, a task whose own options name no database error failed for good on a
+    # PostgreSQL restart, and the acknowledged message took the request's next step with
+    # it (left to a sweep minutes or hours later). Tasks that name their own errors keep
+    # theirs. Steps are safe to run twice: the database rolled back the failed try.
+    autoretry_for = (OperationalError, InterfaceError)
+    retry_backoff = 5  # 5, 10, 20 s: a restart, or a server coming back after a power cut
+    retry_jitter = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the task, unless this very message already ran to success."""
+        request = self.request
+        if request.id and not request.called_directly and not request.is_eager:
+            meta = self.backend.get_task_meta(request.id)
+            if meta.get("status") == states.SUCCESS:
+                # Its acknowledgement went with a lost broker connection, and the message
+                # came back (kombu restores unacknowledged messages): a notice would be
+                # sent twice. A task that failed or never finished still runs again.
+                logger.warning("task %s %s already ran; not run again", self.name, request.id)
+                return meta.get("result")
+        return super().__call__(*args, **kwargs)
+
+
+app = Celery("plexkiosk", task_cls=PlexKioskTask)
 # Broker URL, result backend and transport options come from Django settings (CELERY_*).
 app.config_from_object("django.conf:settings", namespace="CELERY")
 

@@ -314,7 +314,8 @@ if WORKER_DEAD_AFTER_SECONDS < 2 * WORKER_HEARTBEAT_SECONDS:
         "WORKER_DEAD_AFTER_SECONDS must be at least twice WORKER_HEARTBEAT_SECONDS"
     )
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_RESULT_BACKEND = "django-db"
+# django-celery-results ("django-db"), whose *started* mark cannot fail a task.
+CELERY_RESULT_BACKEND = "plexkiosk.results:DatabaseBackend"
 CELERY_RESULT_EXTENDED = True
 # No result_expires: beat would then install its own `celery.backend_cleanup` row. The
 # `cleanup-expired-results` row (plexkiosk.tasks) owns expiry, with this retention.

@@ -55,7 +55,7 @@ from kombu.transport import TRANSPORT_ALIASES, get_transport_cls
 from kombu.transport import redis as kombu_redis
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import loads
-from redis import Redis
+from redis import Redis, RedisError
 from redis.client import Pipeline
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,9 @@ class Incarnation:
 
 # The incarnation this process's consumer receives messages for (set at worker start).
 _current: Incarnation | None = None
+# Delivery tags of messages this process took on a connection since lost (see
+# TrackingQoS.restore_unacked), waiting for Redis to answer to be restored.
+_orphaned: set[str] = set()
 
 
 def current() -> Incarnation | None:
@@ -116,6 +119,26 @@ class TrackingQoS(kombu_redis.QoS):
             with self.channel.conn_or_acquire() as client:
                 client.sadd(held.held_key, delivery_tag)
         super().append(message, delivery_tag)
+
+    def restore_unacked(self, client: Redis | None = None) -> Any:
+        """Restore the channel's messages at its close; if Redis is away, do it once back."""
+        try:
+            return super().restore_unacked(client)
+        except (RedisError, OSError, AttributeError) as exc:
+            # The channel closes because its connection was lost: Redis is away, or
+            # Celery collected the connection first (kombu then has no address to build
+            # a client from: AttributeError, which stopped the worker's consumer for good).
+            # kombu would leave these messages in `unacked` until the visibility timeout,
+            # and this worker, alive, keeps them in its held set: the heartbeat thread
+            # restores them as soon as Redis answers.
+            _orphaned.update(self._delivered)
+            logger.warning(
+                "%d message(s) of a lost broker connection restored once Redis answers (%s)",
+                len(self._delivered),
+                type(exc).__name__,
+            )
+            self._delivered.clear()
+            return []
 
     def _remove_from_indices(self, delivery_tag: str, pipe: Pipeline | None = None) -> Any:
         # kombu's ack, reject and restore all remove the tag here, in their transaction.
@@ -272,6 +295,50 @@ def _restore_tag(channel: Channel, client: Redis, dead: Incarnation, tag: str) -
     )
 
 
+def restore_orphans(channel: Channel, client: Redis) -> list[str]:
+    """Restore to their queues the messages of this process's lost connections."""
+    restored = []
+    while _orphaned:
+        try:
+            tag = _orphaned.pop()
+        except KeyError:  # the set emptied between the test and the pop
+            break
+        try:
+            if _restore_orphan(channel, client, tag):
+                restored.append(tag)
+        except Exception:
+            _orphaned.add(tag)
+            raise
+    if restored:
+        logger.warning(
+            "Restored %d message(s) of a lost broker connection: %s",
+            len(restored),
+            ", ".join(restored),
+        )
+    return restored
+
+
+def _restore_orphan(channel: Channel, client: Redis, tag: str) -> bool:
+    """Restore one message if it is still unacknowledged (not acked or restored since)."""
+    unacked, index = channel.unacked_key, channel.unacked_index_key
+
+    def restore(pipe: Pipeline) -> bool:
+        payload = pipe.hget(unacked, tag)
+        pipe.multi()
+        if payload is None:
+            return False
+        pipe.zrem(index, tag)
+        pipe.hdel(unacked, tag)
+        held = _current
+        if held is not None:
+            pipe.srem(held.held_key, tag)
+        message, exchange, routing_key = loads(bytes_to_str(payload))
+        channel._do_restore_message(message, exchange, routing_key, pipe)
+        return True
+
+    return client.transaction(restore, unacked, value_from_callable=True)
+
+
 def _forget(client: Redis, dead: Incarnation) -> None:
     """Remove a dead worker's keys once it holds nothing (and has not come back)."""
 
@@ -353,6 +420,7 @@ class Monitor(threading.Thread):
             try:
                 with self.channel() as channel, channel.conn_or_acquire() as client:
                     heartbeat(client, self.incarnation, ttl=self.dead_after_seconds)
+                    restore_orphans(channel, client)
                     if in_contact_since is None:
                         in_contact_since = now
                         if lost_contact:

@@ -147,8 +147,11 @@ class Stack:
         self.children.append(child)
         return child
 
-    def web(self, *, healthy: bool = True) -> str:
-        """Start gunicorn; wait until /healthz says 200 (or, not `healthy`, the login page)."""
+    def web(self, *, healthy: bool = True, port: int | None = None, name: str = "web") -> str:
+        """Start gunicorn; wait until /healthz says 200 (or, not `healthy`, the login page).
+
+        `port` starts it again where a killed one listened (the hook's and clients' address).
+        """
         # As `make run` does: the manifest storage serves only collected files.
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
@@ -157,9 +160,9 @@ class Stack:
             check=True,
             timeout=120,
         )
-        port = free_port()
+        port = port or free_port()
         child = self._start(
-            "web",
+            name,
             [
                 sys.executable,
                 "-m",
@@ -188,14 +191,16 @@ class Stack:
         child.wait_until(answers)
         return self.base_url
 
-    def worker(self, queues: str = "default,priority,plex_sync,downloads") -> Child:
-        child = self._start("worker", worker_argv(queues, f"e2e-{os.getpid()}@localhost", 2))
+    def worker(
+        self, queues: str = "default,priority,plex_sync,downloads", name: str = "worker"
+    ) -> Child:
+        child = self._start(name, worker_argv(queues, f"e2e-{os.getpid()}@localhost", 2))
         child.wait_until(lambda: "ready." in child.log())
         return child
 
-    def beat(self) -> Child:
+    def beat(self, name: str = "beat") -> Child:
         child = self._start(
-            "beat",
+            name,
             [
                 sys.executable,
                 "-m",

@@ -25,7 +25,7 @@ def test_the_app_is_configured_not_to_lose_work() -> None:
     assert (conf.task_time_limit, conf.task_soft_time_limit) == (3600, 3300)
     assert conf.worker_max_tasks_per_child == 100
     assert conf.worker_max_memory_per_child == 400_000
-    assert conf.result_backend == "django-db"
+    assert conf.result_backend == "plexkiosk.results:DatabaseBackend"  # django-db's
     assert conf.result_extended is True
     assert conf.timezone == "Europe/Paris"
 
