@@ -32,7 +32,12 @@ class PlexKioskTask(Task):
         """Run the task, unless this very message already ran to success."""
         request = self.request
         if request.id and not request.called_directly and not request.is_eager:
-            meta = self.backend.get_task_meta(request.id)
+            try:
+                meta = self.backend.get_task_meta(request.id)
+            except self.autoretry_for:
+                # Outside the body, a database error would fail the task for good: run
+                # it, and its own database errors retry it.
+                meta = {}
             if meta.get("status") == states.SUCCESS:
                 # Its acknowledgement went with a lost broker connection, and the message
                 # came back (kombu restores unacknowledged messages): a notice would be

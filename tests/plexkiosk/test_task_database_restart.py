@@ -91,3 +91,22 @@ def test_a_message_delivered_again_after_its_task_succeeded_does_not_run_it_twic
     finally:
         notice.pop_request()
     assert sent == [8]
+
+
+@pytest.mark.django_db
+def test_a_message_runs_when_the_database_cannot_say_whether_it_ran() -> None:
+    runs: list[int] = []
+
+    @app.task(name="tests.step_task")
+    def step() -> str:
+        runs.append(1)
+        return "done"
+
+    step.push_request(id="step-1", called_directly=False, is_eager=False)
+    try:
+        with mock.patch.object(DjangoDatabaseBackend, "_get_task_meta_for", side_effect=GONE):
+            # Raising here, before the body, failed the task outside its retries.
+            assert step() == "done"
+    finally:
+        step.pop_request()
+    assert runs == [1]

@@ -57,6 +57,7 @@ class Film:
 
     @property
     def name(self) -> str:
+        """The film's folder, file and notice name: "Dune (2021)"."""
         return f"{self.title} ({self.year})"
 
 
@@ -121,6 +122,7 @@ def database(cluster: PostgresCluster, request: pytest.FixtureRequest) -> Iterat
 
 @pytest.fixture
 def broker() -> Iterator[RedisServer]:
+    """A private Redis with the append-only file, as docker/compose.yml runs it."""
     server = RedisServer(appendonly=True)
     server.start()
     yield server
@@ -192,6 +194,7 @@ class Victim:
         return next(c for c in reversed(self.stack.children) if c.name.startswith(prefix))
 
     def kill(self) -> None:
+        """SIGKILL the victim (PostgreSQL: an immediate stop, no checkpoint: a crash)."""
         if self.name == "gunicorn":
             kill_group(self._child("web"))
         elif self.name in ("worker", "beat"):
@@ -203,6 +206,7 @@ class Victim:
             connections["default"].close()
 
     def start(self) -> None:
+        """Start the victim again on its port and data."""
         if self.name == "gunicorn":
             self.stack.web(port=self.port, name="web-again")
         elif self.name == "worker":
@@ -225,6 +229,7 @@ def request_status(session: requests.Session, request_id: int) -> str | None:
 
 
 def in_plex_notices(world: World, film: Film) -> int:
+    """How many "<film> is in Plex" notices the requester received."""
     return sum(1 for n in world.sink.received if n.get("title") == f"{film.name} is in Plex")
 
 
@@ -250,7 +255,8 @@ def test_every_film_ends_with_one_torrent_one_file_one_notice_whatever_is_killed
     for film in FILMS:
         dotted = film.title.replace(" ", ".").replace(":", "")
         release = world.offer(
-            f"{dotted}.{film.year}.1080p.BluRay.x264-CHAOS.mkv",
+            # One name per run: the module's seeder keeps the earlier runs' files.
+            f"{dotted}.{film.year}.1080p.BluRay.x264-{victim.upper()}.mkv",
             SIZE,
             imdb_id=film.imdb_id,
             tmdb_id=film.tmdb_id,
