@@ -24,14 +24,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import ThreadingHTTPServer
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from plexkiosk.simulators.http import SimulatorHandler
+from plexkiosk.simulators.http import SimulatorHandler, SimulatorServer
 
 MODES = (
     "ok", "slow", "hang", "trickle", "down", "html", "garbage", "truncated", "wrong-type",
@@ -153,9 +152,6 @@ class SimulatorState:
 class _Handler(SimulatorHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: tests and the demo read results, not access logs."""
-
     def do_GET(self) -> None:
         """Route one request."""
         parts = urlsplit(self.path)
@@ -236,13 +232,7 @@ class _Handler(SimulatorHandler):
         return f"http://{host}:{port}"
 
     def _send(self, status: int, content_type: str, body: bytes, **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body, content_type, **headers)
 
     def _xml(self, body: str) -> None:
         self._send(200, "application/rss+xml; charset=utf-8", body.encode())
@@ -445,17 +435,10 @@ def _results_xml(
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Tests start and stop many simulators on fresh ports; don't wait for TIME_WAIT.
-    allow_reuse_address = True
-
+class _Server(SimulatorServer):
     def __init__(self, address: tuple[str, int], state: SimulatorState) -> None:
         super().__init__(address, _Handler)
         self.state = state
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore clients that hang up early: the tests' timeouts do exactly that."""
 
 
 class TorznabSimulator:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from plexkiosk.simulators.http import SimulatorHandler
+from plexkiosk.simulators.http import SimulatorHandler, SimulatorServer
 from plexkiosk.simulators.plextv import pages, responses
 from plexkiosk.simulators.plextv.responses import (
     DEFAULT_PAGE_SIZE,
@@ -23,10 +21,8 @@ from plexkiosk.simulators.plextv.responses import (
 from plexkiosk.simulators.plextv.world import OWNER_TOKEN, PlexTVWorld, SimAccount, SimPin
 
 
-class PlexTVSimulator(PlexTVWorld, ThreadingHTTPServer):
+class PlexTVSimulator(PlexTVWorld, SimulatorServer):
     """plex.tv, discover and the auth app on one 127.0.0.1 port, serving a PlexTVWorld."""
-
-    daemon_threads = True
 
     def __init__(
         self,
@@ -35,9 +31,8 @@ class PlexTVSimulator(PlexTVWorld, ThreadingHTTPServer):
         seed: bool = True,
         owner_token: str = OWNER_TOKEN,
     ) -> None:
-        ThreadingHTTPServer.__init__(self, address, _Handler)
+        SimulatorServer.__init__(self, address, _Handler)
         PlexTVWorld.__init__(self, seed=seed, owner_token=owner_token)
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -52,44 +47,18 @@ class PlexTVSimulator(PlexTVWorld, ThreadingHTTPServer):
 
     def start(self) -> str:
         """Serve in a background thread and return the base URL."""
-        self._thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="plextv-sim",
-            daemon=True,
-        )
-        self._thread.start()
+        self.serve_in_background("plextv-sim")
         return self.url
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client hangs up early (the timeout tests do that)."""
 
 
 class _Handler(SimulatorHandler):
     server: PlexTVSimulator
     wbufsize = 64 * 1024  # headers and body in one segment
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean; the server records requests itself."""
-
     # --- answering ---------------------------------------------------------------------
 
     def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.send_body(status, body, content_type, **headers)
 
     def _json(self, status: int, payload: object, **headers: str) -> None:
         body = json.dumps(payload).encode()

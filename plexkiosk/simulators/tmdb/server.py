@@ -13,11 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from plexkiosk.simulators.http import SimulatorHandler
+from plexkiosk.simulators.http import SimulatorHandler, SimulatorServer
 from plexkiosk.simulators.tmdb.catalogue import MOVIES, PEOPLE, SHOWS
 from plexkiosk.simulators.tmdb.responses import (
     INTERNAL_ERROR,
@@ -59,10 +58,8 @@ LISTS = ("/trending/all/week", "/movie/popular", "/tv/popular", "/movie/upcoming
 UPCOMING_FROM = "2019-01-01"
 
 
-class TMDBSimulatorServer(ThreadingHTTPServer):
+class TMDBSimulatorServer(SimulatorServer):
     """Serve a fixed TMDB catalogue on a loopback port, with failures on demand."""
-
-    daemon_threads = True
 
     def __init__(
         self,
@@ -160,38 +157,15 @@ class TMDBSimulatorServer(ThreadingHTTPServer):
 
     def start(self) -> str:
         """Serve in a background thread and return the base URL."""
-        # A short poll interval makes stop() quick, which adds up over a test run.
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="tmdb-sim", daemon=True
-        )
-        self._thread.start()
+        self.serve_in_background("tmdb-sim")
         return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client hangs up early (the client's timeout tests do that)."""
 
 
 class _Handler(SimulatorHandler):
     server: TMDBSimulatorServer
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output clean; the server records requests itself."""
-
     def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body, content_type, **headers)
 
     def _json(self, status: int, payload: object, **headers: str) -> None:
         self._send(
