@@ -126,6 +126,18 @@ def search_page(
     return found
 
 
+def _title_call(media_type: str, tmdb_id: int, language: str) -> dict[str, str]:
+    """Check the arguments of a call about one title; return its language parameters."""
+    if media_type not in MEDIA_TYPES:
+        raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
+    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
+        raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
+    languages = _language_params(language)
+    if not is_configured():
+        raise TMDBNotConfigured()
+    return languages
+
+
 def details(
     media_type: str, tmdb_id: int, *, refresh: bool = False, language: str = DEFAULT_LANGUAGE
 ) -> TitleResult:
@@ -134,13 +146,7 @@ def details(
     A request keeps what the default (English) answer says: its title and aliases are
     what releases are searched by, whatever language the page was read in.
     """
-    if media_type not in MEDIA_TYPES:
-        raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
-    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
-        raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
-    languages = _language_params(language)
-    if not is_configured():
-        raise TMDBNotConfigured()
+    languages = _title_call(media_type, tmdb_id, language)
     key = _cache_key("details", language, media_type, tmdb_id)
     cached = None if refresh else _cache_get(key)
     if cached is not None:
@@ -289,13 +295,7 @@ def title_page_details(
     media_type: str, tmdb_id: int, *, language: str = DEFAULT_LANGUAGE
 ) -> TitlePageDetails:
     """Fetch a movie or show with its credits, genres and backdrop for its page (cached a day)."""
-    if media_type not in MEDIA_TYPES:
-        raise ValueError(f"media_type must be 'movie' or 'tv', not {media_type!r}.")
-    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id <= 0:
-        raise ValueError(f"tmdb_id must be a positive whole number, not {tmdb_id!r}.")
-    languages = _language_params(language)
-    if not is_configured():
-        raise TMDBNotConfigured()
+    languages = _title_call(media_type, tmdb_id, language)
     key = _cache_key("title-page", language, media_type, tmdb_id)
     cached = _cache_get(key)
     if cached is not None:
