@@ -11,13 +11,18 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from django.db import connections
 
-from tests.processes import free_port, wait_for
+from tests.conftest import process_env
+from tests.processes import ROOT, free_port, wait_for
 
 
 def require_tool(path: str, what: str) -> None:
@@ -198,3 +203,35 @@ class PostgresCluster:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):  # already stopped
             self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def migrated_cluster(database: str, django_db_blocker: Any) -> Iterator[PostgresCluster]:
+    """Run a private PostgreSQL with `database` migrated, and point the test's own
+    `default` connection at it meanwhile, so the test reads what the app's processes see."""
+    pg = PostgresCluster()
+    default = connections["default"]
+    saved = dict(default.settings_dict)
+    try:
+        pg.start()
+        pg.createdb(database)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+            cwd=ROOT,
+            env=process_env(DATABASE_URL=pg.url(database)),
+            check=True,
+            timeout=600,
+        )
+        with django_db_blocker.unblock():
+            default.close()
+            default.settings_dict.update(
+                NAME=database, HOST="127.0.0.1", PORT=pg.port, USER="postgres", PASSWORD=""
+            )
+            try:
+                yield pg
+            finally:
+                default.close()
+                default.settings_dict.clear()
+                default.settings_dict.update(saved)
+    finally:
+        pg.remove()

@@ -19,8 +19,6 @@ import os
 import random
 import secrets
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,8 +37,8 @@ from tests.conftest import process_env, requires_services
 from tests.downloads.qbt_harness import QbtPair, qbt_pair_fixture, require_qbittorrent  # noqa: F401
 from tests.e2e.test_request_flow import api, prepare_database
 from tests.e2e.world import World
-from tests.processes import ROOT, Child, Stack, wait_for
-from tests.reliability.servers import PostgresCluster, RedisServer
+from tests.processes import Child, Stack, wait_for
+from tests.reliability.servers import PostgresCluster, RedisServer, migrated_cluster
 
 pytestmark = [requires_services, pytest.mark.slow]
 
@@ -77,32 +75,8 @@ FINISH_WITHIN = 75.0  # seconds after the restart
 @pytest.fixture(scope="module")
 def cluster(django_db_blocker: Any) -> Iterator[PostgresCluster]:
     """A private PostgreSQL holding one migrated template that each run copies."""
-    pg = PostgresCluster()
-    default = connections["default"]
-    saved = dict(default.settings_dict)
-    try:
-        pg.start()
-        pg.createdb(TEMPLATE)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-            cwd=ROOT,
-            env=process_env(DATABASE_URL=pg.url(TEMPLATE)),
-            check=True,
-            timeout=600,
-        )
-        with django_db_blocker.unblock():
-            default.close()
-            default.settings_dict.update(
-                NAME=TEMPLATE, HOST="127.0.0.1", PORT=pg.port, USER="postgres", PASSWORD=""
-            )
-            try:
-                yield pg
-            finally:
-                default.close()
-                default.settings_dict.clear()
-                default.settings_dict.update(saved)
-    finally:
-        pg.remove()
+    with migrated_cluster(TEMPLATE, django_db_blocker) as pg:
+        yield pg
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ the run fails cleanly, is retried, and leaves no half-written state or stuck loc
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,8 +22,8 @@ from plexkiosk.simulators.plex import PlexSimulator
 from plexkiosk.simulators.qbittorrent import QBittorrentSimulator
 from tests.conftest import WorkerProcess, process_env, requires_services
 from tests.downloads import lifecycle_helpers
-from tests.processes import ROOT, wait_for
-from tests.reliability.servers import PostgresCluster, RedisServer
+from tests.processes import wait_for
+from tests.reliability.servers import PostgresCluster, RedisServer, migrated_cluster
 
 pytestmark = [requires_services, pytest.mark.slow]
 
@@ -39,32 +37,8 @@ def cluster(django_db_blocker: Any) -> Iterator[PostgresCluster]:
     The test process's own `default` connection points at it for the module, so the
     app's code (helpers, models) reads and writes what the worker sees.
     """
-    pg = PostgresCluster()
-    try:
-        pg.start()
-        pg.createdb(DATABASE)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-            cwd=ROOT,
-            env=process_env(DATABASE_URL=pg.url(DATABASE)),
-            check=True,
-            timeout=600,
-        )
-        default = connections["default"]
-        saved = dict(default.settings_dict)
-        with django_db_blocker.unblock():
-            default.close()
-            default.settings_dict.update(
-                NAME=DATABASE, HOST="127.0.0.1", PORT=pg.port, USER="postgres", PASSWORD=""
-            )
-            try:
-                yield pg
-            finally:
-                default.close()
-                default.settings_dict.clear()
-                default.settings_dict.update(saved)
-    finally:
-        pg.remove()
+    with migrated_cluster(DATABASE, django_db_blocker) as pg:
+        yield pg
 
 
 @pytest.fixture
