@@ -44,6 +44,20 @@ class Candidate:
     kind: str  # "friend", "home" or "managed" (a Home user without a plex.tv login)
     imported: bool
 
+    @classmethod
+    def of(cls, user: plextv.PlexUser, kind: str, *, imported: bool = False) -> Candidate:
+        """Describe a plex.tv user as the household list shows them."""
+        return cls(
+            plex_id=user.id,
+            uuid=user.uuid,
+            username=user.username,
+            title=user.title,
+            email=user.email,
+            thumb=user.thumb,
+            kind=kind,
+            imported=imported,
+        )
+
     @property
     def name(self) -> str:
         return self.title or self.username or str(self.plex_id)
@@ -99,17 +113,7 @@ def plex_household() -> list[Candidate]:
     imported = set(PlexAccount.objects.filter(plex_id__in=found).values_list("plex_id", flat=True))
     order = {PlexAccountKind.HOME: 0, PlexAccountKind.MANAGED: 1, PlexAccountKind.FRIEND: 2}
     people = [
-        Candidate(
-            plex_id=user.id,
-            uuid=user.uuid,
-            username=user.username,
-            title=user.title,
-            email=user.email,
-            thumb=user.thumb,
-            kind=kind,
-            imported=user.id in imported,
-        )
-        for user, kind in found.values()
+        Candidate.of(user, kind, imported=user.id in imported) for user, kind in found.values()
     ]
     return sorted(people, key=lambda c: (order[c.kind], c.name.casefold()))
 

@@ -100,17 +100,7 @@ def who_may_enter(token: str) -> Entry:
 
 def _new_user(plex_user: plextv.PlexUser, kind: str) -> AbstractUser:
     """Create a Django user named after the Plex account, with no password of its own."""
-    as_listed = household.Candidate(
-        plex_id=plex_user.id,
-        uuid=plex_user.uuid,
-        username=plex_user.username,
-        title=plex_user.title,
-        email=plex_user.email,
-        thumb=plex_user.thumb,
-        kind=kind,
-        imported=False,
-    )
-    return household.new_user(as_listed)
+    return household.new_user(household.Candidate.of(plex_user, kind))
 
 
 def sign_in(token: str, *, entry: Entry | None = None) -> AbstractUser:

@@ -23,6 +23,15 @@ class SimulatorServer(ThreadingHTTPServer):
         )
         self._thread.start()
 
+    def serve_until_interrupted(self) -> None:
+        """Serve in the foreground until Ctrl-C (the simulators' own commands)."""
+        try:
+            self.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.server_close()
+
     def stop(self) -> None:
         """Stop serving and close the socket."""
         self.shutdown()

@@ -302,9 +302,4 @@ def main(argv: list[str] | None = None) -> None:
         f"PLEX_AUTH_APP_URL={server.auth_url}; owner token {args.owner_token}); Ctrl-C stops it",
         flush=True,
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
