@@ -72,6 +72,8 @@ class MediaRequestAdmin(admin.ModelAdmin):
         "failovers",
         "next_search_at",
         "episodes_notified_at",
+        "told_status",
+        "told_at",
         "created_at",
         "updated_at",
         "completed_at",

@@ -98,6 +98,11 @@ class MediaRequest(models.Model):
     )
     # When the people were last told episodes arrived: later ones wait a day for one digest.
     episodes_notified_at = models.DateTimeField(null=True, blank=True)
+    # The status the people were told of, while the request is in it (a change of status
+    # clears it, see requests_app.transitions): a notice is claimed here before it is sent,
+    # so a redelivered message sends nothing and the sweep finds the notices that were lost.
+    told_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

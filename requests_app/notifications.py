@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -50,17 +51,42 @@ def _message(request: MediaRequest) -> tuple[str, str]:
     return title, request.status_reason
 
 
-def request_finished(request_id: int) -> None:
-    """Tell the people concerned that a request completed, failed or was declined."""
+# The statuses whose news is sent, and the event that sends it (requests_app.tasks).
+FINISHED_NEWS = (Status.COMPLETED, Status.FAILED, Status.DECLINED)
+ANNOUNCED = {Status.PENDING: "pending", **dict.fromkeys(FINISHED_NEWS, "finished")}
+
+
+def _claim(request: MediaRequest) -> bool:
+    """Record that the people are told of the request's status, unless someone did already."""
+    # Before the send, so a message delivered again (its worker killed after the send)
+    # finds it claimed; a change of status clears the claim (requests_app.transitions).
+    return (
+        MediaRequest.objects.filter(pk=request.pk, status=request.status)
+        .exclude(told_status=request.status)
+        .update(told_status=request.status, told_at=timezone.now())
+        == 1
+    )
+
+
+def request_finished(request_id: int) -> bool:
+    """Tell the people concerned, once, that a request completed, failed or was declined.
+
+    Returns whether this call told them (False: told already, or nothing to tell).
+    """
     request = MediaRequest.objects.filter(pk=request_id).first()
-    if request is None or request.status not in (Status.COMPLETED, Status.FAILED, Status.DECLINED):
-        return
+    if request is None or request.status not in FINISHED_NEWS:
+        return False
+    # Everything read before the claim: a database lost after it cannot lose the notice.
     title, body = _message(request)
     urls = people_urls(request)
     if request.status == Status.FAILED:
         urls += apprise_client.admin_urls()
+    if not _claim(request):
+        logger.info("request %s: the people were told it is %s already", request_id, request.status)
+        return False
     if urls:
         apprise_client.send(urls, title=title, body=body or title)
+    return bool(urls)
 
 
 def episodes_arrived(request_id: int, numbers: list[int]) -> None:
@@ -83,17 +109,22 @@ def episodes_arrived(request_id: int, numbers: list[int]) -> None:
     apprise_client.send(urls, title=title, body=body)
 
 
-def request_pending(request_id: int) -> None:
-    """Tell the admins that a request waits for their approval."""
+def request_pending(request_id: int) -> bool:
+    """Tell the admins, once, that a request waits for their approval; say whether it did."""
     request = MediaRequest.objects.filter(pk=request_id).select_related("requested_by").first()
+    if request is None or request.status != Status.PENDING:
+        return False
     urls = apprise_client.admin_urls()
-    if request is None or not urls:
-        return
     title = _("%(who)s asks for %(title)s") % {
         "who": request.requested_by.get_username(),
         "title": request.display_title,
     }
-    apprise_client.send(urls, title=title, body=_("Approve or decline it in Plex Kiosk."))
+    if not _claim(request):
+        logger.info("request %s: the admins were told it is pending already", request_id)
+        return False
+    if urls:
+        apprise_client.send(urls, title=title, body=_("Approve or decline it in Plex Kiosk."))
+    return bool(urls)
 
 
 def _own_urls(user: AbstractBaseUser) -> list[str]:

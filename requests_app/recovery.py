@@ -6,9 +6,10 @@ go: the broker was unreachable at the moment a request was created, Redis lost i
 or a process died between a download's end and the message that tells its request.
 This sweep (the `recover-requests` row, every 10 minutes) finds requests that have waited
 far longer than their step ever takes and sends that step again (and removes the download
-of a request cancelled while the broker was away). Each step is safe to
-send twice: a search is claimed by its task id, and the others move the request only from
-the state they expect.
+of a request cancelled while the broker was away, and sends the notice of a request whose
+people were never told of its state). Each step is safe to send twice: a search is claimed
+by its task id, a notice by the status it tells of, and the others move the request only
+from the state they expect.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from downloads.lifecycle import ACTIVE
 from downloads.models import Download
-from requests_app import pipeline, queueing
+from requests_app import notifications, pipeline, queueing
 from requests_app.models import EpisodeState, MediaRequest, RequestEpisode, Status, owner_ref
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,10 @@ logger = logging.getLogger(__name__)
 APPROVED_LOST_AFTER = timedelta(minutes=30)
 # A download that ended (imported or failed) tells its request at once.
 DOWNLOAD_NEWS_LOST_AFTER = timedelta(minutes=15)
+# A notice goes out within seconds of the change it tells of.
+NOTICE_LOST_AFTER = timedelta(minutes=15)
+# A broker down for a day leaves many untold; the rest wait for the next sweeps, oldest first.
+NOTICES_PER_SWEEP = 50
 
 
 def search_lost_after() -> timedelta:
@@ -53,6 +58,7 @@ class Recovered:
     failovers: list[int] = field(default_factory=list)
     removals: list[int] = field(default_factory=list)
     in_plex: list[int] = field(default_factory=list)
+    notices: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[int]]:
         return {
@@ -61,6 +67,7 @@ class Recovered:
             "failovers": self.failovers,
             "removals": self.removals,
             "in_plex": self.in_plex,
+            "notices": self.notices,
         }
 
 
@@ -78,6 +85,7 @@ def recover_requests(now: datetime | None = None) -> Recovered:
     _recover_episode_download_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     _recover_removals(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
     _recover_library_news(now - DOWNLOAD_NEWS_LOST_AFTER, recovered)
+    _recover_notices(now - NOTICE_LOST_AFTER, recovered)
     if any(recovered.as_dict().values()):
         logger.warning("requests whose next step was lost, sent again: %s", recovered.as_dict())
     return recovered
@@ -208,3 +216,19 @@ def _recover_library_news(since: datetime, recovered: Recovered) -> None:
     for request in waiting:
         if pipeline.complete_if_in_plex(request):
             recovered.in_plex.append(request.pk)
+
+
+def _recover_notices(since: datetime, recovered: Recovered) -> None:
+    """Send the notice of each request whose people were never told of its state."""
+    # Lost when the broker was down as the state changed (a request answered "already in
+    # Plex" from the kiosk), or with a Redis that lost its data. told_status is cleared on
+    # every change of status, so "differs" means "not told of this one".
+    untold = (
+        MediaRequest.objects.filter(status__in=list(notifications.ANNOUNCED), updated_at__lt=since)
+        .exclude(told_status=F("status"))
+        .order_by("updated_at", "pk")
+        .values_list("pk", "status")[:NOTICES_PER_SWEEP]
+    )
+    for request_id, status in untold:
+        queueing.notify(request_id, notifications.ANNOUNCED[status])
+        recovered.notices.append(request_id)

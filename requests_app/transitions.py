@@ -109,6 +109,9 @@ def transition(
         updates: dict[str, Any] = {"status": to, "status_reason": reason[:500], "updated_at": now}
         if to == S.COMPLETED:
             updates["completed_at"] = now
+        # What the people were told was about the state left; the new one is news again
+        # (a failed request retried and failed again is announced again).
+        updates.update(told_status="", told_at=None)
         updates.update(fields)
         MediaRequest.objects.filter(pk=request_id).update(**updates)
         RequestEvent.objects.create(

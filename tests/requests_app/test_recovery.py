@@ -24,7 +24,14 @@ from tests.requests_app.conftest import DUNE, approved_dune
 
 pytestmark = pytest.mark.django_db
 
-NOTHING = {"searches": [], "completions": [], "failovers": [], "removals": [], "in_plex": []}
+NOTHING = {
+    "searches": [],
+    "completions": [],
+    "failovers": [],
+    "removals": [],
+    "in_plex": [],
+    "notices": [],
+}
 
 
 @pytest.fixture
@@ -86,6 +93,7 @@ def test_a_request_saved_while_the_broker_was_down_is_accepted_then_searched_by_
         "failovers": [],
         "removals": [],
         "in_plex": [],
+        "notices": [],
     }
     request.refresh_from_db()
     assert request.celery_task_id != first_id
@@ -183,12 +191,13 @@ def test_another_requests_download_of_the_same_release_is_not_taken_as_news(
     assert recovery.recover_requests().completions == []
 
 
-def test_finished_pending_and_not_found_requests_are_never_touched(
+def test_finished_pending_and_not_found_requests_are_never_touched_once_told(
     member, trusted_member, fake_tmdb, plex_has, sent
 ) -> None:
     request = approved_dune(trusted_member)
     for status in (Status.PENDING, Status.NOT_FOUND, Status.COMPLETED, Status.FAILED):
-        waited(request, timedelta(days=30), status=status)
+        told = status if status != Status.NOT_FOUND else ""  # nobody is told of "not found"
+        waited(request, timedelta(days=30), status=status, told_status=told)
         assert recovery.recover_requests().as_dict() == NOTHING
     assert MediaRequest.objects.filter(pk=request.pk, updated_at__lt=F("created_at")).exists()
 
