@@ -111,6 +111,19 @@ def test_a_notice_lost_with_the_broker_is_sent_by_the_sweep_once(
     assert titles(told) == ["Dune (2021) is in Plex"]
 
 
+def test_the_sweep_tells_the_admins_of_a_pending_request_whose_notice_was_lost(
+    member, fake_tmdb, plex_has, told, delivered
+) -> None:
+    delivered.notify.side_effect = BROKER_DOWN
+    request = approved_dune(member)
+    assert request.status == Status.PENDING
+    delivered.notify.side_effect = lambda pk, event: notify_request_task.apply(args=(pk, event))
+    waited(request, timedelta(minutes=16))
+    assert recovery.recover_requests().notices == [request.pk]
+    assert recovery.recover_requests().notices == []
+    assert titles(told) == ["ana asks for Dune (2021)"]
+
+
 def test_a_sweep_sends_a_bounded_number_of_notices_oldest_first(
     member, fake_tmdb, plex_has, delivered, monkeypatch
 ) -> None:
