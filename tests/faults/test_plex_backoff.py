@@ -1,7 +1,7 @@
 """The library sync's retry schedule while Plex is away, as Celery really computes it.
 
-The README promises "30 s, doubling, jittered": the n-th retry waits a random time between
-0 and 30·2ⁿ seconds (full jitter, at most 10 min), and the sync gives up after 5 retries.
+What the README's Plex row says: the n-th retry waits a random time between 0 and 30·2ⁿ
+seconds (full jitter, at most 10 min), and the sync gives up after 5 retries.
 The task runs eagerly against a Plex port nobody listens on (a real connection refusal),
 and every countdown Celery draws is recorded.
 """
