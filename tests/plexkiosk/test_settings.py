@@ -53,6 +53,13 @@ def test_a_bad_value_names_its_variable(tmp_path: Path) -> None:
         ("PLEX_PAGE_SIZE", "0", "PLEX_PAGE_SIZE must be between 1 and 10000, not '0'"),
         ("PLEX_PATH_MAP", "/only/one/side", "PLEX_PATH_MAP entries look like /app/path=/plex/path"),
         ("PLEX_WEB_URL", "plex.lan:32400/web", "PLEX_WEB_URL must be an http(s) URL"),
+        ("PLEX_TV_TIMEOUT", "soon", "PLEX_TV_TIMEOUT must be a number, not 'soon'"),
+        ("PLEX_TV_TIMEOUT", "0", "PLEX_TV_TIMEOUT must be between 0.1 and 300"),
+        ("PLEX_TOKEN_KEY", "short-key", "PLEX_TOKEN_KEY must be at least 32 characters"),
+        ("PLEX_TV_URL", "plex.tv", "PLEX_TV_URL must be an http(s) URL"),
+        ("PLEX_DISCOVER_URL", "ftp://discover", "PLEX_DISCOVER_URL must be an http(s) URL"),
+        ("PLEX_AUTH_APP_URL", "https://me:pw@evil/auth", "PLEX_AUTH_APP_URL must be an http(s)"),
+        ("PLEX_TV_URL", "https://plex.tv?X-Plex-Token=x", "PLEX_TV_URL must be an http(s) URL"),
     ],
 )
 def test_a_bad_plex_setting_stops_start_up_naming_it(
@@ -63,6 +70,8 @@ def test_a_bad_plex_setting_stops_start_up_naming_it(
     assert result.returncode != 0
     assert says in result.stderr
     assert "Traceback" not in result.stderr
+    # A URL's password or token is never echoed back.
+    assert "pw@" not in result.stderr and "X-Plex-Token=x" not in result.stderr
 
 
 def test_the_plex_path_map_is_read_longest_app_prefix_first() -> None:
